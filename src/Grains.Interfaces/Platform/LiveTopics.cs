@@ -1,0 +1,12 @@
+namespace ChangemakerLite.Grains.Interfaces.Platform;
+
+/// <summary>Topic names of the live contract (API.md "Live updates"); one place so grains and hubs agree.</summary>
+public static class LiveTopics
+{
+    public const string ClusterHeartbeat = "cluster:heartbeat";
+    public static string Shift(Guid shiftId) => $"shift:{shiftId}";
+    public const string CanvassLive = "canvass:live";
+    public static string CanvassCut(Guid cutId) => $"canvass:cut:{cutId}";
+    public static string Session(Guid sessionId) => $"session:{sessionId}";
+    public static string Job(Guid jobId) => $"job:{jobId}";
+}

@@ -1,0 +1,3 @@
+namespace ChangemakerLite.Grains.Interfaces.Templates;
+
+public enum EmailTemplateCategory { Influence, Map, System }

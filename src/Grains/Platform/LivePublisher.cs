@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using ChangemakerLite.Grains.Interfaces.Platform;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ChangemakerLite.Grains.Platform;
+
+/// <summary>
+/// The silo's side of the live path: grains hand events here and return at once; a background loop
+/// batches them and sends each batch to every registered frontend (observer-per-host fan-out), which
+/// pushes them to its SignalR groups. Publishing never blocks or fails a grain command: live updates
+/// are a view of committed state, and a browser that misses one catches up on its next read.
+/// </summary>
+public sealed class LivePublisher(IGrainFactory grains, ILogger<LivePublisher> logger) : BackgroundService
+{
+    private static readonly TimeSpan ObserverListTtl = TimeSpan.FromSeconds(2);
+    private const int MaxBatch = 512;
+
+    public static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new WireNameEnumConverterFactory() },
+    };
+
+    private readonly Channel<LiveEvent> _pending = Channel.CreateBounded<LiveEvent>(
+        new BoundedChannelOptions(100_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    private IReadOnlyList<ILiveEventObserver> _observers = [];
+    private DateTime _observersFetchedAt = DateTime.MinValue;
+
+    public void Publish<TPayload>(string topic, string name, TPayload payload) =>
+        _pending.Writer.TryWrite(new LiveEvent(topic, name, JsonSerializer.Serialize(payload, PayloadJson)));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<LiveEvent>(MaxBatch);
+        while (await _pending.Reader.WaitToReadAsync(stoppingToken))
+        {
+            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var next)) batch.Add(next);
+            try
+            {
+                foreach (var observer in await CurrentObservers())
+                    await observer.OnLiveEvents(batch.ToArray());
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Could not relay {Count} live events", batch.Count);
+                _observersFetchedAt = DateTime.MinValue;
+            }
+            batch.Clear();
+        }
+    }
+
+    private async Task<IReadOnlyList<ILiveEventObserver>> CurrentObservers()
+    {
+        if (DateTime.UtcNow - _observersFetchedAt > ObserverListTtl)
+        {
+            _observers = await grains.GetGrain<ILiveRelayDirectoryGrain>(0).GetObservers();
+            _observersFetchedAt = DateTime.UtcNow;
+        }
+        return _observers;
+    }
+}

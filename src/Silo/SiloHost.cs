@@ -1,0 +1,134 @@
+using System.Net;
+using ChangemakerLite.Grains.Interfaces.Platform;
+using ChangemakerLite.Grains.Platform;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Configuration;
+
+namespace ChangemakerLite.Silo;
+
+/// <summary>
+/// Builds a silo host from configuration (environment variables, also settable in appsettings.json).
+/// Tests build real silos through the same method with their own settings, so they run what production runs.
+/// </summary>
+public static class SiloHost
+{
+    public static IHost Build(string[] args, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+        var settings = SiloSettings.From(builder.Configuration);
+
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => Database.CreateDataSource(settings.ConnectionString));
+        builder.Services.AddSingleton<LivePublisher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
+        builder.Services.AddHostedService<ClusterHeartbeatService>();
+        if (settings.MigrateOnStart)
+            // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
+            builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
+        configureServices?.Invoke(builder.Services);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = settings.ServiceId;
+            });
+            silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = settings.ConnectionString;
+            });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = settings.ConnectionString;
+            });
+            silo.AddAdoNetGrainStorageAsDefault(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = settings.ConnectionString;
+            });
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                // Dead silos must be noticed quickly on a campaign's busiest day; defaults wait much longer.
+                o.ProbeTimeout = settings.ProbeTimeout;
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+                o.DefunctSiloCleanupPeriod = TimeSpan.FromHours(1);
+                o.DefunctSiloExpiration = TimeSpan.FromHours(2);
+            });
+            if (settings.MinimumReminderPeriod is { } minimum)
+                silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = minimum);
+        });
+        return builder.Build();
+    }
+
+    public static async Task<int> MigrateAsync(string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args.Skip(1).ToArray())
+            .Build();
+        var settings = SiloSettings.From(configuration);
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+        var logger = loggers.CreateLogger<SchemaMigrator>();
+        logger.LogInformation("Migrating {Database}", DatabaseUrl.Redact(settings.ConnectionString));
+        var applied = await new SchemaMigrator(settings.ConnectionString, logger).MigrateAsync();
+        logger.LogInformation(applied.Count == 0 ? "Schema is current" : "Applied {Count} migrations", applied.Count);
+        return 0;
+    }
+
+    private sealed class MigrateOnStartService(string connectionString, ILogger<SchemaMigrator> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            new SchemaMigrator(connectionString, logger).MigrateAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+public sealed record SiloSettings(
+    string ConnectionString,
+    string ClusterId,
+    string ServiceId,
+    IPAddress AdvertisedAddress,
+    int SiloPort,
+    int GatewayPort,
+    bool ListenOnAnyAddress,
+    bool MigrateOnStart,
+    TimeSpan ProbeTimeout,
+    TimeSpan? MinimumReminderPeriod)
+{
+    public static SiloSettings From(IConfiguration configuration)
+    {
+        var databaseUrl = configuration["DATABASE_URL"];
+        if (string.IsNullOrWhiteSpace(databaseUrl))
+            throw new InvalidOperationException("DATABASE_URL is not set: point it at the PostgreSQL database (postgresql://user:pass@host:port/db).");
+        var minimumReminder = configuration["ORLEANS_MIN_REMINDER_SECONDS"];
+        return new SiloSettings(
+            DatabaseUrl.ToConnectionString(databaseUrl),
+            configuration["ORLEANS_CLUSTER_ID"] ?? "changemaker",
+            configuration["ORLEANS_SERVICE_ID"] ?? "changemaker-lite",
+            IPAddress.Parse(configuration["ORLEANS_ADVERTISED_IP"] ?? "127.0.0.1"),
+            configuration.GetValue("ORLEANS_SILO_PORT", 11111),
+            configuration.GetValue("ORLEANS_GATEWAY_PORT", 30000),
+            configuration.GetValue("ORLEANS_LISTEN_ANY", false),
+            configuration.GetValue("MIGRATE_ON_START", true),
+            TimeSpan.FromSeconds(configuration.GetValue("ORLEANS_PROBE_TIMEOUT_SECONDS", 3.0)),
+            minimumReminder is null ? null : TimeSpan.FromSeconds(double.Parse(minimumReminder, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace ChangemakerLite.WebFrontend.Platform;
+
+/// <summary>
+/// The one hub browsers connect to (<c>/hubs/live</c>). Clients subscribe to topics; each module's
+/// <see cref="ILiveTopicAuthorizer"/> decides who may see which topic. Events arrive from the silos
+/// through <see cref="LiveRelayService"/> and go to the SignalR group named after the topic.
+/// </summary>
+public sealed class LiveHub(IEnumerable<ILiveTopicAuthorizer> authorizers) : Hub
+{
+    public const string Path = "/hubs/live";
+    private const int MaxTopicLength = 200;
+
+    public async Task Subscribe(string topic)
+    {
+        if (string.IsNullOrWhiteSpace(topic) || topic.Length > MaxTopicLength)
+            throw new HubException("topic: a topic name is required.");
+        var authorizer = authorizers.FirstOrDefault(a => a.Handles(topic))
+            ?? throw new HubException($"topic: unknown topic '{topic}'.");
+        if (!await authorizer.MaySubscribe(Context.User!, topic, Context.ConnectionAborted))
+            throw new HubException($"topic: not allowed to subscribe to '{topic}'.");
+        await Groups.AddToGroupAsync(Context.ConnectionId, topic, Context.ConnectionAborted);
+    }
+
+    public Task Unsubscribe(string topic) =>
+        Groups.RemoveFromGroupAsync(Context.ConnectionId, topic, Context.ConnectionAborted);
+}
+
+/// <summary>Decides, for the topics of one module, whether a connection's user may subscribe.</summary>
+public interface ILiveTopicAuthorizer
+{
+    bool Handles(string topic);
+    ValueTask<bool> MaySubscribe(System.Security.Claims.ClaimsPrincipal user, string topic, CancellationToken cancellationToken);
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Platform;
+using Microsoft.AspNetCore.SignalR;
+
+namespace ChangemakerLite.WebFrontend.Platform;
+
+/// <summary>
+/// This frontend's observer in the cluster: it keeps a lease in the relay directory grain and forwards
+/// every event it receives to the SignalR group of the event's topic. Each frontend holds its own
+/// lease, so a browser connected to any frontend receives events raised on any silo.
+/// </summary>
+public sealed class LiveRelayService(
+    IClusterClient client,
+    IHubContext<LiveHub> hub,
+    FrontendSettings settings,
+    ILogger<LiveRelayService> logger) : BackgroundService, ILiveEventObserver
+{
+    private readonly string _frontendId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var self = client.CreateObjectReference<ILiveEventObserver>(this);
+        var directory = client.GetGrain<ILiveRelayDirectoryGrain>(0);
+        using var timer = new PeriodicTimer(settings.LiveRelayRenewPeriod);
+        try
+        {
+            do
+            {
+                try
+                {
+                    await directory.Register(_frontendId, self);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(ex, "Could not renew the live relay lease; retrying");
+                }
+            } while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            try
+            {
+                await directory.Unregister(_frontendId).WaitAsync(TimeSpan.FromSeconds(2));
+            }
+            catch (Exception ex)
+            {
+                logger.LogDebug(ex, "Could not unregister from the live relay directory");
+            }
+            client.DeleteObjectReference<ILiveEventObserver>(self);
+        }
+    }
+
+    public async Task OnLiveEvents(IReadOnlyList<LiveEvent> events)
+    {
+        foreach (var liveEvent in events)
+        {
+            try
+            {
+                using var payload = JsonDocument.Parse(liveEvent.PayloadJson);
+                await hub.Clients.Group(liveEvent.Topic).SendAsync(liveEvent.Name, payload.RootElement.Clone());
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not push live event {Name} on {Topic}", liveEvent.Name, liveEvent.Topic);
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+using ChangemakerLite.WebFrontend;
+
+var app = FrontendApp.Build(args);
+await app.RunAsync();
