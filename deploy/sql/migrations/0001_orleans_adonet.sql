@@ -63,7 +63,7 @@ CREATE TABLE OrleansMembershipTable
     SiloName     varchar(150)   NOT NULL,
     HostName     varchar(150)   NOT NULL,
     Status       integer        NOT NULL,
-    -- NOT NULL because the reader converts it to int unconditionally, the
+    -- NOT NULL because the reader converts it to int unconditionally. The
     -- provider always binds a value (0 when the silo is no gateway).
     ProxyPort    integer        NOT NULL,
     SuspectTimes varchar(8000)  NULL,     -- "silo,date|silo,date" votes
@@ -265,9 +265,9 @@ $q$),
 $q$),
 
 -- Periodic removal of long-dead silo rows (DefunctSiloExpiration). Only Dead
--- rows qualify, matching the IMembershipTable contract, so a slow-to-join or
--- shutting-down silo is never erased. The version is not bumped because no
--- live silo depends on these rows.
+-- rows qualify, as in the IMembershipTable contract and the rule 10.4.2 itself
+-- applies, so a slow-to-join or shutting-down silo is never erased. The
+-- version is not bumped because no live silo depends on these rows.
 ('CleanupDefunctSiloEntriesKey', $q$
     DELETE FROM OrleansMembershipTable
      WHERE DeploymentId = @DeploymentId
@@ -276,10 +276,11 @@ $q$),
        AND StartTime    < @IAmAliveTime;
 $q$);
 
--- Not added on purpose: the optional CleanupDefunctSiloEntryKey. When present,
--- 10.4.2 rebinds captured StartTime and IAmAliveTime per row and compares
--- them for equality, which timestamptz(3) rounding would defeat. Without it
--- the provider uses CleanupDefunctSiloEntriesKey above.
+-- Not added on purpose: the optional CleanupDefunctSiloEntryKey. When it is
+-- present, 10.4.2 reads the whole table and deletes Dead rows one by one,
+-- guarded by their captured values. Dead rows never change again, so the
+-- single set-based DELETE above is enough, and the catalogue stays at the
+-- nine keys that every 10.x clustering provider requires.
 
 
 -- ---------------------------------------------------------------------------
@@ -434,7 +435,7 @@ DECLARE
 BEGIN
     IF _grainstateversion IS NULL THEN
         -- First write: succeeds only if no row exists yet (see the unique
-        -- index), instead of blindly overwriting another activation state.
+        -- index), so it can never overwrite a row another activation wrote.
         INSERT INTO OrleansStorage
             (grainidhash, grainidn0, grainidn1, graintypehash, graintypestring,
              grainidextensionstring, serviceid, payloadbinary, modifiedon, version)

@@ -1,0 +1,166 @@
+using System.Net.Http.Headers;
+using ChangemakerLite.Silo;
+using ChangemakerLite.WebFrontend;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ChangemakerLite.TestSupport;
+
+/// <summary>
+/// Real silos and real frontends in this process, on loopback ports, clustered through the ADO.NET
+/// membership table of one test database: what deploy/cluster.sh runs, under the tests' control.
+/// </summary>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    private readonly List<IHost?> _silos = [];
+    private readonly List<WebApplication?> _frontends = [];
+    private readonly Dictionary<string, string?> _settings;
+
+    private LocalCluster(TestDatabase database, IDictionary<string, string?>? settings)
+    {
+        Database = database;
+        SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+        ClusterId = $"test-{Guid.NewGuid():N}";
+        _settings = new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = database.DatabaseUrlSetting,
+            ["ORLEANS_CLUSTER_ID"] = ClusterId,
+            ["ORLEANS_SERVICE_ID"] = "changemaker-tests",
+            ["JWT_SIGNING_KEY"] = SigningKey,
+            ["MIGRATE_ON_START"] = "true",
+            ["HEARTBEAT_SECONDS"] = "1",
+            ["LIVE_RELAY_RENEW_SECONDS"] = "1",
+            ["ORLEANS_MIN_REMINDER_SECONDS"] = "1",
+            ["ORLEANS_PROBE_TIMEOUT_SECONDS"] = "2",
+            ["BIND_ADDRESS"] = "127.0.0.1",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Orleans"] = "Error",
+            ["Logging:LogLevel:Microsoft"] = "Warning",
+        };
+        if (settings is not null)
+            foreach (var (key, value) in settings) _settings[key] = value;
+    }
+
+    public TestDatabase Database { get; }
+    public string SigningKey { get; }
+    public string ClusterId { get; }
+    public IReadOnlyDictionary<string, string?> Settings => _settings;
+    public IReadOnlyList<IHost?> Silos => _silos;
+    public IReadOnlyList<WebApplication?> Frontends => _frontends;
+
+    public static async Task<LocalCluster> StartAsync(TestDatabase database, int silos = 1, int frontends = 1,
+        IDictionary<string, string?>? settings = null)
+    {
+        var cluster = new LocalCluster(database, settings);
+        try
+        {
+            for (var i = 0; i < silos; i++) await cluster.AddSiloAsync();
+            for (var i = 0; i < frontends; i++) await cluster.AddFrontendAsync();
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    public async Task<int> AddSiloAsync()
+    {
+        var settings = new Dictionary<string, string?>(_settings)
+        {
+            ["ORLEANS_SILO_PORT"] = Ports.Free().ToString(),
+            ["ORLEANS_GATEWAY_PORT"] = Ports.Free().ToString(),
+        };
+        var host = SiloHost.Build([], settings);
+        await host.StartAsync();
+        _silos.Add(host);
+        return _silos.Count - 1;
+    }
+
+    public async Task<int> AddFrontendAsync()
+    {
+        var port = Ports.Free();
+        var settings = new Dictionary<string, string?>(_settings)
+        {
+            ["PORT"] = port.ToString(),
+            ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}",
+        };
+        var app = FrontendApp.Build([], settings);
+        await app.StartAsync();
+        _frontends.Add(app);
+        return _frontends.Count - 1;
+    }
+
+    /// <summary>Stops a silo: gracefully (it leaves the cluster) or abruptly (the others must notice it died).</summary>
+    public async Task StopSiloAsync(int index, bool graceful = true)
+    {
+        var host = _silos[index] ?? throw new InvalidOperationException($"Silo {index} is already stopped.");
+        _silos[index] = null;
+        if (graceful)
+        {
+            await host.StopAsync();
+        }
+        else
+        {
+            // Abrupt: the silo does not say goodbye, like a killed process.
+            using var cancelled = new CancellationTokenSource();
+            await cancelled.CancelAsync();
+            try { await host.StopAsync(cancelled.Token); } catch (OperationCanceledException) { }
+        }
+        host.Dispose();
+    }
+
+    public async Task StopFrontendAsync(int index)
+    {
+        var app = _frontends[index] ?? throw new InvalidOperationException($"Frontend {index} is already stopped.");
+        _frontends[index] = null;
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    public HttpClient Http(int frontend = 0, string? accessToken = null)
+    {
+        var client = new HttpClient { BaseAddress = FrontendUri(frontend), Timeout = TimeSpan.FromSeconds(60) };
+        if (accessToken is not null)
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return client;
+    }
+
+    public HubConnection Hub(int frontend = 0, string? accessToken = null) =>
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(FrontendUri(frontend), "/hubs/live"), o =>
+            {
+                if (accessToken is not null) o.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+            })
+            .Build();
+
+    public IClusterClient ClientOf(int frontend) =>
+        (_frontends[frontend] ?? throw new InvalidOperationException($"Frontend {frontend} is stopped.")).Services.GetRequiredService<IClusterClient>();
+
+    public T SiloService<T>(int silo) where T : notnull =>
+        (_silos[silo] ?? throw new InvalidOperationException($"Silo {silo} is stopped.")).Services.GetRequiredService<T>();
+
+    public Uri FrontendUri(int frontend)
+    {
+        var app = _frontends[frontend] ?? throw new InvalidOperationException($"Frontend {frontend} is stopped.");
+        var server = app.Services.GetRequiredService<FrontendSettings>();
+        return new Uri($"http://127.0.0.1:{server.Port}/");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _frontends.Where(a => a is not null))
+        {
+            try { await app!.StopAsync(); await app.DisposeAsync(); } catch (Exception) { /* best effort at teardown */ }
+        }
+        foreach (var silo in _silos.Where(s => s is not null))
+        {
+            try { await silo!.StopAsync(); silo.Dispose(); } catch (Exception) { /* best effort at teardown */ }
+        }
+        _frontends.Clear();
+        _silos.Clear();
+    }
+}
