@@ -1,4 +1,6 @@
 using System.Net;
+using ChangemakerLite.Grains.Auth;
+using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Platform;
 using Microsoft.Extensions.Configuration;
@@ -32,6 +34,7 @@ public static class SiloHost
         builder.Services.AddSingleton<LivePublisher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
         builder.Services.AddHostedService<ClusterHeartbeatService>();
+        builder.Services.AddHostedService<EmailSender>();
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
@@ -71,6 +74,7 @@ public static class SiloHost
             });
             if (settings.MinimumReminderPeriod is { } minimum)
                 silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = minimum);
+            silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ITempUserSweepGrain>(0).Ensure());
         });
         return builder.Build();
     }
@@ -89,6 +93,23 @@ public static class SiloHost
         logger.LogInformation("Migrating {Database}", DatabaseUrl.Redact(settings.ConnectionString));
         var applied = await new SchemaMigrator(settings.ConnectionString, logger).MigrateAsync();
         logger.LogInformation(applied.Count == 0 ? "Schema is current" : "Applied {Count} migrations", applied.Count);
+        return 0;
+    }
+
+    public static async Task<int> BootstrapAdminAsync(string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args.Skip(1).ToArray())
+            .Build();
+        var settings = SiloSettings.From(configuration);
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+        await using var db = Database.CreateDataSource(settings.ConnectionString);
+        var created = await FirstAdmin.EnsureAsync(db, configuration["ADMIN_EMAIL"], configuration["ADMIN_PASSWORD"], Console.Out,
+            loggers.CreateLogger("FirstAdmin"));
+        if (!created) loggers.CreateLogger("FirstAdmin").LogInformation("Users exist already; no admin created");
         return 0;
     }
 

@@ -17,7 +17,7 @@ public static class FrontendApp
     /// <summary>JSON bodies are small; endpoints that take files raise their own limit.</summary>
     public const long DefaultMaxRequestBodyBytes = 1024 * 1024;
 
-    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -98,7 +98,9 @@ public static class FrontendApp
         builder.Services.AddSingleton<LiveRelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveRelayService>());
         builder.Services.AddSingleton<ILiveTopicAuthorizer, PlatformTopicAuthorizer>();
+        builder.Services.AddAuthFrontend();
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -107,6 +109,7 @@ public static class FrontendApp
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPlatformEndpoints();
+        app.MapAuthEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }
