@@ -35,6 +35,7 @@ public static class SiloHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
         builder.Services.AddHostedService<ClusterHeartbeatService>();
         builder.Services.AddHostedService<EmailSender>();
+        Grains.Canvassing.CanvassSetup.AddCanvassGrains(builder.Services);
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
@@ -75,6 +76,7 @@ public static class SiloHost
             if (settings.MinimumReminderPeriod is { } minimum)
                 silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = minimum);
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ITempUserSweepGrain>(0).Ensure());
+            silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<Grains.Interfaces.Canvassing.ICanvassSweepGrain>(0).Ensure());
         });
         return builder.Build();
     }
