@@ -28,13 +28,11 @@ public static class SiloHost
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         var settings = SiloSettings.From(builder.Configuration);
 
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => Database.CreateDataSource(settings.ConnectionString));
         builder.Services.AddSingleton<LivePublisher>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
-        builder.Services.AddHostedService<ClusterHeartbeatService>();
-        builder.Services.AddHostedService<EmailSender>();
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
@@ -76,6 +74,10 @@ public static class SiloHost
                 silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = minimum);
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ITempUserSweepGrain>(0).Ensure());
         });
+        // Registered after Orleans so they start once the silo is active and stop before it leaves the cluster.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
+        builder.Services.AddHostedService<ClusterHeartbeatService>();
+        builder.Services.AddHostedService<EmailSender>();
         return builder.Build();
     }
 
