@@ -81,14 +81,17 @@ public static class SiloHost
         return builder.Build();
     }
 
+    /// <summary>The configuration the one-shot commands (migrate, bootstrap-admin) read: the same sources as the silo.</summary>
+    private static IConfiguration CommandConfiguration(string[] args) => new ConfigurationBuilder()
+        .SetBasePath(AppContext.BaseDirectory)
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .AddCommandLine(args.Skip(1).ToArray())
+        .Build();
+
     public static async Task<int> MigrateAsync(string[] args)
     {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine(args.Skip(1).ToArray())
-            .Build();
+        var configuration = CommandConfiguration(args);
         var settings = SiloSettings.From(configuration);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggers.CreateLogger<SchemaMigrator>();
@@ -100,12 +103,7 @@ public static class SiloHost
 
     public static async Task<int> BootstrapAdminAsync(string[] args)
     {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine(args.Skip(1).ToArray())
-            .Build();
+        var configuration = CommandConfiguration(args);
         var settings = SiloSettings.From(configuration);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         await using var db = Database.CreateDataSource(settings.ConnectionString);

@@ -4,27 +4,13 @@ using ChangemakerLite.TestSupport;
 
 namespace ChangemakerLite.WebFrontend.Tests.Platform;
 
-public sealed class PlatformEndpointTests : IAsyncLifetime
+public sealed class PlatformEndpointTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
 
     [Fact]
-    public async Task Health_says_live_and_ready_with_the_cluster_and_database_reachable()
+    public async Task Health_says_live_and_ready_with_theCluster_and_database_reachable()
     {
-        using var http = _cluster.Http();
+        using var http = Cluster.Http();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
         var ready = await http.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
@@ -36,19 +22,19 @@ public sealed class PlatformEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Readiness_fails_when_no_silo_is_left()
     {
-        await _cluster.StopSiloAsync(0);
-        using var http = _cluster.Http();
+        await Cluster.StopSiloAsync(0);
+        using var http = Cluster.Http();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
         var ready = await http.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        await _cluster.AddSiloAsync();
+        await Cluster.AddSiloAsync();
         await Eventually.True(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "ready again with a new silo", TimeSpan.FromSeconds(60));
     }
 
     [Fact]
     public async Task The_openapi_document_describes_the_api()
     {
-        using var http = _cluster.Http();
+        using var http = Cluster.Http();
         var response = await http.GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -60,7 +46,7 @@ public sealed class PlatformEndpointTests : IAsyncLifetime
     [Fact]
     public async Task An_unknown_route_is_a_problem_json_404()
     {
-        using var http = _cluster.Http();
+        using var http = Cluster.Http();
         var response = await http.GetAsync("/api/nothing-here");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
