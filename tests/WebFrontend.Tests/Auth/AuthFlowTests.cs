@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.TestSupport;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChangemakerLite.WebFrontend.Tests.Auth;
 
@@ -51,6 +52,19 @@ public sealed class AuthFlowTests : ClusterTest
         Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(second)).StatusCode);
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", user.Id)));
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE token_hash = @t", ("t", first)));
+    }
+
+    [Fact]
+    public async Task The_live_hub_accepts_the_access_token_from_login()
+    {
+        var admin = await TestUsers.SignedInAsync(Cluster, UserRole.SuperAdmin);
+        await using var hub = Cluster.Hub(0, admin.AccessToken);
+        var received = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<JsonElement>("clusterHeartbeat", e => received.TrySetResult(e));
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", "cluster:heartbeat");
+        var heartbeat = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, heartbeat.GetProperty("activeSilos").GetInt32());
     }
 
     [Fact]
