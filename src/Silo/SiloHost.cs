@@ -28,13 +28,11 @@ public static class SiloHost
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         var settings = SiloSettings.From(builder.Configuration);
 
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => Database.CreateDataSource(settings.ConnectionString));
         builder.Services.AddSingleton<LivePublisher>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
-        builder.Services.AddHostedService<ClusterHeartbeatService>();
-        builder.Services.AddHostedService<EmailSender>();
         Grains.Canvassing.CanvassSetup.AddCanvassGrains(builder.Services);
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
@@ -78,17 +76,24 @@ public static class SiloHost
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ITempUserSweepGrain>(0).Ensure());
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<Grains.Interfaces.Canvassing.ICanvassSweepGrain>(0).Ensure());
         });
+        // Registered after Orleans so they start once the silo is active and stop before it leaves the cluster.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
+        builder.Services.AddHostedService<ClusterHeartbeatService>();
+        builder.Services.AddHostedService<EmailSender>();
         return builder.Build();
     }
 
+    /// <summary>The configuration the one-shot commands (migrate, bootstrap-admin) read: the same sources as the silo.</summary>
+    private static IConfiguration CommandConfiguration(string[] args) => new ConfigurationBuilder()
+        .SetBasePath(AppContext.BaseDirectory)
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .AddCommandLine(args.Skip(1).ToArray())
+        .Build();
+
     public static async Task<int> MigrateAsync(string[] args)
     {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine(args.Skip(1).ToArray())
-            .Build();
+        var configuration = CommandConfiguration(args);
         var settings = SiloSettings.From(configuration);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggers.CreateLogger<SchemaMigrator>();
@@ -100,12 +105,7 @@ public static class SiloHost
 
     public static async Task<int> BootstrapAdminAsync(string[] args)
     {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine(args.Skip(1).ToArray())
-            .Build();
+        var configuration = CommandConfiguration(args);
         var settings = SiloSettings.From(configuration);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         await using var db = Database.CreateDataSource(settings.ConnectionString);

@@ -5,40 +5,28 @@ using ChangemakerLite.TestSupport;
 
 namespace ChangemakerLite.WebFrontend.Tests.Auth;
 
-public sealed class AbuseLimitTests : IAsyncLifetime
+public sealed class AbuseLimitTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db, frontends: 2, settings: new Dictionary<string, string?>
+    protected override int Frontends => 2;
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
         {
             ["AUTH_RATE_LIMIT_PER_IP"] = "6",
             ["AUTH_RATE_LIMIT_PER_EMAIL"] = "3",
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+        };
 
     [Fact]
     public async Task Guessing_one_account_is_limited_per_email_across_frontends_with_retry_after()
     {
-        var user = await TestUsers.CreateAsync(_db, UserRole.User);
+        var user = await TestUsers.CreateAsync(Db, UserRole.User);
         var statuses = new List<HttpStatusCode>();
         for (var attempt = 0; attempt < 4; attempt++)
         {
-            using var http = _cluster.Http(attempt % 2);
+            using var http = Cluster.Http(attempt % 2);
             statuses.Add((await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = "Wrong-guess-1234" })).StatusCode);
         }
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
 
-        using var again = _cluster.Http(0);
+        using var again = Cluster.Http(0);
         var limited = await again.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password });
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
@@ -48,7 +36,7 @@ public sealed class AbuseLimitTests : IAsyncLifetime
     [Fact]
     public async Task Forgot_password_is_limited_per_ip()
     {
-        using var http = _cluster.Http(1);
+        using var http = Cluster.Http(1);
         var statuses = new List<HttpStatusCode>();
         for (var attempt = 0; attempt < 8; attempt++)
             statuses.Add((await http.PostAsJsonAsync("/api/auth/forgot-password", new { email = $"someone{attempt}@example.org" })).StatusCode);

@@ -4,49 +4,37 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.TestSupport;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChangemakerLite.WebFrontend.Tests.Auth;
 
-public sealed class AuthFlowTests : IAsyncLifetime
+public sealed class AuthFlowTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db, settings: new Dictionary<string, string?> { ["TEMP_SWEEP_SECONDS"] = "1" });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["TEMP_SWEEP_SECONDS"] = "1" };
 
     private static async Task<JsonElement> Json(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
 
     private async Task<HttpResponseMessage> Refresh(string refreshToken)
     {
-        using var http = _cluster.Http();
+        using var http = Cluster.Http();
         return await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken });
     }
 
     [Fact]
     public async Task The_whole_token_life_rotates_refresh_tokens_and_a_reused_one_ends_every_session()
     {
-        var user = await TestUsers.CreateAsync(_db, UserRole.User);
-        using var anonymous = _cluster.Http();
+        var user = await TestUsers.CreateAsync(Db, UserRole.User);
+        using var anonymous = Cluster.Http();
         var login = await anonymous.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password });
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         var signIn = await Json(login);
         Assert.Equal(900, signIn.GetProperty("expiresIn").GetInt32());
         Assert.Equal(user.Email, signIn.GetProperty("user").GetProperty("email").GetString());
         Assert.False(signIn.GetProperty("user").TryGetProperty("passwordHash", out _));
-        Assert.NotNull(await _db.ScalarAsync<DateTime?>("SELECT last_login_at FROM users WHERE id = @id", ("id", user.Id)));
+        Assert.NotNull(await Db.ScalarAsync<DateTime?>("SELECT last_login_at FROM users WHERE id = @id", ("id", user.Id)));
 
-        using (var authed = _cluster.Http(0, signIn.GetProperty("accessToken").GetString()))
+        using (var authed = Cluster.Http(0, signIn.GetProperty("accessToken").GetString()))
         {
             var me = await authed.GetAsync("/api/auth/me");
             Assert.Equal(HttpStatusCode.OK, me.StatusCode);
@@ -62,15 +50,28 @@ public sealed class AuthFlowTests : IAsyncLifetime
         // The old token is spent; presenting it again is theft, and ends the new session too.
         Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(first)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(second)).StatusCode);
-        Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", user.Id)));
-        Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE token_hash = @t", ("t", first)));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", user.Id)));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE token_hash = @t", ("t", first)));
+    }
+
+    [Fact]
+    public async Task The_live_hub_accepts_the_access_token_from_login()
+    {
+        var admin = await TestUsers.SignedInAsync(Cluster, UserRole.SuperAdmin);
+        await using var hub = Cluster.Hub(0, admin.AccessToken);
+        var received = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<JsonElement>("clusterHeartbeat", e => received.TrySetResult(e));
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", "cluster:heartbeat");
+        var heartbeat = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, heartbeat.GetProperty("activeSilos").GetInt32());
     }
 
     [Fact]
     public async Task Logout_ends_the_refresh_token()
     {
-        var user = await TestUsers.SignedInAsync(_cluster, UserRole.MapAdmin);
-        using var http = _cluster.Http(0, user.AccessToken);
+        var user = await TestUsers.SignedInAsync(Cluster, UserRole.MapAdmin);
+        using var http = Cluster.Http(0, user.AccessToken);
         Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/logout", new { refreshToken = user.RefreshToken })).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(user.RefreshToken!)).StatusCode);
     }
@@ -78,10 +79,10 @@ public sealed class AuthFlowTests : IAsyncLifetime
     [Fact]
     public async Task Wrong_password_unknown_email_and_a_suspended_account_all_get_the_same_answer()
     {
-        var user = await TestUsers.CreateAsync(_db, UserRole.User);
-        var suspended = await TestUsers.CreateAsync(_db, UserRole.User);
-        await _db.ExecuteAsync("UPDATE users SET status = 'SUSPENDED' WHERE id = @id", ("id", suspended.Id));
-        using var http = _cluster.Http();
+        var user = await TestUsers.CreateAsync(Db, UserRole.User);
+        var suspended = await TestUsers.CreateAsync(Db, UserRole.User);
+        await Db.ExecuteAsync("UPDATE users SET status = 'SUSPENDED' WHERE id = @id", ("id", suspended.Id));
+        using var http = Cluster.Http();
         var answers = new List<string>();
         foreach (var (email, password) in new[] { (user.Email, "Wrong-password-123"), ("nobody@example.org", TestUsers.Password), (suspended.Email, TestUsers.Password) })
         {
@@ -97,7 +98,7 @@ public sealed class AuthFlowTests : IAsyncLifetime
     [Fact]
     public async Task A_new_account_verifies_its_email_through_the_link_it_receives()
     {
-        using var http = _cluster.Http();
+        using var http = Cluster.Http();
         var email = $"new-{Guid.NewGuid():N}@example.org";
         var register = await http.PostAsJsonAsync("/api/auth/register", new { email, password = "Brand-new-Pass-42", name = "Nadia" });
         Assert.Equal(HttpStatusCode.Created, register.StatusCode);
@@ -110,7 +111,7 @@ public sealed class AuthFlowTests : IAsyncLifetime
         var token = Regex.Match(mail.TextBody!, @"verify-email\?token=([A-Za-z0-9_\-]+)").Groups[1].Value;
         Assert.NotEmpty(token);
         Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/verify-email", new { token })).StatusCode);
-        Assert.True(await _db.ScalarAsync<bool>("SELECT email_verified FROM users WHERE email = @e", ("e", email)));
+        Assert.True(await Db.ScalarAsync<bool>("SELECT email_verified FROM users WHERE email = @e", ("e", email)));
         // A link works once.
         Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/api/auth/verify-email", new { token })).StatusCode);
     }
@@ -118,8 +119,8 @@ public sealed class AuthFlowTests : IAsyncLifetime
     [Fact]
     public async Task A_forgotten_password_is_reset_through_the_emailed_link_and_old_sessions_end()
     {
-        var user = await TestUsers.SignedInAsync(_cluster, UserRole.User);
-        using var http = _cluster.Http();
+        var user = await TestUsers.SignedInAsync(Cluster, UserRole.User);
+        using var http = Cluster.Http();
         Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/api/auth/forgot-password", new { email = user.Email })).StatusCode);
         var mail = await WaitForMail(user.Email, "Reset your password");
         var token = Regex.Match(mail.TextBody!, @"reset-password\?token=([A-Za-z0-9_\-]+)").Groups[1].Value;
@@ -137,18 +138,18 @@ public sealed class AuthFlowTests : IAsyncLifetime
     [Fact]
     public async Task Forgot_password_answers_the_same_for_an_unknown_address_and_sends_nothing()
     {
-        using var http = _cluster.Http();
+        using var http = Cluster.Http();
         var unknown = $"ghost-{Guid.NewGuid():N}@example.org";
         var response = await http.PostAsJsonAsync("/api/auth/forgot-password", new { email = unknown });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE to_address = @e", ("e", unknown)));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE to_address = @e", ("e", unknown)));
     }
 
     [Fact]
     public async Task Change_password_needs_the_current_one()
     {
-        var user = await TestUsers.SignedInAsync(_cluster, UserRole.User);
-        using var http = _cluster.Http(0, user.AccessToken);
+        var user = await TestUsers.SignedInAsync(Cluster, UserRole.User);
+        using var http = Cluster.Http(0, user.AccessToken);
         var wrong = await http.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = "Not-my-password-1", newPassword = "Next-Password-2024" });
         Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
         Assert.True((await Json(wrong)).GetProperty("errors").TryGetProperty("currentPassword", out _));
@@ -160,15 +161,15 @@ public sealed class AuthFlowTests : IAsyncLifetime
     [Fact]
     public async Task An_expired_temp_user_cannot_sign_in_and_the_sweep_marks_it_expired()
     {
-        var temp = await TestUsers.CreateAsync(_db, UserRole.Temp, expiresAt: DateTimeOffset.UtcNow.AddDays(1));
-        var stillValid = await TestUsers.LoginAsync(_cluster, temp);
+        var temp = await TestUsers.CreateAsync(Db, UserRole.Temp, expiresAt: DateTimeOffset.UtcNow.AddDays(1));
+        var stillValid = await TestUsers.LoginAsync(Cluster, temp);
         Assert.NotNull(stillValid.RefreshToken);
 
-        await _db.ExecuteAsync("UPDATE users SET expires_at = now() - interval '1 minute' WHERE id = @id", ("id", temp.Id));
-        await Eventually.True(async () => await _db.ScalarAsync<string>("SELECT status::text FROM users WHERE id = @id", ("id", temp.Id)) == "EXPIRED",
+        await Db.ExecuteAsync("UPDATE users SET expires_at = now() - interval '1 minute' WHERE id = @id", ("id", temp.Id));
+        await Eventually.True(async () => await Db.ScalarAsync<string>("SELECT status::text FROM users WHERE id = @id", ("id", temp.Id)) == "EXPIRED",
             "the reminder-driven sweep marks the TEMP user EXPIRED");
-        Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", temp.Id)));
-        using var http = _cluster.Http();
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", temp.Id)));
+        using var http = Cluster.Http();
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/auth/login", new { email = temp.Email, password = temp.Password })).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(stillValid.RefreshToken!)).StatusCode);
     }
@@ -176,8 +177,8 @@ public sealed class AuthFlowTests : IAsyncLifetime
     [Fact]
     public async Task A_super_admin_manages_users()
     {
-        var admin = await TestUsers.SignedInAsync(_cluster, UserRole.SuperAdmin);
-        using var http = _cluster.Http(0, admin.AccessToken);
+        var admin = await TestUsers.SignedInAsync(Cluster, UserRole.SuperAdmin);
+        using var http = Cluster.Http(0, admin.AccessToken);
 
         var temp = await http.PostAsJsonAsync("/api/users", new { email = $"Temp-{Guid.NewGuid():N}@Example.org", password = "Temporary-Pass-1", name = "Tina", role = "TEMP", expireDays = 3 });
         Assert.Equal(HttpStatusCode.Created, temp.StatusCode);
@@ -191,7 +192,7 @@ public sealed class AuthFlowTests : IAsyncLifetime
         var missingExpiry = await http.PostAsJsonAsync("/api/users", new { email = "t2@example.org", password = "Temporary-Pass-1", role = "TEMP" });
         Assert.Equal(HttpStatusCode.BadRequest, missingExpiry.StatusCode);
 
-        var volunteer = await TestUsers.SignedInAsync(_cluster, UserRole.User);
+        var volunteer = await TestUsers.SignedInAsync(Cluster, UserRole.User);
         var patched = await http.PatchAsJsonAsync($"/api/users/{volunteer.Id}", new { role = "MAP_ADMIN", permissions = new { influence = true } });
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         Assert.Equal("MAP_ADMIN", (await Json(patched)).GetProperty("role").GetString());
@@ -208,7 +209,7 @@ public sealed class AuthFlowTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/api/users?role=KING")).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/users/{volunteer.Id}")).StatusCode);
-        Assert.Equal("INACTIVE", await _db.ScalarAsync<string>("SELECT status::text FROM users WHERE id = @id", ("id", volunteer.Id)));
+        Assert.Equal("INACTIVE", await Db.ScalarAsync<string>("SELECT status::text FROM users WHERE id = @id", ("id", volunteer.Id)));
         Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(volunteer.RefreshToken!)).StatusCode);
 
         // The only SUPER_ADMIN cannot lock everyone out.
@@ -218,7 +219,7 @@ public sealed class AuthFlowTests : IAsyncLifetime
 
     private async Task<SmtpSink.ReceivedMessage> WaitForMail(string to, string subject)
     {
-        await Eventually.True(() => Task.FromResult(_cluster.Mail.Messages.Any(m => m.To.Contains(to) && m.Subject == subject)), $"'{subject}' mail to {to}");
-        return _cluster.Mail.Messages.Single(m => m.To.Contains(to) && m.Subject == subject);
+        await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Any(m => m.To.Contains(to) && m.Subject == subject)), $"'{subject}' mail to {to}");
+        return Cluster.Mail.Messages.Single(m => m.To.Contains(to) && m.Subject == subject);
     }
 }

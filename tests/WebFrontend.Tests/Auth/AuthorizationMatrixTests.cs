@@ -9,27 +9,18 @@ namespace ChangemakerLite.WebFrontend.Tests.Auth;
 /// Every endpoint of every module (their IAuthorizationRows) against every role: callers it admits get
 /// past the gate, everyone else gets 401 without a token and 403 with one.
 /// </summary>
-public sealed class AuthorizationMatrixTests : IAsyncLifetime
+public sealed class AuthorizationMatrixTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
     private readonly Dictionary<UserRole, string> _tokens = new();
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db);
+        await base.InitializeAsync();
         foreach (var role in Enum.GetValues<UserRole>())
         {
-            var user = await TestUsers.CreateAsync(_db, role);
-            _tokens[role] = TestTokens.Mint(_cluster.SigningKey, user.Id, user.Email, role);
+            var user = await TestUsers.CreateAsync(Db, role);
+            _tokens[role] = TestTokens.Mint(Cluster.SigningKey, user.Id, user.Email, role);
         }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
     }
 
     public static TheoryData<string, string> Endpoints()
@@ -75,16 +66,16 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     [InlineData("garbage")]
     public async Task Bad_tokens_get_401(string kind)
     {
-        var user = await TestUsers.CreateAsync(_db, UserRole.SuperAdmin);
+        var user = await TestUsers.CreateAsync(Db, UserRole.SuperAdmin);
         var token = kind switch
         {
-            "tampered" => Tamper(TestTokens.Mint(_cluster.SigningKey, user.Id, user.Email, UserRole.User)),
-            "expired" => TestTokens.Mint(_cluster.SigningKey, user.Id, user.Email, UserRole.SuperAdmin, lifetime: TimeSpan.FromMinutes(15), notBefore: DateTime.UtcNow.AddHours(-1)),
+            "tampered" => Tamper(TestTokens.Mint(Cluster.SigningKey, user.Id, user.Email, UserRole.User)),
+            "expired" => TestTokens.Mint(Cluster.SigningKey, user.Id, user.Email, UserRole.SuperAdmin, lifetime: TimeSpan.FromMinutes(15), notBefore: DateTime.UtcNow.AddHours(-1)),
             "wrong-key" => TestTokens.Mint(Convert.ToBase64String(new byte[48]), user.Id, user.Email, UserRole.SuperAdmin),
-            "wrong-issuer" => TestTokens.Mint(_cluster.SigningKey, user.Id, user.Email, UserRole.SuperAdmin, issuer: "someone-else"),
+            "wrong-issuer" => TestTokens.Mint(Cluster.SigningKey, user.Id, user.Email, UserRole.SuperAdmin, issuer: "someone-else"),
             _ => "not.a.jwt",
         };
-        using var http = _cluster.Http(0, token);
+        using var http = Cluster.Http(0, token);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/users")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/auth/me")).StatusCode);
     }
@@ -106,7 +97,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
 
     private async Task<HttpStatusCode> Send(EndpointAccess row, string? token)
     {
-        using var http = _cluster.Http(0, token);
+        using var http = Cluster.Http(0, token);
         var path = row.Path.Replace("{id}", Guid.NewGuid().ToString());
         using var request = new HttpRequestMessage(new HttpMethod(row.Method), path);
         if (row.Method is "POST" or "PUT" or "PATCH")

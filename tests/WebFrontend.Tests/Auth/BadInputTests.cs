@@ -9,32 +9,19 @@ using ChangemakerLite.TestSupport;
 namespace ChangemakerLite.WebFrontend.Tests.Auth;
 
 /// <summary>Every client mistake gets a 4xx problem+json naming what is wrong, writes nothing, and leaks no secret.</summary>
-public sealed class BadInputTests : IAsyncLifetime
+public sealed class BadInputTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db, settings: new Dictionary<string, string?>
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
         {
             // Everything the processes log, so the secrets check sees what an operator would.
             ["Logging:LogLevel:Default"] = "Debug",
             ["Logging:LogLevel:Microsoft"] = "Debug",
             ["Logging:LogLevel:Orleans"] = "Information",
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+        };
 
     private async Task<(HttpStatusCode Status, JsonElement Problem)> Post(string path, HttpContent content, string? token = null)
     {
-        using var http = _cluster.Http(0, token);
+        using var http = Cluster.Http(0, token);
         // Like browsers and HTTP libraries with large uploads, ask before sending the body, so a refusal arrives as an answer.
         http.DefaultRequestHeaders.ExpectContinue = true;
         var response = await http.PostAsync(path, content);
@@ -44,7 +31,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
     private static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/json");
 
-    private Task<long> Users() => _db.ScalarAsync<long>("SELECT count(*) FROM users");
+    private Task<long> Users() => Db.ScalarAsync<long>("SELECT count(*) FROM users");
 
     [Theory]
     [InlineData("{\"email\": \"a@example.org\", \"password\": ", "body")]
@@ -112,7 +99,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task An_unknown_role_names_the_field_and_the_choices()
     {
-        var admin = await TestUsers.SignedInAsync(_cluster, UserRole.SuperAdmin);
+        var admin = await TestUsers.SignedInAsync(Cluster, UserRole.SuperAdmin);
         var before = await Users();
         var (status, problem) = await Post("/api/users",
             JsonBody("{\"email\": \"r@example.org\", \"password\": \"Valid-Password-1\", \"role\": \"OVERLORD\"}"), admin.AccessToken);
@@ -125,7 +112,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task No_response_or_log_line_contains_a_password_hash_or_token()
     {
         var secrets = new List<string>();
-        using var http = _cluster.Http();
+        using var http = Cluster.Http();
         var email = $"secret-{Guid.NewGuid():N}@example.org";
         const string password = "Very-Secret-Pass-99";
         var bodies = new List<string>();
@@ -140,19 +127,19 @@ public sealed class BadInputTests : IAsyncLifetime
         var refreshed = await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh });
         bodies.Add(await refreshed.Content.ReadAsStringAsync());
         bodies.Add(await (await http.PostAsJsonAsync("/api/auth/login", new { email, password = "Wrong-Secret-Pass-1" })).Content.ReadAsStringAsync());
-        using (var authed = _cluster.Http(0, access))
+        using (var authed = Cluster.Http(0, access))
             bodies.Add(await (await authed.GetAsync("/api/auth/me")).Content.ReadAsStringAsync());
-        await Eventually.True(() => Task.FromResult(_cluster.Mail.Messages.Any(m => m.To.Contains(email))), "the verification mail");
+        await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Any(m => m.To.Contains(email))), "the verification mail");
 
-        var hash = (await _db.ScalarAsync<string>("SELECT password_hash FROM users WHERE email = @e", ("e", email)))!;
+        var hash = (await Db.ScalarAsync<string>("SELECT password_hash FROM users WHERE email = @e", ("e", email)))!;
         secrets.AddRange([password, "Wrong-Secret-Pass-1", hash, refresh]);
         foreach (var body in bodies)
             foreach (var secret in secrets)
                 Assert.DoesNotContain(secret, body);
-        var verificationToken = System.Text.RegularExpressions.Regex.Match(_cluster.Mail.Messages.First(m => m.To.Contains(email)).TextBody!, @"token=([A-Za-z0-9_\-]+)").Groups[1].Value;
+        var verificationToken = System.Text.RegularExpressions.Regex.Match(Cluster.Mail.Messages.First(m => m.To.Contains(email)).TextBody!, @"token=([A-Za-z0-9_\-]+)").Groups[1].Value;
         secrets.AddRange([access, verificationToken]);
 
-        var lines = _cluster.Logs.Lines;
+        var lines = Cluster.Logs.Lines;
         Assert.NotEmpty(lines);
         foreach (var line in lines)
             foreach (var secret in secrets)
