@@ -24,15 +24,14 @@ public sealed class CanvassSessionGrain(
     NpgsqlDataSource db,
     LivePublisher live,
     CanvassSettings settings,
+    CutAddressCache cuts,
     [FromKeyedServices(CanvassClock.Key)] TimeProvider time,
     ILogger<CanvassSessionGrain> logger) : Grain, ICanvassSessionGrain, IRemindable
 {
     public const string AbandonReminder = "canvass-abandon";
-    private static readonly TimeSpan CutAreaTtl = TimeSpan.FromMinutes(1);
 
     private SessionRow? _session;
     private readonly Dictionary<Guid, VisitView> _visitsByClientId = new();
-    private (CutArea? Area, DateTimeOffset LoadedAt)? _cutArea;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -127,7 +126,6 @@ public sealed class CanvassSessionGrain(
             Version = 0,
             TrackingSessionId = trackingId,
         };
-        _cutArea = (area, now);
         await ArmAbandonReminder(now);
         PublishStatus();
         return View();
@@ -147,14 +145,7 @@ public sealed class CanvassSessionGrain(
 
         var now = time.GetUtcNow();
         ValidateVisit(command, now);
-        var address = await db.Command("""
-            SELECT l.latitude::float8 AS latitude, l.longitude::float8 AS longitude
-            FROM addresses a JOIN locations l ON l.id = a.location_id WHERE a.id = @id
-            """, ("id", command.AddressId)).FirstOrDefaultAsync(r => (Latitude: r.Get<double>("latitude"), Longitude: r.Get<double>("longitude")));
-        if (address == default) throw DomainException.Invalid("addressId", "No address has this id.");
-        if (!command.AllowOutsideCut && session.CutId is not null && await CutArea() is { } area && !area.Contains(address.Latitude, address.Longitude))
-            throw DomainException.Invalid("addressId", "The address lies outside the session's cut.");
-
+        var address = await LocateDoor(session, command);
         for (var attempt = 0; attempt < 2; attempt++)
         {
             var visit = new VisitView(Ids.New(), command.ClientVisitId, Id, command.AddressId, session.UserId, session.CutId, session.ShiftId,
@@ -335,6 +326,22 @@ public sealed class CanvassSessionGrain(
         }
     }
 
+    /// <summary>Where the door is; 400 naming addressId when it does not exist or (unless allowed) lies outside the cut.</summary>
+    private async Task<(double Latitude, double Longitude)> LocateDoor(SessionRow session, RecordVisitCommand command)
+    {
+        var cut = session.CutId is { } cutId ? await cuts.Get(cutId) : null;
+        if (cut is not null && cut.DoorsInside.TryGetValue(command.AddressId, out var known)) return known;
+        var address = await db.Command("""
+            SELECT l.latitude::float8 AS latitude, l.longitude::float8 AS longitude
+            FROM addresses a JOIN locations l ON l.id = a.location_id WHERE a.id = @id
+            """, ("id", command.AddressId)).FirstOrDefaultAsync(r => (Latitude: r.Get<double>("latitude"), Longitude: r.Get<double>("longitude")));
+        if (address == default) throw DomainException.Invalid("addressId", "No address has this id.");
+        // A door added after the cut's doors were read is tested against the polygon here.
+        if (!command.AllowOutsideCut && cut?.Area is { } area && !area.Contains(address.Latitude, address.Longitude))
+            throw DomainException.Invalid("addressId", "The address lies outside the session's cut.");
+        return address;
+    }
+
     private void ValidateVisit(RecordVisitCommand command, DateTimeOffset now)
     {
         if (command.VisitedAt is { } at && at > now + CanvassRules.ClockSkew) throw DomainException.Invalid("visitedAt", "must not be in the future.");
@@ -346,16 +353,6 @@ public sealed class CanvassSessionGrain(
             throw DomainException.Invalid("notes", $"must be at most {CanvassRules.MaxNotesLength} characters.");
         if (command.SignSize is { Length: > CanvassRules.MaxSignSizeLength })
             throw DomainException.Invalid("signSize", $"must be at most {CanvassRules.MaxSignSizeLength} characters.");
-    }
-
-    private async Task<CutArea?> CutArea()
-    {
-        var now = time.GetUtcNow();
-        if (_cutArea is { } cached && now - cached.LoadedAt < CutAreaTtl && now >= cached.LoadedAt) return cached.Area;
-        var geoJson = await db.Command("SELECT geojson::text FROM cuts WHERE id = @id", ("id", _session!.CutId)).ScalarAsync<string>();
-        var area = geoJson is null ? null : TryParseArea(geoJson);
-        _cutArea = (area, now);
-        return area;
     }
 
     private CutArea? TryParseArea(string geoJson)

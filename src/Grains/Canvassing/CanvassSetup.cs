@@ -39,6 +39,7 @@ public static class CanvassSetup
         services.TryAddKeyedSingleton<TimeProvider>(CanvassClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.TryAddSingleton(sp => CanvassSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton<TrackWriter>();
+        services.TryAddSingleton<CutAddressCache>();
         return services;
     }
 }

@@ -23,8 +23,10 @@ public readonly record struct WalkDoor(Guid LocationId, string? Address, string?
 ///    of any unwalked run and walk it to its other end.
 /// 4. The tour is improved by 2-opt on the open path (the start is fixed, the end is free): reversing a
 ///    stretch of runs also reverses the direction each run is walked, so a move changes only the two joins
-///    at its ends and is evaluated in O(1). Passes repeat until no move shortens the path or the time budget
-///    (<see cref="ImprovementBudget"/>) is spent, so very large cuts still answer quickly with the best path so far.
+///    at its ends and is evaluated in O(1). Only moves that create a join to one of a run's ten nearest
+///    runs are tried, and runs are revisited only when a join next to them changed (neighbour lists and
+///    don't-look bits), which makes it near-linear; it stops at a 2-opt local optimum over those moves, or
+///    when the time budget (<see cref="ImprovementBudget"/>) is spent, returning the best path so far.
 /// Distances between runs are Euclidean on a local equirectangular projection, which is exact to well
 /// under a metre at the size of a cut and much cheaper than haversine in the O(n²) loops; the reported
 /// route length uses haversine.
@@ -154,57 +156,152 @@ public static partial class WalkRoute
         return tour;
     }
 
-    /// <summary>2-opt on the open path start → tour[0] → … → tour[n-1]; see the class comment.</summary>
+    /// <summary>
+    /// 2-opt on the open path start → tour[0] → … → tour[n-1] (see the class comment), with the classic
+    /// speed-ups that keep it near-linear: only moves whose new join lands near one of the run's
+    /// <see cref="Neighbours"/> closest runs are tried, and a run is looked at again only after a join
+    /// next to it changed ("don't-look bits").
+    /// </summary>
     private static void TwoOpt(List<Step> tour, double startX, double startY)
     {
         var n = tour.Count;
         if (n < 2) return;
         var clock = Stopwatch.StartNew();
-        // Exit point of the step before position i (the start point for i = 0).
-        (double X, double Y) ExitBefore(int i) => i == 0 ? (startX, startY) : (tour[i - 1].Exit.X, tour[i - 1].Exit.Y);
-
-        bool improved;
-        do
+        var runs = tour.Select(s => s.Run).ToArray();
+        var index = new Dictionary<Run, int>(ReferenceEqualityComparer.Instance);
+        for (var r = 0; r < n; r++) index[runs[r]] = r;
+        var order = new int[n];     // run at each position
+        var position = new int[n];  // position of each run
+        var reversed = new bool[n]; // walked last-to-first
+        for (var p = 0; p < n; p++)
         {
-            improved = false;
-            for (var i = 0; i < n; i++)
+            order[p] = index[tour[p].Run];
+            position[order[p]] = p;
+            reversed[order[p]] = tour[p].Reversed;
+        }
+        var (fx, fy, lx, ly) = (new double[n], new double[n], new double[n], new double[n]);
+        for (var r = 0; r < n; r++) (fx[r], fy[r], lx[r], ly[r]) = (runs[r].First.X, runs[r].First.Y, runs[r].Last.X, runs[r].Last.Y);
+
+        double EntryX(int r) => reversed[r] ? lx[r] : fx[r];
+        double EntryY(int r) => reversed[r] ? ly[r] : fy[r];
+        double ExitX(int r) => reversed[r] ? fx[r] : lx[r];
+        double ExitY(int r) => reversed[r] ? fy[r] : ly[r];
+        // The point the walk is at just before position p: the start, or the previous run's exit.
+        double BeforeX(int p) => p == 0 ? startX : ExitX(order[p - 1]);
+        double BeforeY(int p) => p == 0 ? startY : ExitY(order[p - 1]);
+        static double D(double ax, double ay, double bx, double by) => Math.Sqrt((ax - bx) * (ax - bx) + (ay - by) * (ay - by));
+
+        var neighbours = NearestRuns(n, fx, fy, lx, ly);
+        var startNeighbours = Enumerable.Range(0, n).OrderBy(r => Math.Min(D(startX, startY, fx[r], fy[r]), D(startX, startY, lx[r], ly[r])))
+            .Take(Neighbours).ToArray();
+
+        // Gain of reversing positions i..j (i ≤ j): the join into i now meets j's exit, and i's entry meets what followed j.
+        double Delta(int i, int j)
+        {
+            var (bx, by) = (BeforeX(i), BeforeY(i));
+            var ri = order[i];
+            var rj = order[j];
+            var delta = D(bx, by, ExitX(rj), ExitY(rj)) - D(bx, by, EntryX(ri), EntryY(ri));
+            if (j + 1 < n)
             {
-                var (ax, ay) = ExitBefore(i);
-                var entryI = tour[i].Entry;
-                var removedFirst = Distance(ax, ay, entryI);
-                var bestDelta = -1e-6;
-                var bestJ = -1;
-                for (var j = i; j < n; j++)
-                {
-                    // Reverse tour[i..j]: the join before i now meets tour[j]'s exit, and tour[i]'s entry meets what followed j.
-                    var exitJ = tour[j].Exit;
-                    var delta = Distance(ax, ay, exitJ) - removedFirst;
-                    if (j + 1 < n)
-                    {
-                        var entryNext = tour[j + 1].Entry;
-                        delta += Distance(entryI, entryNext) - Distance(exitJ, entryNext);
-                    }
-                    if (delta < bestDelta) (bestDelta, bestJ) = (delta, j);
-                }
-                if (bestJ >= 0)
-                {
-                    Reverse(tour, i, bestJ);
-                    improved = true;
-                }
-                if (clock.Elapsed > ImprovementBudget) return;
+                var next = order[j + 1];
+                delta += D(EntryX(ri), EntryY(ri), EntryX(next), EntryY(next)) - D(ExitX(rj), ExitY(rj), EntryX(next), EntryY(next));
             }
-        } while (improved);
+            return delta;
+        }
+
+        var queued = new bool[n];
+        var queue = new Queue<int>();
+        void Wake(int p)
+        {
+            if (p < 0 || p >= n || queued[order[p]]) return;
+            queued[order[p]] = true;
+            queue.Enqueue(order[p]);
+        }
+        void Apply(int i, int j)
+        {
+            for (int a = i, b = j; a <= b; a++, b--)
+            {
+                (order[a], order[b]) = (order[b], order[a]);
+                reversed[order[a]] = !reversed[order[a]];
+                if (a != b) reversed[order[b]] = !reversed[order[b]];
+                position[order[a]] = a;
+                position[order[b]] = b;
+            }
+            Wake(i - 1); Wake(i); Wake(j); Wake(j + 1);
+        }
+
+        for (var p = 0; p < n; p++) Wake(p);
+        while (queue.Count > 0 && clock.Elapsed < ImprovementBudget)
+        {
+            var run = queue.Dequeue();
+            queued[run] = false;
+            var improved = false;
+            // The two joins touching this run: the one into it (k = its position) and the one out of it (k + 1).
+            for (var side = 0; side < 2 && !improved; side++)
+            {
+                var k = position[run] + side;
+                if (k >= n) continue;
+                // Reversals starting at k: the walk so far should continue at a run near where it stands.
+                var near = k == 0 ? startNeighbours : neighbours[order[k - 1]];
+                foreach (var candidate in near)
+                {
+                    var j = position[candidate];
+                    if (j < k || Delta(k, j) >= -1e-6) continue;
+                    Apply(k, j);
+                    improved = true;
+                    break;
+                }
+                if (improved || k == 0) continue;
+                // Reversals ending just before k: the run at k should be entered from a run near it.
+                foreach (var candidate in neighbours[order[k]])
+                {
+                    var i = position[candidate];
+                    if (i >= k || Delta(i, k - 1) >= -1e-6) continue;
+                    Apply(i, k - 1);
+                    improved = true;
+                    break;
+                }
+            }
+            if (improved) Wake(position[run]);
+        }
+
+        for (var p = 0; p < n; p++) tour[p] = new Step(runs[order[p]], reversed[order[p]]);
     }
 
-    private static void Reverse(List<Step> tour, int from, int to)
+    private const int Neighbours = 10;
+
+    /// <summary>For each run, the runs whose ends lie closest to either of its ends.</summary>
+    private static int[][] NearestRuns(int n, double[] fx, double[] fy, double[] lx, double[] ly)
     {
-        while (from < to)
+        var k = Math.Min(Neighbours, n - 1);
+        var result = new int[n][];
+        var bestD = new double[k];
+        var bestR = new int[k];
+        for (var r = 0; r < n; r++)
         {
-            (tour[from], tour[to]) = (tour[to].Flipped(), tour[from].Flipped());
-            from++;
-            to--;
+            var count = 0;
+            for (var c = 0; c < n; c++)
+            {
+                if (c == r) continue;
+                var d = Math.Min(Math.Min(Sq(fx[r] - fx[c], fy[r] - fy[c]), Sq(fx[r] - lx[c], fy[r] - ly[c])),
+                                 Math.Min(Sq(lx[r] - fx[c], ly[r] - fy[c]), Sq(lx[r] - lx[c], ly[r] - ly[c])));
+                if (count == k && d >= bestD[k - 1]) continue;
+                var at = count < k ? count++ : k - 1;
+                while (at > 0 && bestD[at - 1] > d)
+                {
+                    bestD[at] = bestD[at - 1];
+                    bestR[at] = bestR[at - 1];
+                    at--;
+                }
+                bestD[at] = d;
+                bestR[at] = c;
+            }
+            result[r] = bestR[..count];
         }
-        if (from == to) tour[from] = tour[from].Flipped();
+        return result;
+
+        static double Sq(double dx, double dy) => dx * dx + dy * dy;
     }
 
     private static double Distance(Building a, Building b) => Distance(a.X, a.Y, b);
@@ -238,7 +335,6 @@ public static partial class WalkRoute
     {
         public Building Entry => Reversed ? Run.Last : Run.First;
         public Building Exit => Reversed ? Run.First : Run.Last;
-        public Step Flipped() => this with { Reversed = !Reversed };
     }
 
     private readonly struct Projection(double lat0, double lng0)
