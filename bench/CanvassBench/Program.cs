@@ -63,6 +63,8 @@ try
         ["SMTP_HOST"] = "127.0.0.1",
         ["SMTP_PORT"] = "9",
     };
+    foreach (var pair in args.SkipWhile(a => a != "--silo-env").Skip(1).Take(1).SelectMany(a => a.Split(',')))
+        common[pair.Split('=')[0]] = pair.Split('=', 2)[1];
     var silo = Start(Path.Combine(repo, "src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"), "silo", common, new()
     {
         ["ORLEANS_SILO_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),

@@ -189,7 +189,8 @@ public sealed class CanvassApiTests(CanvassApiFixture fx) : IClassFixture<Canvas
         await canvasser.VisitAsync(sessionId, Visit(Guid.NewGuid(), fx.Doors[3], "SPOKE_WITH", "LEVEL_1"));
         await canvasser.VisitAsync(sessionId, Visit(Guid.NewGuid(), fx.Doors[5], "SPOKE_WITH", "LEVEL_4"));
         var startedAt = (await JsonAsync(await canvasser.Http.GetAsync($"/api/canvass/sessions/{sessionId}"))).GetProperty("session").GetProperty("startedAt").GetDateTimeOffset();
-        await canvasser.PointsAsync(sessionId, [Point(1, 53.501, -113.509, startedAt.AddMilliseconds(100)), Point(2, 53.5012, -113.509, startedAt.AddMilliseconds(200))]);
+        await canvasser.PointsAsync(sessionId, [Point(1, 53.501, -113.509, startedAt.AddMilliseconds(10)), Point(2, 53.5012, -113.509, startedAt.AddMilliseconds(20)),
+            new { seq = 3, latitude = 53.5013, longitude = -113.509, recordedAt = startedAt.AddMilliseconds(30), eventType = "LOCATION_ADDED" }]);
 
         var active = await JsonAsync(await canvasser.Http.GetAsync("/api/canvass/sessions/active"));
         Assert.Equal(sessionId, active.GetProperty("session").GetProperty("id").GetGuid());
@@ -206,6 +207,7 @@ public sealed class CanvassApiTests(CanvassApiFixture fx) : IClassFixture<Canvas
         Assert.Equal("SESSION_STARTED", events[0]);
         Assert.Equal(3, events.Count(e => e == "VISIT_RECORDED"));
         Assert.Equal(2, events.Count(e => e == "FIX"));
+        Assert.Equal(1, events.Count(e => e == "LOCATION_ADDED"));
 
         var ended = await canvasser.EndAsync(sessionId);
         Assert.Equal(HttpStatusCode.OK, ended.StatusCode);
