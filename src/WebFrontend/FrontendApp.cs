@@ -99,6 +99,7 @@ public static class FrontendApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveRelayService>());
         builder.Services.AddSingleton<ILiveTopicAuthorizer, PlatformTopicAuthorizer>();
         builder.Services.AddAuthFrontend();
+        builder.Services.AddShiftsFrontend();
 
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -110,6 +111,7 @@ public static class FrontendApp
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPlatformEndpoints();
         app.MapAuthEndpoints();
+        app.MapShiftEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }
