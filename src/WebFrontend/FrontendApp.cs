@@ -98,6 +98,7 @@ public static class FrontendApp
         builder.Services.AddSingleton<LiveRelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveRelayService>());
         builder.Services.AddSingleton<ILiveTopicAuthorizer, PlatformTopicAuthorizer>();
+        builder.Services.AddMapFrontend(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -107,6 +108,7 @@ public static class FrontendApp
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPlatformEndpoints();
+        app.MapMapEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }
