@@ -37,7 +37,8 @@ public static class MapUploads
         MultipartSection? section;
         while ((section = await ReadSection(reader, context.RequestAborted)) is not null)
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
+                !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 throw new RequestValidationException("body", "every part needs a Content-Disposition: form-data header.");
             var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
             if (disposition.IsFileDisposition())
