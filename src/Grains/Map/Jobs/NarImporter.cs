@@ -2,6 +2,7 @@ using System.Globalization;
 using ChangemakerLite.Grains.Interfaces.Map;
 using ChangemakerLite.Grains.Platform;
 using Npgsql;
+using System.Threading.Channels;
 using NpgsqlTypes;
 
 namespace ChangemakerLite.Grains.Map.Jobs;
@@ -53,10 +54,10 @@ public sealed class NarImporter(
             SET synchronous_commit = off;
             DROP TABLE IF EXISTS nar_loc, nar_addr, nar_res;
             CREATE TEMP TABLE nar_loc (loc_guid text NOT NULL, lat float8, lng float8, fed text);
-            CREATE TEMP TABLE nar_addr (line bigint, file_no int, loc_guid text, addr_guid text, unit text, address text, postal text,
-                province text, building_use int, lat float8, lng float8);
-            CREATE TEMP TABLE nar_res (line bigint, file_no int, loc_guid text, addr_guid text, unit text, address text, postal text,
-                province text, building_use int, lat float8, lng float8, fed text);
+            CREATE TEMP TABLE nar_addr (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text, addr_guid text, unit text,
+                address text, postal text, province text, building_use int, lat float8, lng float8);
+            CREATE TEMP TABLE nar_res (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text, addr_guid text, unit text,
+                address text, postal text, province text, building_use int, lat float8, lng float8, fed text);
             """, cancellationToken);
 
         var addressFiles = files.Where(f => f.Kind == ImportFileKind.NarAddress).ToList();
@@ -201,95 +202,149 @@ public sealed class NarImporter(
         public readonly int Use = Column(h, "BU_USE");
     }
 
+    /// <summary>
+    /// Parsing (C#) and writing (PostgreSQL) overlap: a reader task turns the file into batches while this task
+    /// copies and upserts the previous one. The channel holds at most two batches, so memory stays flat.
+    /// </summary>
     private async Task ImportAddresses(ImportFile file, CancellationToken cancellationToken)
     {
         var name = file.Name ?? $"file {file.FileNo}";
-        await using var stream = new UploadStream(db, progress.JobId, file.FileNo);
-        var reader = CsvRecordReader.Open(stream);
-        if (!reader.Read()) { progress.Error(name, null, "the address file is empty."); return; }
-        var header = Header(reader);
-        var c = new AddressColumns(header);
-        if (c.LocGuid < 0 || c.AddrGuid < 0)
-        {
-            progress.Error(name, 1, "the address file needs the LOC_GUID and ADDR_GUID columns.");
-            return;
-        }
-        var provinces = options.ProvinceCodes is { Count: > 0 } p ? p.ToHashSet() : null;
-        var prefixes = options.PostalCodePrefixes is { Count: > 0 } pre ? pre : null;
-
-        var seen = new Dictionary<string, long>(StringComparer.Ordinal);
-        NpgsqlBinaryImporter? importer = null;
-        var inBatch = 0;
+        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(() => ReadBatches(file, batches.Writer, stop.Token), CancellationToken.None);
         try
         {
-            while (true)
+            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
             {
-                var more = reader.Read();
-                if (more)
+                foreach (var (line, message) in batch.Errors) progress.Error(name, line == 0 ? null : line, message);
+                _filtered += batch.Filtered;
+                if (batch.Rows.Count > 0)
                 {
-                    progress.Processed++;
-                    var row = ParseAddress(reader, header.Count, c, name, provinces, prefixes);
-                    if (row is { } r)
-                    {
-                        if (seen.TryGetValue(r.AddrGuid, out var firstLine))
-                        {
-                            progress.Error(name, reader.RecordLine, $"ADDR_GUID {r.AddrGuid} repeats line {firstLine}; the first one is kept.");
-                        }
-                        else
-                        {
-                            seen[r.AddrGuid] = reader.RecordLine;
-                            importer ??= await connection.BeginBinaryImportAsync(
-                                "COPY nar_addr (line, file_no, loc_guid, addr_guid, unit, address, postal, province, building_use, lat, lng) FROM STDIN (FORMAT BINARY)",
-                                cancellationToken);
-                            await importer.StartRowAsync(cancellationToken);
-                            await importer.WriteAsync(reader.RecordLine, NpgsqlDbType.Bigint, cancellationToken);
-                            await importer.WriteAsync(file.FileNo, NpgsqlDbType.Integer, cancellationToken);
-                            await importer.WriteAsync(r.LocGuid, NpgsqlDbType.Text, cancellationToken);
-                            await importer.WriteAsync(r.AddrGuid, NpgsqlDbType.Text, cancellationToken);
-                            await WriteNullable(importer, r.Unit, cancellationToken);
-                            await importer.WriteAsync(r.Address, NpgsqlDbType.Text, cancellationToken);
-                            await WriteNullable(importer, r.Postal, cancellationToken);
-                            await WriteNullable(importer, r.Province, cancellationToken);
-                            if (r.BuildingUse is { } use) await importer.WriteAsync(use, NpgsqlDbType.Integer, cancellationToken);
-                            else await importer.WriteNullAsync(cancellationToken);
-                            await WriteNullable(importer, r.Latitude, cancellationToken);
-                            await WriteNullable(importer, r.Longitude, cancellationToken);
-                            inBatch++;
-                        }
-                    }
-                }
-                if (importer is not null && (inBatch >= BatchSize || !more))
-                {
-                    await importer.CompleteAsync(cancellationToken);
-                    await importer.DisposeAsync();
-                    importer = null;
+                    await Copy(file.FileNo, batch.Rows, cancellationToken);
                     await WriteBatch(name, cancellationToken);
-                    inBatch = 0;
-                    seen.Clear();
-                    await progress.ReportAsync(cancellationToken: cancellationToken);
                 }
-                if (!more) break;
+                progress.Processed += batch.Processed;
+                await progress.ReportAsync(cancellationToken: cancellationToken);
             }
         }
         finally
         {
-            if (importer is not null) await importer.DisposeAsync();
+            // Stops the reader when writing failed; after a normal end it has finished already.
+            await stop.CancelAsync();
+            try { await reading; } catch (OperationCanceledException) { }
         }
     }
 
+    private sealed class Batch
+    {
+        public readonly List<AddressRow> Rows = new(BatchSize);
+        public readonly List<(long Line, string Message)> Errors = [];
+        public long Processed;
+        public long Filtered;
+    }
+
+    private void ReadBatches(ImportFile file, ChannelWriter<Batch> output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var stream = new UploadStream(db, progress.JobId, file.FileNo);
+            var reader = CsvRecordReader.Open(stream);
+            var batch = new Batch();
+            if (!reader.Read())
+            {
+                batch.Errors.Add((0, "the address file is empty."));
+                Send(batch);
+            }
+            else
+            {
+                var header = Header(reader);
+                var c = new AddressColumns(header);
+                if (c.LocGuid < 0 || c.AddrGuid < 0)
+                {
+                    batch.Errors.Add((1, "the address file needs the LOC_GUID and ADDR_GUID columns."));
+                    Send(batch);
+                }
+                else
+                {
+                    var provinces = options.ProvinceCodes is { Count: > 0 } p ? p.ToHashSet() : null;
+                    var prefixes = options.PostalCodePrefixes is { Count: > 0 } pre ? pre : null;
+                    var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+                    while (reader.Read())
+                    {
+                        batch.Processed++;
+                        if (ParseAddress(reader, header.Count, c, batch, provinces, prefixes) is not { } row) continue;
+                        if (seen.TryGetValue(row.AddrGuid, out var firstLine))
+                        {
+                            batch.Errors.Add((reader.RecordLine, $"ADDR_GUID {row.AddrGuid} repeats line {firstLine}; the first one is kept."));
+                            continue;
+                        }
+                        seen[row.AddrGuid] = reader.RecordLine;
+                        batch.Rows.Add(row);
+                        if (batch.Rows.Count >= BatchSize)
+                        {
+                            Send(batch);
+                            batch = new Batch();
+                            seen.Clear();
+                        }
+                    }
+                    Send(batch);
+                }
+            }
+            output.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            output.TryComplete(ex);
+        }
+
+        void Send(Batch b)
+        {
+            // Blocking is intended: the reader waits while two batches are queued, which is what keeps memory flat.
+            if (!output.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult()) throw new OperationCanceledException();
+            output.TryWrite(b);
+        }
+    }
+
+    private async Task Copy(int fileNo, List<AddressRow> rows, CancellationToken cancellationToken)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(
+            "COPY nar_addr (line, file_no, addr_id, loc_id, loc_guid, addr_guid, unit, address, postal, province, building_use, lat, lng) FROM STDIN (FORMAT BINARY)",
+            cancellationToken);
+        foreach (var r in rows)
+        {
+            await importer.StartRowAsync(cancellationToken);
+            await importer.WriteAsync(r.Line, NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(fileNo, NpgsqlDbType.Integer, cancellationToken);
+            // Ids made here (UUIDv7 like Ids.New()); the location id is used only by the row that creates the building.
+            await importer.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
+            await importer.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
+            await importer.WriteAsync(r.LocGuid, NpgsqlDbType.Text, cancellationToken);
+            await importer.WriteAsync(r.AddrGuid, NpgsqlDbType.Text, cancellationToken);
+            await WriteNullable(importer, r.Unit, cancellationToken);
+            await importer.WriteAsync(r.Address, NpgsqlDbType.Text, cancellationToken);
+            await WriteNullable(importer, r.Postal, cancellationToken);
+            await WriteNullable(importer, r.Province, cancellationToken);
+            if (r.BuildingUse is { } use) await importer.WriteAsync(use, NpgsqlDbType.Integer, cancellationToken);
+            else await importer.WriteNullAsync(cancellationToken);
+            await WriteNullable(importer, r.Latitude, cancellationToken);
+            await WriteNullable(importer, r.Longitude, cancellationToken);
+        }
+        await importer.CompleteAsync(cancellationToken);
+    }
+
     private readonly record struct AddressRow(
-        string LocGuid, string AddrGuid, string? Unit, string Address, string? Postal, string? Province, int? BuildingUse,
+        long Line, string LocGuid, string AddrGuid, string? Unit, string Address, string? Postal, string? Province, int? BuildingUse,
         double? Latitude, double? Longitude);
 
-    private AddressRow? ParseAddress(CsvRecordReader reader, int columns, AddressColumns c, string file, HashSet<string>? provinces, IReadOnlyList<string>? prefixes)
+    private AddressRow? ParseAddress(CsvRecordReader reader, int columns, AddressColumns c, Batch batch, HashSet<string>? provinces, IReadOnlyList<string>? prefixes)
     {
         var line = reader.RecordLine;
-        if (reader.Error is not null) { progress.Error(file, line, reader.Error); return null; }
-        if (reader.Fields.Count != columns) { progress.Error(file, line, $"expected {columns} columns, found {reader.Fields.Count}."); return null; }
+        if (reader.Error is not null) { batch.Errors.Add((line, reader.Error)); return null; }
+        if (reader.Fields.Count != columns) { batch.Errors.Add((line, $"expected {columns} columns, found {reader.Fields.Count}.")); return null; }
         var locGuid = Field(reader, c.LocGuid);
         var addrGuid = Field(reader, c.AddrGuid);
-        if (locGuid.Length == 0) { progress.Error(file, line, "LOC_GUID is empty."); return null; }
-        if (addrGuid.Length == 0) { progress.Error(file, line, "ADDR_GUID is empty."); return null; }
+        if (locGuid.Length == 0) { batch.Errors.Add((line, "LOC_GUID is empty.")); return null; }
+        if (addrGuid.Length == 0) { batch.Errors.Add((line, "ADDR_GUID is empty.")); return null; }
 
         int? use = null;
         var useText = Field(reader, c.Use);
@@ -297,29 +352,29 @@ public sealed class NarImporter(
         {
             if (!int.TryParse(useText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) || parsed is < 1 or > 4)
             {
-                progress.Error(file, line, $"BU_USE '{useText}' is not one of 1, 2, 3, 4.");
+                batch.Errors.Add((line, $"BU_USE '{useText}' is not one of 1, 2, 3, 4."));
                 return null;
             }
             use = parsed;
         }
         // Releases without BU_USE cannot be filtered on it; every row is kept then.
-        if (options.ResidentialOnly && c.Use >= 0 && use is not (1 or 2)) { _filtered++; return null; }
+        if (options.ResidentialOnly && c.Use >= 0 && use is not (1 or 2)) { batch.Filtered++; return null; }
 
         var provinceCode = Field(reader, c.Province);
-        if (provinces is not null && !provinces.Contains(provinceCode)) { _filtered++; return null; }
+        if (provinces is not null && !provinces.Contains(provinceCode)) { batch.Filtered++; return null; }
 
         var postalText = Field(reader, c.Postal);
         var postal = PostalCode.Normalize(postalText);
         if (postal is null && postalText.Length > 0)
-            progress.Error(file, line, $"MAIL_POSTAL_CODE '{postalText}' is not a valid postal code; the address is imported without it.");
+            batch.Errors.Add((line, $"MAIL_POSTAL_CODE '{postalText}' is not a valid postal code; the address is imported without it."));
         if (prefixes is not null && (postal is null || !prefixes.Any(prefix => postal.StartsWith(prefix, StringComparison.Ordinal))))
         {
-            _filtered++;
+            batch.Filtered++;
             return null;
         }
 
         var address = ComposeAddress(reader, c);
-        if (address is null) { progress.Error(file, line, "the row has neither a civic address nor a delivery address."); return null; }
+        if (address is null) { batch.Errors.Add((line, "the row has neither a civic address nor a delivery address.")); return null; }
 
         double? lat = null, lng = null;
         if (Number(Field(reader, c.X)) is { } x && Number(Field(reader, c.Y)) is { } y)
@@ -331,7 +386,7 @@ public sealed class NarImporter(
         var province = NarProvinces.AbbreviationByCode.TryGetValue(provinceCode, out var abbreviation)
             ? abbreviation
             : Field(reader, c.ProvinceAbbreviation) is { Length: > 0 } abbr ? abbr : null;
-        return new AddressRow(locGuid, addrGuid, unit.Length == 0 ? null : unit, address, postal, province, use, lat, lng);
+        return new AddressRow(line, locGuid, addrGuid, unit.Length == 0 ? null : unit, address, postal, province, use, lat, lng);
     }
 
     /// <summary>"123A MAIN ST W, VANCOUVER": Canada Post's street when the row has one, else the official one (about 957k rows lack it).</summary>
@@ -362,8 +417,8 @@ public sealed class NarImporter(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.Command("""
             TRUNCATE nar_res;
-            INSERT INTO nar_res (line, file_no, loc_guid, addr_guid, unit, address, postal, province, building_use, lat, lng, fed)
-            SELECT a.line, a.file_no, a.loc_guid, a.addr_guid, a.unit, a.address, a.postal, a.province, a.building_use,
+            INSERT INTO nar_res (line, file_no, addr_id, loc_id, loc_guid, addr_guid, unit, address, postal, province, building_use, lat, lng, fed)
+            SELECT a.line, a.file_no, a.addr_id, a.loc_id, a.loc_guid, a.addr_guid, a.unit, a.address, a.postal, a.province, a.building_use,
                    CASE WHEN l.lat IS NOT NULL AND l.lng IS NOT NULL THEN l.lat ELSE a.lat END,
                    CASE WHEN l.lat IS NOT NULL AND l.lng IS NOT NULL THEN l.lng ELSE a.lng END,
                    l.fed
@@ -372,7 +427,6 @@ public sealed class NarImporter(
                                ORDER BY (n.lat IS NULL) LIMIT 1) l ON true;
             TRUNCATE nar_addr;
             """, transaction).ExecuteAsync(cancellationToken);
-
         await using (var missing = connection.Command(
             "DELETE FROM nar_res WHERE lat IS NULL OR lng IS NULL RETURNING line, loc_guid", transaction))
         await using (var reader = await missing.ExecuteReaderAsync(cancellationToken))
@@ -387,7 +441,7 @@ public sealed class NarImporter(
         var jobId = progress.JobId.ToString();
         await using (var locations = connection.Command("""
             WITH src AS (
-                SELECT DISTINCT ON (loc_guid) loc_guid, round(lat::numeric, 8) AS lat, round(lng::numeric, 8) AS lng, address, postal,
+                SELECT DISTINCT ON (loc_guid) loc_id, loc_guid, round(lat::numeric, 8) AS lat, round(lng::numeric, 8) AS lng, address, postal,
                        province, fed, building_use, count(*) OVER (PARTITION BY loc_guid) AS units
                 FROM nar_res ORDER BY loc_guid, unit NULLS FIRST, line
             ), old AS (
@@ -396,7 +450,7 @@ public sealed class NarImporter(
             ), up AS (
                 INSERT INTO locations AS l (id, latitude, longitude, address, postal_code, province, federal_district, building_use, loc_guid,
                     building_type, total_units, geocode_confidence, created_by_user_id, updated_by_user_id)
-                SELECT map_uuid_v7(), lat, lng, address, postal, province, fed, building_use, loc_guid,
+                SELECT loc_id, lat, lng, address, postal, province, fed, building_use, loc_guid,
                     CASE WHEN units > 1 THEN 'MULTI_UNIT'::building_type ELSE 'SINGLE_FAMILY'::building_type END, units, 100, @user, @user
                 FROM src
                 ON CONFLICT (loc_guid) DO UPDATE SET latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, address = EXCLUDED.address,
@@ -434,17 +488,16 @@ public sealed class NarImporter(
             _inserted += reader.GetInt64(0);
             _updated += reader.GetInt64(1);
         }
-
         await using (var addresses = connection.Command("""
             WITH src AS (
-                SELECT DISTINCT ON (r.addr_guid) r.addr_guid, r.unit, l.id AS location_id, l.created_at < @started AS existing_location
+                SELECT DISTINCT ON (r.addr_guid) r.addr_id, r.addr_guid, r.unit, l.id AS location_id, l.created_at < @started AS existing_location
                 FROM nar_res r JOIN locations l ON l.loc_guid = r.loc_guid
                 ORDER BY r.addr_guid, r.line
             ), old AS (
                 SELECT a.addr_guid, a.unit_number FROM addresses a WHERE a.addr_guid IN (SELECT addr_guid FROM src)
             ), up AS (
                 INSERT INTO addresses AS a (id, location_id, unit_number, addr_guid, created_by_user_id, updated_by_user_id)
-                SELECT map_uuid_v7(), location_id, unit, addr_guid, @user, @user FROM src
+                SELECT addr_id, location_id, unit, addr_guid, @user, @user FROM src
                 ON CONFLICT (addr_guid) DO UPDATE SET location_id = EXCLUDED.location_id, unit_number = EXCLUDED.unit_number,
                     updated_by_user_id = EXCLUDED.updated_by_user_id, updated_at = now()
                 WHERE (a.location_id, a.unit_number) IS DISTINCT FROM (EXCLUDED.location_id, EXCLUDED.unit_number)
@@ -466,7 +519,6 @@ public sealed class NarImporter(
             _addressesUpdated += reader.GetInt64(1);
             _addressesSeen += reader.GetInt64(2);
         }
-
         // Units of a building can arrive in several batches (or several imports): its count follows the addresses it has.
         await connection.Command("""
             UPDATE locations l SET total_units = c.n,
