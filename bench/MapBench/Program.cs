@@ -103,13 +103,15 @@ try
         var count = await db.ScalarAsync<long>("SELECT count(*) FROM locations");
         if (count < 1_000_000)
         {
-            await db.ExecuteAsync($"""
+            await using var topUp = db.DataSource.CreateCommand($"""
                 INSERT INTO locations (id, latitude, longitude, address, postal_code, province, geocode_confidence)
                 SELECT map_uuid_v7(), round((53.40 + random() * 0.30)::numeric, 8), round((-113.70 + random() * 0.40)::numeric, 8),
                        g || ' BENCH ST NW, EDMONTON', 'T5J 1N3', 'AB', 100
                 FROM generate_series(1, {1_000_000 - count}) g;
                 ANALYZE locations;
                 """);
+            topUp.CommandTimeout = 0;
+            await topUp.ExecuteNonQueryAsync();
             count = await db.ScalarAsync<long>("SELECT count(*) FROM locations");
         }
         var random = new Random(1);

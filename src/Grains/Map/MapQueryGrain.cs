@@ -56,11 +56,18 @@ public sealed class MapQueryGrain(NpgsqlDataSource db) : Grain, IMapQueryGrain
 
         if (polygon is null)
         {
-            var total = await db.Command($"SELECT count(*) FROM locations l {whereSql}", parameters.ToArray()).ScalarAsync<long>();
+            // One statement answers both the page and the total (the window count is taken before LIMIT): one scan, one round trip.
+            long total = 0;
             var items = await db.Command(
-                    $"SELECT {MapRows.LocationColumns} FROM locations l {whereSql} ORDER BY l.id LIMIT @limit OFFSET @offset",
+                    $"SELECT {MapRows.LocationColumns}, count(*) OVER () AS total_count FROM locations l {whereSql} ORDER BY l.id LIMIT @limit OFFSET @offset",
                     [.. parameters, ("limit", page.PageSize), ("offset", page.Offset)])
-                .ListAsync(MapRows.ReadLocation);
+                .ListAsync(r =>
+                {
+                    total = r.Get<long>("total_count");
+                    return MapRows.ReadLocation(r);
+                });
+            if (items.Count == 0 && page.Offset > 0)
+                total = await db.Command($"SELECT count(*) FROM locations l {whereSql}", parameters.ToArray()).ScalarAsync<long>();
             return new Page<Location>(items, total, page.Page, page.PageSize);
         }
         return await PageInside(polygon, whereSql, parameters, page);

@@ -29,6 +29,8 @@ public sealed class MapJobGrain(NpgsqlDataSource db, MapJobRunner runner) : Grai
             ON CONFLICT (id) DO NOTHING
             """, ("id", Id), ("type", type), ("user", userId)).ExecuteAsync();
         if (inserted == 0) throw DomainException.Conflict("This job already exists.");
+        // If the frontend dies mid-upload nobody calls Discard: the reminder removes the abandoned upload later.
+        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10));
     }
 
     public async Task AddFile(int fileNo, ImportFileKind kind, string? name)
@@ -67,6 +69,7 @@ public sealed class MapJobGrain(NpgsqlDataSource db, MapJobRunner runner) : Grai
     public async Task Discard()
     {
         await db.Command("DELETE FROM jobs WHERE id = @id AND status = 'pending'", ("id", Id)).ExecuteAsync();
+        if (await IsFinished()) await UnregisterReminder();
         DeactivateOnIdle();
     }
 
@@ -123,9 +126,19 @@ public sealed class MapJobGrain(NpgsqlDataSource db, MapJobRunner runner) : Grai
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != ReminderName || _running is { IsCompleted: false }) return;
-        if (await IsFinished()) await UnregisterReminder();
-        else await Launch();
+        var abandoned = await db.Command(
+            "DELETE FROM jobs WHERE id = @id AND status = 'pending' AND created_at < now() - @age",
+            ("id", Id), ("age", AbandonedUploadAge)).ExecuteAsync();
+        var current = await Status();
+        if (abandoned > 0 || current is null or JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled) await UnregisterReminder();
+        else if (current is JobStatus.Queued or JobStatus.Running) await Launch();
     }
+
+    /// <summary>An upload still unfinished after this long was abandoned by its frontend.</summary>
+    private static readonly TimeSpan AbandonedUploadAge = TimeSpan.FromHours(6);
+
+    private Task<JobStatus?> Status() =>
+        db.Command("SELECT status FROM jobs WHERE id = @id", ("id", Id)).FirstOrDefaultAsync(r => (JobStatus?)r.Get<JobStatus>("status"));
 
     private async Task<bool> IsFinished()
     {
