@@ -20,8 +20,10 @@ CREATE INDEX locations_point_gist_idx ON locations USING gist (point(longitude::
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX locations_address_trgm_idx ON locations USING gin (address gin_trgm_ops);
 
--- Postal-code prefix filters (an FSA such as 'T5K%') whatever the database collation.
+-- Postal-code prefix filters (an FSA such as 'T5K%') whatever the database collation. This index also answers
+-- equality, so it replaces the plain one: imports maintain one postal-code index, not two.
 CREATE INDEX locations_postal_code_pattern_idx ON locations (postal_code text_pattern_ops);
+DROP INDEX locations_postal_code_idx;
 
 -- Map jobs by type for the admin screens.
 CREATE INDEX jobs_type_created_at_idx ON jobs (type, created_at DESC);
