@@ -37,6 +37,12 @@ try
         using var http = cluster.Http(0, TestTokens.Mint(cluster.SigningKey, adminId, "bench@example.org", UserRole.MapAdmin, lifetime: TimeSpan.FromHours(4)));
         http.Timeout = TimeSpan.FromHours(1);
 
+        var idleProcess = Process.GetCurrentProcess();
+        var idleStart = idleProcess.TotalProcessorTime;
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        idleProcess.Refresh();
+        Console.WriteLine($"[{size:N0}] idle silo + frontend: {(idleProcess.TotalProcessorTime - idleStart).TotalSeconds / 10 * 100:F0}% of a core");
+
         var addresses = Path.Combine(work.FullName, $"Address_48_{size}.csv");
         var locations = Path.Combine(work.FullName, $"Location_48_{size}.csv");
         var generating = Stopwatch.StartNew();
@@ -54,15 +60,18 @@ try
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
+            // Live memory: a full collection every two seconds shows what the import holds, not garbage awaiting collection.
             while (!sampling.IsCancellationRequested)
             {
-                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(forceFullCollection: true));
                 process.Refresh();
                 peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
-                try { await Task.Delay(50, sampling.Token); } catch (OperationCanceledException) { }
+                try { await Task.Delay(2000, sampling.Token); } catch (OperationCanceledException) { }
             }
         });
 
+        var cpuBefore = process.TotalProcessorTime;
+        var pgBefore = PostgresCpu(db.Name);
         var total = Stopwatch.StartNew();
         await using (var addressStream = File.OpenRead(addresses))
         await using (var locationStream = File.OpenRead(locations))
@@ -86,6 +95,9 @@ try
                 if (job.GetProperty("status").GetString() is "completed" or "failed") break;
             }
             total.Stop();
+            process.Refresh();
+            var dotnetCpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+            var pgCpu = PostgresCpu(db.Name) - pgBefore;
             sampling.Cancel();
             await sampler;
             if (job.GetProperty("status").GetString() != "completed") throw new InvalidOperationException("import failed: " + job);
@@ -94,7 +106,9 @@ try
             Console.WriteLine($"[{size:N0}] upload {uploaded.TotalSeconds:F1} s, processing {processing.TotalSeconds:F1} s, total {total.Elapsed.TotalSeconds:F1} s");
             Console.WriteLine($"[{size:N0}] {result.GetProperty("addressesCreated").GetInt64():N0} addresses, {result.GetProperty("locationsCreated").GetInt64():N0} locations, errors {result.GetProperty("errors").GetInt64()}");
             Console.WriteLine($"[{size:N0}] import rate: {size / total.Elapsed.TotalSeconds:N0} addresses/s end to end, {size / processing.TotalSeconds:N0} addresses/s processing the stored upload");
-            Console.WriteLine($"[{size:N0}] peak managed heap {peakHeap / 1e6:F0} MB (+{(peakHeap - baselineHeap) / 1e6:F0} MB over idle), peak working set {peakWorkingSet / 1e6:F0} MB (+{(peakWorkingSet - baselineWorkingSet) / 1e6:F0} MB) — silo and frontend in this process");
+            Console.WriteLine($"[{size:N0}] CPU: {dotnetCpu:F1} s in this process (silo, frontend, client), {pgCpu:F1} s in PostgreSQL backends of this database; " +
+                $"{size / (dotnetCpu + pgCpu):N0} addresses per CPU-second; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} during the run");
+            Console.WriteLine($"[{size:N0}] peak live managed memory {peakHeap / 1e6:F0} MB (+{(peakHeap - baselineHeap) / 1e6:F0} MB over idle), peak working set {peakWorkingSet / 1e6:F0} MB (+{(peakWorkingSet - baselineWorkingSet) / 1e6:F0} MB) — silo and frontend in this process");
         }
 
         if (!last) continue;
@@ -148,4 +162,27 @@ try
 finally
 {
     work.Delete(recursive: true);
+}
+
+// CPU seconds used so far by the PostgreSQL backends serving one database (Linux /proc; 0 elsewhere). The machine may be
+// shared, so wall-clock rates depend on the load; CPU time does not.
+static double PostgresCpu(string database)
+{
+    if (!Directory.Exists("/proc")) return 0;
+    var ticks = 0L;
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        try
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+            var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+            if (!cmdline.StartsWith("postgres:", StringComparison.Ordinal) || !cmdline.Contains(database, StringComparison.Ordinal)) continue;
+            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+    return ticks / 100.0;
 }

@@ -220,7 +220,7 @@ public sealed class LocationGrain(NpgsqlDataSource db, GeocodingService geocodin
 
     private async Task<GeocodeResult> GeocodeOrThrow(GeocodeQuery query, GeocodeProvider? provider, string field)
     {
-        var outcome = await geocoding.GeocodeAsync(query, provider);
+        var outcome = await geocoding.GeocodeAsync(query, provider, deadline: TimeSpan.FromSeconds(20));
         if (outcome.Result is not null) return outcome.Result;
         if (outcome.Failures.Count > 0)
             throw DomainException.Conflict("No geocoder could answer: " + string.Join(" ", outcome.Failures),

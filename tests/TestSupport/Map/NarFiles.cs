@@ -70,7 +70,8 @@ public static class NarFiles
 
     /// <summary>
     /// A synthetic register of <paramref name="addresses"/> units in a box around Edmonton, written straight to
-    /// the two files (nothing held in memory): 4 buildings in 5 are houses, the rest 20-unit apartments.
+    /// the two files (nothing held in memory): 9 buildings in 10 are houses, the rest 8-unit buildings, close to
+    /// the register's own mix (17.4 M addresses in 16.2 M located buildings).
     /// </summary>
     public static async Task WriteSyntheticAsync(string addressPath, string locationPath, int addresses, int seed = 42,
         double minLat = 53.40, double minLng = -113.70, double maxLat = 53.70, double maxLng = -113.30)
@@ -88,7 +89,7 @@ public static class NarFiles
             var locGuid = Guid.NewGuid().ToString().ToUpperInvariant();
             var lat = minLat + random.NextDouble() * (maxLat - minLat);
             var lng = minLng + random.NextDouble() * (maxLng - minLng);
-            var units = building % 5 == 0 ? 20 : 1;
+            var units = building % 10 == 0 ? 8 : 1;
             var street = $"{random.Next(1, 180)}";
             var civic = random.Next(1, 20000).ToString(CultureInfo.InvariantCulture);
             var postal = $"T{random.Next(1, 9)}{(char)('A' + random.Next(0, 3))}{random.Next(0, 9)}{(char)('A' + random.Next(0, 3))}{random.Next(0, 9)}";

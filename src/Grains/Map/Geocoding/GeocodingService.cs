@@ -16,20 +16,25 @@ public sealed record GeocodeOutcome(GeocodeResult? Result, IReadOnlyList<string>
 [Alias("cml.map.IGeocodeThrottleGrain")]
 public interface IGeocodeThrottleGrain : IGrainWithStringKey
 {
-    /// <summary>Reserves the next send slot; the caller waits the returned delay before sending.</summary>
-    [Alias("Reserve")] Task<TimeSpan> Reserve(double requestsPerSecond);
+    /// <summary>
+    /// Reserves the next send slot; the caller waits the returned delay before sending. When the slot is further
+    /// away than <paramref name="maxDelay"/> nothing is reserved and null comes back: an admin waiting on a page
+    /// should not queue behind a bulk job.
+    /// </summary>
+    [Alias("Reserve")] Task<TimeSpan?> Reserve(double requestsPerSecond, TimeSpan? maxDelay);
 }
 
 public sealed class GeocodeThrottleGrain(TimeProvider time) : Grain, IGeocodeThrottleGrain
 {
     private DateTimeOffset _nextFree = DateTimeOffset.MinValue;
 
-    public Task<TimeSpan> Reserve(double requestsPerSecond)
+    public Task<TimeSpan?> Reserve(double requestsPerSecond, TimeSpan? maxDelay)
     {
         var now = time.GetUtcNow();
         var slot = _nextFree > now ? _nextFree : now;
+        if (maxDelay is { } limit && slot - now > limit) return Task.FromResult<TimeSpan?>(null);
         _nextFree = slot + TimeSpan.FromSeconds(1 / Math.Max(requestsPerSecond, 0.001));
-        return Task.FromResult(slot - now);
+        return Task.FromResult<TimeSpan?>(slot - now);
     }
 }
 
@@ -48,10 +53,34 @@ public sealed class GeocodingService(
 {
     private readonly Dictionary<GeocodeProvider, IGeocoder> _geocoders = geocoders.ToDictionary(g => g.Provider);
 
+    public bool IsConfigured(GeocodeProvider provider) => _geocoders.TryGetValue(provider, out var g) && g.IsConfigured;
+
     public IReadOnlyList<GeocodeProvider> ConfiguredOrder =>
         options.Order.Where(p => _geocoders.TryGetValue(p, out var g) && g.IsConfigured).ToList();
 
-    public async Task<GeocodeOutcome> GeocodeAsync(GeocodeQuery query, GeocodeProvider? only, CancellationToken cancellationToken = default)
+    /// <summary>Interactive lookups (an admin waiting) give up on a provider whose queue is longer than this.</summary>
+    public static readonly TimeSpan InteractiveMaxQueue = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Tries the chain. <paramref name="deadline"/> bounds an interactive lookup as a whole (a grain call must
+    /// answer well within the cluster's response timeout); bulk jobs pass none and wait their turn.
+    /// </summary>
+    public async Task<GeocodeOutcome> GeocodeAsync(GeocodeQuery query, GeocodeProvider? only, CancellationToken cancellationToken = default,
+        TimeSpan? deadline = null)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (deadline is { } limit) timeout.CancelAfter(limit);
+        try
+        {
+            return await Chain(query, only, timeout.Token, deadline is null ? null : InteractiveMaxQueue);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new GeocodeOutcome(null, [$"Geocoding took longer than {deadline!.Value.TotalSeconds:0} s."], FromCache: false);
+        }
+    }
+
+    private async Task<GeocodeOutcome> Chain(GeocodeQuery query, GeocodeProvider? only, CancellationToken cancellationToken, TimeSpan? maxQueue)
     {
         IReadOnlyList<GeocodeProvider> chain;
         if (only is { } single)
@@ -76,8 +105,13 @@ public sealed class GeocodingService(
             }
             var geocoder = _geocoders[provider];
             var delay = await grains.GetGrain<IGeocodeThrottleGrain>(Interfaces.Platform.EnumWireNames.ToWireName(provider))
-                .Reserve(options.For(provider).RequestsPerSecond);
-            if (delay > TimeSpan.Zero) await Task.Delay(delay, time, cancellationToken);
+                .Reserve(options.For(provider).RequestsPerSecond, maxQueue);
+            if (delay is null)
+            {
+                failures.Add($"{provider} is busy (its rate limit is taken by other lookups).");
+                continue;
+            }
+            if (delay > TimeSpan.Zero) await Task.Delay(delay.Value, time, cancellationToken);
             try
             {
                 var result = await geocoder.GeocodeAsync(query, cancellationToken);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Map;
 using ChangemakerLite.Grains.Interfaces.Media;
 using ChangemakerLite.Grains.Interfaces.Platform;
+using ChangemakerLite.Grains.Map.Geocoding;
 using ChangemakerLite.Grains.Platform;
 using Npgsql;
 
@@ -13,7 +14,7 @@ namespace ChangemakerLite.Grains.Map.Jobs;
 /// machines, the job must survive the frontend that received it, and a job restarted on another silo
 /// after a crash must find its input again. The database is the one place every silo can read.
 /// </summary>
-public sealed class MapJobGrain(NpgsqlDataSource db, MapJobRunner runner) : Grain, IMapJobGrain, IRemindable
+public sealed class MapJobGrain(NpgsqlDataSource db, MapJobRunner runner, GeocodingService geocoding) : Grain, IMapJobGrain, IRemindable
 {
     private const string ReminderName = "map-job";
     private Task? _running;
@@ -75,6 +76,10 @@ public sealed class MapJobGrain(NpgsqlDataSource db, MapJobRunner runner) : Grai
 
     public async Task StartBulkGeocode(BulkGeocodeRequest request, Guid? userId)
     {
+        if (request.Provider is { } provider && !geocoding.IsConfigured(provider))
+            throw DomainException.Invalid("provider", $"{EnumWireNames.ToWireName(provider)} is not configured on this system.");
+        if (request.Provider is null && geocoding.ConfiguredOrder.Count == 0)
+            throw DomainException.Conflict("No geocoding provider is configured.");
         var inserted = await db.Command("""
             INSERT INTO jobs (id, type, status, payload, created_by_user_id)
             VALUES (@id, @type, 'queued', @payload::jsonb, (SELECT id FROM users WHERE id = @user))
