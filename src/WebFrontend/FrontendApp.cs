@@ -100,6 +100,7 @@ public static class FrontendApp
         builder.Services.AddSingleton<ILiveTopicAuthorizer, PlatformTopicAuthorizer>();
         builder.Services.AddAuthFrontend();
         builder.Services.AddShiftsFrontend();
+        builder.Services.AddMapFrontend(builder.Configuration);
 
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -112,6 +113,7 @@ public static class FrontendApp
         app.MapPlatformEndpoints();
         app.MapAuthEndpoints();
         app.MapShiftEndpoints();
+        app.MapMapEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }
