@@ -1,4 +1,5 @@
 using ChangemakerLite.Grains.Interfaces.Platform;
+using Orleans.Concurrency;
 
 namespace ChangemakerLite.Grains.Interfaces.Shifts;
 
@@ -149,11 +150,14 @@ public interface IShiftGrain : IGrainWithGuidKey
     [Alias("Cancel")] Task<ShiftView> Cancel(Guid actingUserId);
     [Alias("Delete")] Task Delete();
 
+    // The two signups of existing users interleave so the grain can gather the ones that arrive together into one
+    // transaction (group commit); each still answers only after that transaction committed.
+
     /// <summary>The signed-in caller signs up themself (AUTHENTICATED); TEMP users are refused.</summary>
-    [Alias("SignUpSelf")] Task<SignupView> SignUpSelf(Guid userId);
+    [AlwaysInterleave, Alias("SignUpSelf")] Task<SignupView> SignUpSelf(Guid userId);
 
     /// <summary>An admin adds an existing user (ADMIN).</summary>
-    [Alias("SignUpUser")] Task<SignupView> SignUpUser(Guid userId, Guid actingUserId);
+    [AlwaysInterleave, Alias("SignUpUser")] Task<SignupView> SignUpUser(Guid userId, Guid actingUserId);
 
     /// <summary>An admin adds a person by email (ADMIN): reuses their account or creates a TEMP user with the credential.</summary>
     [Alias("SignUpPerson")] Task<SignupView> SignUpPerson(PersonSignupCommand command, NewCredential credential);

@@ -77,18 +77,25 @@ public static class ShiftEmails
     public static async Task EnqueueManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<OutboundEmail> emails)
     {
         if (emails.Count == 0) return;
-        await connection.Command("""
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { EnqueueManyCommand(emails) } };
+        await batch.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The same insert as a command to send in a batch with the change that causes the mail.</summary>
+    public static NpgsqlBatchCommand EnqueueManyCommand(IReadOnlyList<OutboundEmail> emails)
+    {
+        var command = new NpgsqlBatchCommand("""
             INSERT INTO outbox_messages (id, kind, to_address, to_name, subject, text_body, html_body)
             SELECT * FROM unnest(@ids, @kinds, @tos, @names, @subjects, @texts, @htmls)
-            """, transaction,
-            ("ids", emails.Select(_ => Ids.New()).ToArray()),
-            ("kinds", emails.Select(e => e.Kind).ToArray()),
-            ("tos", emails.Select(e => e.ToAddress).ToArray()),
-            ("names", emails.Select(e => e.ToName).ToArray()),
-            ("subjects", emails.Select(e => e.Subject).ToArray()),
-            ("texts", emails.Select(e => e.TextBody).ToArray()),
-            ("htmls", emails.Select(e => e.HtmlBody).ToArray()))
-            .ExecuteAsync();
+            """);
+        command.Parameters.AddWithValue("ids", emails.Select(_ => Ids.New()).ToArray());
+        command.Parameters.AddWithValue("kinds", emails.Select(e => e.Kind).ToArray());
+        command.Parameters.AddWithValue("tos", emails.Select(e => e.ToAddress).ToArray());
+        command.Parameters.AddWithValue("names", emails.Select(e => e.ToName).ToArray());
+        command.Parameters.AddWithValue("subjects", emails.Select(e => e.Subject).ToArray());
+        command.Parameters.AddWithValue("texts", emails.Select(e => e.TextBody).ToArray());
+        command.Parameters.AddWithValue("htmls", emails.Select(e => e.HtmlBody).ToArray());
+        return command;
     }
 
     private static string Greeting(string? name) => string.IsNullOrWhiteSpace(name) ? "" : " " + name.Trim();

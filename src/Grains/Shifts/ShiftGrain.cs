@@ -29,6 +29,11 @@ public sealed class ShiftGrain(
     private ShiftView? _shift;
     private int _version;
 
+    // Every write holds this, so a group commit of signups and an edit never interleave their read-decide-write.
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly List<PendingSignup> _pendingSignups = [];
+    private bool _flushingSignups;
+
     private bool _liveDirty;
     private long _lastPublished;
     private IGrainTimer? _liveTimer;
@@ -165,20 +170,9 @@ public sealed class ShiftGrain(
         return true;
     });
 
-    public Task<SignupView> SignUpSelf(Guid userId) => Retrying(async shift =>
-    {
-        EnsureOpenForSignups(shift);
-        var user = await LoadUser(userId);
-        if (user.Role == UserRole.Temp)
-            throw DomainException.Forbidden("Temporary accounts sign up through the public shift page.");
-        return await SignUpExisting(shift, user, SignupSource.Authenticated);
-    });
+    public Task<SignupView> SignUpSelf(Guid userId) => EnqueueSignup(userId, SignupSource.Authenticated);
 
-    public Task<SignupView> SignUpUser(Guid userId, Guid actingUserId) => Retrying(async shift =>
-    {
-        EnsureOpenForSignups(shift);
-        return await SignUpExisting(shift, await LoadUser(userId), SignupSource.Admin);
-    });
+    public Task<SignupView> SignUpUser(Guid userId, Guid actingUserId) => EnqueueSignup(userId, SignupSource.Admin);
 
     public Task<SignupView> SignUpPerson(PersonSignupCommand command, NewCredential credential) =>
         Retrying(shift => SignUpByEmail(shift, command with { Source = SignupSource.Admin }, credential));
@@ -267,17 +261,154 @@ public sealed class ShiftGrain(
         return signup;
     }
 
-    private async Task<SignupView> SignUpExisting(ShiftView shift, UserView user, SignupSource source)
+    private sealed record PendingSignup(Guid UserId, SignupSource Source, TaskCompletionSource<SignupView> Done);
+
+    /// <summary>
+    /// Group commit. Signups of existing users interleave: each joins the queue, and the first one finding no
+    /// flush under way becomes the flusher, committing everything queued in one transaction per round while the
+    /// next round gathers. Every caller is answered from the outcome of the transaction that held its signup,
+    /// after it committed, so "committed before the answer" holds exactly as for a single signup.
+    /// </summary>
+    private async Task<SignupView> EnqueueSignup(Guid userId, SignupSource source)
     {
-        if (user.Status != UserStatus.Active) throw Conflict("The account is not active.", "account_inactive");
-        var now = time.GetUtcNow();
-        await using var connection = await db.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var signup = await InsertSignupAsync(connection, transaction, shift, user.Id, user.Email, user.Name, user.Phone, source, now,
-            ShiftEmails.SignupConfirmed(shift, user.Email, user.Name, null));
-        await transaction.CommitAsync();
-        Apply(WithCount(shift, shift.CurrentVolunteers + 1), _version + 1);
-        return signup;
+        var pending = new PendingSignup(userId, source, new TaskCompletionSource<SignupView>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pendingSignups.Add(pending);
+        if (!_flushingSignups)
+        {
+            _flushingSignups = true;
+            try
+            {
+                while (_pendingSignups.Count > 0)
+                {
+                    var round = _pendingSignups.ToArray();
+                    _pendingSignups.Clear();
+                    await FlushSignups(round);
+                }
+            }
+            finally
+            {
+                _flushingSignups = false;
+            }
+        }
+        return await pending.Done.Task;
+    }
+
+    private async Task FlushSignups(IReadOnlyList<PendingSignup> round)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            var users = (await db.Command($"SELECT {UserRows.Columns} FROM users WHERE id = ANY(@ids)",
+                    ("ids", round.Select(p => p.UserId).Distinct().ToArray())).ListAsync(UserRows.Read))
+                .ToDictionary(u => u.Id);
+            // Emails the database already holds as confirmed: found when the insert skips them, then refused and the round decided again.
+            var alreadyConfirmed = new HashSet<string>(StringComparer.Ordinal);
+            var staleAttempts = 0;
+            while (true)
+            {
+                var shift = await Current();
+                var refused = new Dictionary<PendingSignup, DomainException>();
+                var accepted = new List<(PendingSignup Pending, UserView User)>();
+                var emailsInRound = new HashSet<string>(StringComparer.Ordinal);
+                var count = shift.CurrentVolunteers;
+                foreach (var pending in round)
+                {
+                    users.TryGetValue(pending.UserId, out var user);
+                    var reason = Refusal(shift, count, pending, user, emailsInRound, alreadyConfirmed);
+                    if (reason is not null)
+                    {
+                        refused[pending] = reason;
+                        continue;
+                    }
+                    accepted.Add((pending, user!));
+                    emailsInRound.Add(user!.Email);
+                    count++;
+                }
+                if (accepted.Count == 0)
+                {
+                    foreach (var (pending, error) in refused) pending.Done.TrySetException(error);
+                    return;
+                }
+
+                var next = WithCount(shift, count);
+                var now = time.GetUtcNow();
+                await using var connection = await db.OpenConnectionAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                var inserted = (await connection.Command($"""
+                    INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
+                    SELECT n.id, @shift, @title, n.user_id, n.email, n.name, n.phone, @now, 'CONFIRMED', n.source::signup_source
+                    FROM unnest(@ids, @users, @emails, @names, @phones, @sources) AS n(id, user_id, email, name, phone, source)
+                    ON CONFLICT ON CONSTRAINT shift_signups_shift_id_user_email_key DO UPDATE
+                        SET status = 'CONFIRMED', shift_title = EXCLUDED.shift_title, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
+                            user_phone = EXCLUDED.user_phone, signup_date = EXCLUDED.signup_date, signup_source = EXCLUDED.signup_source
+                        WHERE s.status = 'CANCELLED'
+                    RETURNING {ShiftRows.SignupColumns}
+                    """, transaction,
+                    ("shift", ShiftId), ("title", shift.Title), ("now", now),
+                    ("ids", accepted.Select(_ => Ids.New()).ToArray()),
+                    ("users", accepted.Select(a => a.User.Id).ToArray()),
+                    ("emails", accepted.Select(a => a.User.Email).ToArray()),
+                    ("names", accepted.Select(a => a.User.Name).ToArray()),
+                    ("phones", accepted.Select(a => a.User.Phone).ToArray()),
+                    ("sources", accepted.Select(a => EnumWireNames.ToWireName(a.Pending.Source)).ToArray()))
+                    .ListAsync(ShiftRows.ReadSignup))
+                    .ToDictionary(v => v.UserEmail, StringComparer.Ordinal);
+                if (inserted.Count < accepted.Count)
+                {
+                    // Some were signed up already; their places must not count. Roll back and decide the round again without them.
+                    await transaction.RollbackAsync();
+                    foreach (var (_, user) in accepted)
+                        if (!inserted.ContainsKey(user.Email)) alreadyConfirmed.Add(user.Email);
+                    continue;
+                }
+
+                await using var batch = new NpgsqlBatch(connection, transaction)
+                {
+                    BatchCommands =
+                    {
+                        SaveCountsCommand(next),
+                        ShiftEmails.EnqueueManyCommand(accepted.Select(a => ShiftEmails.SignupConfirmed(shift, a.User.Email, a.User.Name, null)).ToList()),
+                    },
+                };
+                bool saved;
+                await using (var reader = await batch.ExecuteReaderAsync()) saved = await reader.ReadAsync();
+                if (!saved)
+                {
+                    await transaction.RollbackAsync();
+                    await Reload();
+                    if (++staleAttempts >= MaxAttempts)
+                        throw DomainException.Conflict("The shift was changed at the same time; try again.");
+                    continue;
+                }
+                await transaction.CommitAsync();
+                Apply(next, _version + 1);
+                foreach (var (pending, user) in accepted) pending.Done.TrySetResult(inserted[user.Email]);
+                foreach (var (pending, error) in refused) pending.Done.TrySetException(error);
+                return;
+            }
+        }
+        catch (Exception ex)
+        {
+            // Whatever went wrong, every caller of the round gets an answer; nothing of the round was committed.
+            foreach (var pending in round) pending.Done.TrySetException(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private DomainException? Refusal(ShiftView shift, int count, PendingSignup pending, UserView? user,
+        HashSet<string> emailsInRound, HashSet<string> alreadyConfirmed)
+    {
+        if (ClosedReason(shift, count) is { } closed) return closed;
+        if (user is null) return DomainException.NotFound("The user");
+        if (pending.Source == SignupSource.Authenticated && user.Role == UserRole.Temp)
+            return DomainException.Forbidden("Temporary accounts sign up through the public shift page.");
+        if (user.Status != UserStatus.Active) return Conflict("The account is not active.", "account_inactive");
+        if (emailsInRound.Contains(user.Email) || alreadyConfirmed.Contains(user.Email))
+            return Conflict("This email is already signed up for the shift.", "already_signed_up");
+        return null;
     }
 
     /// <summary>
@@ -350,20 +481,34 @@ public sealed class ShiftGrain(
 
     private void EnsureOpenForSignups(ShiftView shift)
     {
-        if (shift.Status == ShiftStatus.Cancelled) throw Conflict("The shift is cancelled.", "cancelled");
-        if (_calendar.HasStarted(shift)) throw Conflict("The shift has already started or is over.", "past");
-        if (shift.CurrentVolunteers >= shift.MaxVolunteers) throw Conflict("The shift is full.", "full");
+        if (ClosedReason(shift, shift.CurrentVolunteers) is { } closed) throw closed;
     }
 
-    private async Task<UserView> LoadUser(Guid userId) =>
-        await db.Command($"SELECT {UserRows.Columns} FROM users WHERE id = @id", ("id", userId)).FirstOrDefaultAsync(UserRows.Read)
-        ?? throw DomainException.NotFound("The user");
+    /// <summary>Why the shift takes no signup when <paramref name="count"/> places are taken, or null when it does.</summary>
+    private DomainException? ClosedReason(ShiftView shift, int count) =>
+        shift.Status == ShiftStatus.Cancelled ? Conflict("The shift is cancelled.", "cancelled")
+        : _calendar.HasStarted(shift) ? Conflict("The shift has already started or is over.", "past")
+        : count >= shift.MaxVolunteers ? Conflict("The shift is full.", "full")
+        : null;
 
     /// <summary>
     /// Runs a command against the current state; when the version check shows another activation wrote
     /// first, reloads and decides again, and after a few tries answers 409 rather than guess.
     /// </summary>
     private async Task<T> Retrying<T>(Func<ShiftView, Task<T>> command)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            return await RetryingLocked(command);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<T> RetryingLocked<T>(Func<ShiftView, Task<T>> command)
     {
         for (var attempt = 1; ; attempt++)
         {

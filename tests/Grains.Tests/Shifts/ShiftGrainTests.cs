@@ -113,6 +113,32 @@ public sealed class ShiftGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Signups_committed_together_count_each_person_once_and_stop_at_capacity()
+    {
+        var shift = await NewShift(max: 3);
+        var v = await ShiftFixtures.CreateVolunteersAsync(_cluster, 4);
+        await Shift(shift).SignUpSelf(v[0].Id);
+
+        // Arriving together they share a group commit: a person already in, the same person twice, and one too many.
+        var calls = new[] { v[0], v[1], v[1], v[2], v[3], v[3] }.Select(async x =>
+        {
+            try { return ((await Shift(shift).SignUpSelf(x.Id)).UserEmail, "created"); }
+            catch (DomainException e) { return (x.Email, e.Extensions["reason"]); }
+        }).ToList();
+        var outcomes = await Task.WhenAll(calls);
+
+        // Arrival order decides who gets the two places; nobody gets two, and the one already in gets none.
+        var created = outcomes.Where(o => o.Item2 == "created").Select(o => o.Item1).ToList();
+        Assert.Equal(2, created.Count);
+        Assert.Equal(2, created.Distinct().Count());
+        Assert.DoesNotContain(v[0].Email, created);
+        Assert.All(outcomes.Where(o => o.Item2 != "created"), o => Assert.Contains(o.Item2, new[] { "already_signed_up", "full" }));
+        Assert.Equal(3, await _db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(3, await _db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)));
+        Assert.Equal(ShiftStatus.Full, (await Shift(shift).Get()).Status);
+    }
+
+    [Fact]
     public async Task A_temp_user_is_refused_by_the_grain_itself()
     {
         var shift = await NewShift(max: 5);
