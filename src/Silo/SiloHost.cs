@@ -33,6 +33,7 @@ public static class SiloHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => Database.CreateDataSource(settings.ConnectionString));
         builder.Services.AddSingleton<LivePublisher>();
+        builder.Services.AddMapGrains(builder.Configuration);
         Grains.Canvassing.CanvassSetup.AddCanvassGrains(builder.Services);
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.

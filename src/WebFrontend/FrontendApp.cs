@@ -99,6 +99,8 @@ public static class FrontendApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveRelayService>());
         builder.Services.AddSingleton<ILiveTopicAuthorizer, PlatformTopicAuthorizer>();
         builder.Services.AddAuthFrontend();
+        builder.Services.AddShiftsFrontend();
+        builder.Services.AddMapFrontend(builder.Configuration);
         Canvassing.CanvassEndpoints.AddCanvassFrontend(builder.Services);
 
         configure?.Invoke(builder);
@@ -111,6 +113,8 @@ public static class FrontendApp
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPlatformEndpoints();
         app.MapAuthEndpoints();
+        app.MapShiftEndpoints();
+        app.MapMapEndpoints();
         Canvassing.CanvassEndpoints.MapCanvassEndpoints(app);
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;

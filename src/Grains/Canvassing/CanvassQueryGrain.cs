@@ -90,88 +90,56 @@ public sealed class CanvassQueryGrain(NpgsqlDataSource db, [FromKeyedServices(Ca
 
     public async Task<WalkList> WalkList(Guid cutId, double? fromLatitude, double? fromLongitude)
     {
-        var area = await Area(cutId);
+        // The doors are the map module's "addresses inside the cut"; buildings without units have no door to record.
         var doors = new List<WalkDoor>();
-        var details = new List<(Guid AddressId, SupportLevel? Support, LastVisit? Last)>();
-        await using (var command = db.Command("""
-            SELECT l.id AS location_id, l.address, l.latitude::float8 AS latitude, l.longitude::float8 AS longitude,
-                   a.id AS address_id, a.unit_number, a.support_level, lv.outcome, lv.visited_at
-            FROM locations l
-            JOIN addresses a ON a.location_id = l.id
-            LEFT JOIN LATERAL (SELECT v.outcome, v.visited_at FROM canvass_visits v WHERE v.address_id = a.id
-                               ORDER BY v.visited_at DESC LIMIT 1) lv ON true
-            WHERE l.latitude BETWEEN @minLat AND @maxLat AND l.longitude BETWEEN @minLng AND @maxLng
-            """, BoxParameters(area)))
-        await using (var reader = await command.ExecuteReaderAsync())
+        var rows = new List<CutAddressRow>();
+        await foreach (var row in GrainFactory.GetGrain<IMapQueryGrain>(0).StreamAddressesInCut(cutId))
         {
-            var (cLocation, cAddress, cLat, cLng, cId, cUnit, cSupport, cOutcome, cVisited) = (
-                reader.GetOrdinal("location_id"), reader.GetOrdinal("address"), reader.GetOrdinal("latitude"), reader.GetOrdinal("longitude"),
-                reader.GetOrdinal("address_id"), reader.GetOrdinal("unit_number"), reader.GetOrdinal("support_level"),
-                reader.GetOrdinal("outcome"), reader.GetOrdinal("visited_at"));
-            while (await reader.ReadAsync())
-            {
-                var lat = reader.GetDouble(cLat);
-                var lng = reader.GetDouble(cLng);
-                if (!area.Contains(lat, lng)) continue;
-                doors.Add(new WalkDoor(reader.GetGuid(cLocation), reader.IsDBNull(cAddress) ? null : reader.GetString(cAddress),
-                    reader.IsDBNull(cUnit) ? null : reader.GetString(cUnit), lat, lng));
-                details.Add((reader.GetGuid(cId),
-                    reader.IsDBNull(cSupport) ? null : reader.GetFieldValue<SupportLevel>(cSupport),
-                    reader.IsDBNull(cOutcome) ? null : new LastVisit(reader.GetFieldValue<VisitOutcome>(cOutcome), reader.GetFieldValue<DateTimeOffset>(cVisited))));
-            }
+            if (row.AddressId is null) continue;
+            rows.Add(row);
+            doors.Add(new WalkDoor(row.LocationId, row.Address, row.UnitNumber, row.Latitude, row.Longitude));
         }
+        var lastVisits = new Dictionary<Guid, LastVisit>();
+        await using (var command = db.Command("""
+            SELECT DISTINCT ON (v.address_id) v.address_id, v.outcome, v.visited_at
+            FROM canvass_visits v WHERE v.address_id = ANY(@ids)
+            ORDER BY v.address_id, v.visited_at DESC
+            """, ("ids", rows.Select(r => r.AddressId!.Value).ToArray())))
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                lastVisits[reader.GetGuid(0)] = new LastVisit(reader.GetFieldValue<VisitOutcome>(1), reader.GetFieldValue<DateTimeOffset>(2));
+
         var plan = WalkRoute.Plan(doors, fromLatitude, fromLongitude);
         var items = new List<WalkListItem>(doors.Count);
         foreach (var index in plan.DoorOrder)
         {
-            var door = doors[index];
-            var detail = details[index];
-            items.Add(new WalkListItem(items.Count + 1, detail.AddressId, door.LocationId, door.Address, door.UnitNumber, door.Latitude,
-                door.Longitude, detail.Support, detail.Last));
+            var row = rows[index];
+            items.Add(new WalkListItem(items.Count + 1, row.AddressId!.Value, row.LocationId, row.Address, row.UnitNumber, row.Latitude,
+                row.Longitude, row.SupportLevel, lastVisits.GetValueOrDefault(row.AddressId.Value)));
         }
         return new WalkList(cutId, plan.Buildings, items.Count, Math.Round(plan.RouteMeters, 1), items);
     }
 
     public async Task<CutStats> CutStats(Guid cutId)
     {
-        var area = await Area(cutId);
-        await using var connection = await db.OpenConnectionAsync();
-        int doors = 0, visitedDoors = 0;
+        var maps = GrainFactory.GetGrain<IMapQueryGrain>(0);
+        // Doors, visited doors, completion and last canvassed: the map module's computation, so the stats and
+        // the cut's stored completion can never disagree.
+        var completion = await maps.ComputeCutCompletion(cutId);
         var support = Enum.GetValues<SupportLevel>().ToDictionary(s => EnumWireNames.ToWireName(s), _ => 0);
-        await using (var command = connection.Command("""
-            SELECT l.latitude::float8, l.longitude::float8, a.support_level,
-                   EXISTS (SELECT 1 FROM canvass_visits v WHERE v.address_id = a.id AND v.cut_id = @cut) AS visited
-            FROM locations l JOIN addresses a ON a.location_id = l.id
-            WHERE l.latitude BETWEEN @minLat AND @maxLat AND l.longitude BETWEEN @minLng AND @maxLng
-            """, null, [.. BoxParameters(area), ("cut", cutId)]))
-        await using (var reader = await command.ExecuteReaderAsync())
-            while (await reader.ReadAsync())
-            {
-                if (!area.Contains(reader.GetDouble(0), reader.GetDouble(1))) continue;
-                doors++;
-                if (!reader.IsDBNull(2)) support[EnumWireNames.ToWireName(reader.GetFieldValue<SupportLevel>(2))]++;
-                if (reader.GetBoolean(3)) visitedDoors++;
-            }
+        await foreach (var row in maps.StreamAddressesInCut(cutId))
+            if (row.AddressId is not null && row.SupportLevel is { } level) support[EnumWireNames.ToWireName(level)]++;
+
+        await using var connection = await db.OpenConnectionAsync();
         var byOutcome = Enum.GetValues<VisitOutcome>().ToDictionary(o => EnumWireNames.ToWireName(o), _ => 0);
         foreach (var (outcome, count) in await connection.Command(
                      "SELECT outcome, count(*) FROM canvass_visits WHERE cut_id = @cut GROUP BY outcome", null, ("cut", cutId))
                      .ListAsync(r => (r.GetFieldValue<VisitOutcome>(0), r.GetInt64(1))))
             byOutcome[EnumWireNames.ToWireName(outcome)] = (int)count;
-        var (active, last) = await connection.Command("""
-            SELECT (SELECT count(*) FROM canvass_sessions WHERE cut_id = @cut AND status = 'ACTIVE'),
-                   (SELECT max(visited_at) FROM canvass_visits WHERE cut_id = @cut)
-            """, null, ("cut", cutId)).FirstOrDefaultAsync(r => (r.GetInt64(0), r.IsDBNull(1) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(1)));
-        var percentage = doors == 0 ? 0 : (int)Math.Floor(visitedDoors * 100.0 / doors);
-        return new CutStats(cutId, doors, visitedDoors, percentage, byOutcome.Values.Sum(), byOutcome, support, (int)active, last);
+        var active = await connection.Command("SELECT count(*) FROM canvass_sessions WHERE cut_id = @cut AND status = 'ACTIVE'", null, ("cut", cutId))
+            .ScalarAsync<long>();
+        DateTimeOffset? last = completion.LastCanvassed is { } when ? new DateTimeOffset(DateTime.SpecifyKind(when, DateTimeKind.Utc)) : null;
+        return new CutStats(cutId, completion.TotalAddresses, completion.VisitedAddresses, completion.CompletionPercentage, byOutcome.Values.Sum(),
+            byOutcome, support, (int)active, last);
     }
-
-    private async Task<CutArea> Area(Guid cutId)
-    {
-        var geoJson = await db.Command("SELECT geojson::text FROM cuts WHERE id = @id", ("id", cutId)).ScalarAsync<string>()
-            ?? throw DomainException.NotFound("The cut");
-        return CutArea.Parse(geoJson);
-    }
-
-    private static (string, object?)[] BoxParameters(CutArea area) =>
-        [("minLat", (decimal)area.MinLat), ("maxLat", (decimal)area.MaxLat), ("minLng", (decimal)area.MinLng), ("maxLng", (decimal)area.MaxLng)];
 }

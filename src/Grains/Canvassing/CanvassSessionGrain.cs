@@ -81,7 +81,7 @@ public sealed class CanvassSessionGrain(
         if (command.ShiftId is { } shiftId &&
             await connection.Command("SELECT 1 FROM shifts WHERE id = @id", null, ("id", shiftId)).ScalarAsync<int>() != 1)
             throw DomainException.Invalid("shiftId", "No shift has this id.");
-        var area = TryParseArea(cut.GeoJson);
+        var area = CanvassCuts.TryParse(cut.GeoJson);
 
         await using var transaction = await connection.BeginTransactionAsync();
         try
@@ -105,8 +105,8 @@ public sealed class CanvassSessionGrain(
             VALUES (@id, @user, @session, @now, true, 0)
             """, transaction, ("id", trackingId), ("user", caller.UserId), ("session", Id), ("now", now)).ExecuteAsync();
         // The start marker: where the phone said it was, else the middle of the cut.
-        var markerLat = command.StartLatitude ?? area?.CenterLat;
-        var markerLng = command.StartLongitude ?? area?.CenterLng;
+        var markerLat = command.StartLatitude ?? area?.Center().Latitude;
+        var markerLng = command.StartLongitude ?? area?.Center().Longitude;
         if (markerLat is not null && markerLng is not null)
             await connection.Command("""
                 INSERT INTO track_points (tracking_session_id, seq, latitude, longitude, recorded_at, event_type)
@@ -353,20 +353,6 @@ public sealed class CanvassSessionGrain(
             throw DomainException.Invalid("notes", $"must be at most {CanvassRules.MaxNotesLength} characters.");
         if (command.SignSize is { Length: > CanvassRules.MaxSignSizeLength })
             throw DomainException.Invalid("signSize", $"must be at most {CanvassRules.MaxSignSizeLength} characters.");
-    }
-
-    private CutArea? TryParseArea(string geoJson)
-    {
-        try
-        {
-            return Canvassing.CutArea.Parse(geoJson);
-        }
-        catch (DomainException)
-        {
-            // A cut without a usable polygon cannot fence visits in; the address still has to exist.
-            logger.LogWarning("Cut of canvass session {Session} has no usable polygon", Id);
-            return null;
-        }
     }
 
     private async Task Reload()

@@ -1,22 +1,24 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using ChangemakerLite.Grains.Platform;
-using Npgsql;
+using ChangemakerLite.Grains.Interfaces.Map;
+using ChangemakerLite.Grains.Interfaces.Platform;
+using ChangemakerLite.Grains.Map;
 
 namespace ChangemakerLite.Grains.Canvassing;
 
 /// <summary>
-/// Per silo, for each cut being canvassed: its polygon and the doors inside it with their positions.
-/// Fifty canvassers in one cut recording a visit every minute would otherwise each read the polygon and
-/// look the door up; with this, a visit to a known door costs one statement. Entries are read again
-/// after <see cref="Ttl"/>, so a redrawn cut or a newly added door is seen within that time (a door
-/// missing from the entry is looked up in the database and tested against the polygon there and then).
+/// Per silo, for each cut being canvassed: its polygon and the doors inside it with their positions
+/// (the map module's "addresses inside a cut"). Fifty canvassers in one cut recording a visit every
+/// minute would otherwise each read the polygon and look the door up; with this, a visit to a known door
+/// costs one statement. Entries are read again after <see cref="Ttl"/>, so a redrawn cut or a newly added
+/// door is seen within that time (a door missing from the entry is looked up in the database and tested
+/// against the polygon there and then).
 /// </summary>
-public sealed class CutAddressCache(NpgsqlDataSource db)
+public sealed class CutAddressCache(IGrainFactory grains)
 {
     public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
 
-    public sealed record Entry(CutArea? Area, IReadOnlyDictionary<Guid, (double Latitude, double Longitude)> DoorsInside, long LoadedAt);
+    public sealed record Entry(GeoPolygon? Area, IReadOnlyDictionary<Guid, (double Latitude, double Longitude)> DoorsInside, long LoadedAt);
 
     private readonly ConcurrentDictionary<Guid, Task<Entry?>> _entries = new();
 
@@ -38,23 +40,13 @@ public sealed class CutAddressCache(NpgsqlDataSource db)
     {
         try
         {
-            var geoJson = await db.Command("SELECT geojson::text FROM cuts WHERE id = @id", ("id", cutId)).ScalarAsync<string>();
-            if (geoJson is null) return null;
-            CutArea area;
-            try { area = CutArea.Parse(geoJson); }
-            catch (Interfaces.Platform.DomainException) { return new Entry(null, new Dictionary<Guid, (double, double)>(), Stopwatch.GetTimestamp()); }
+            var maps = grains.GetGrain<IMapQueryGrain>(0);
+            if (await maps.GetCut(cutId) is not { } cut) return null;
+            var area = CanvassCuts.TryParse(cut.GeoJson);
             var doors = new Dictionary<Guid, (double, double)>();
-            await using var command = db.Command("""
-                SELECT a.id, l.latitude::float8, l.longitude::float8
-                FROM locations l JOIN addresses a ON a.location_id = l.id
-                WHERE l.latitude BETWEEN @minLat AND @maxLat AND l.longitude BETWEEN @minLng AND @maxLng
-                """, ("minLat", (decimal)area.MinLat), ("maxLat", (decimal)area.MaxLat), ("minLng", (decimal)area.MinLng), ("maxLng", (decimal)area.MaxLng));
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var (lat, lng) = (reader.GetDouble(1), reader.GetDouble(2));
-                if (area.Contains(lat, lng)) doors[reader.GetGuid(0)] = (lat, lng);
-            }
+            if (area is not null)
+                await foreach (var row in maps.StreamAddressesInCut(cutId))
+                    if (row.AddressId is { } addressId) doors[addressId] = (row.Latitude, row.Longitude);
             return new Entry(area, doors, Stopwatch.GetTimestamp());
         }
         catch
@@ -64,4 +56,18 @@ public sealed class CutAddressCache(NpgsqlDataSource db)
             throw;
         }
     }
+}
+
+/// <summary>Cut geometry as the canvassing rules need it, on top of the map module's polygon.</summary>
+public static class CanvassCuts
+{
+    /// <summary>The cut's polygon, or null when it has none usable (then it cannot fence visits in).</summary>
+    public static GeoPolygon? TryParse(string geoJson)
+    {
+        try { return GeoPolygon.Parse(geoJson); }
+        catch (DomainException) { return null; }
+    }
+
+    public static (double Latitude, double Longitude) Center(this GeoPolygon area) =>
+        ((area.Bounds.MinLat + area.Bounds.MaxLat) / 2, (area.Bounds.MinLng + area.Bounds.MaxLng) / 2);
 }
