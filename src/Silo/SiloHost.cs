@@ -33,12 +33,7 @@ public static class SiloHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => Database.CreateDataSource(settings.ConnectionString));
         builder.Services.AddSingleton<LivePublisher>();
-<<<<<<< HEAD
-=======
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
-        builder.Services.AddHostedService<ClusterHeartbeatService>();
         builder.Services.AddMapGrains(builder.Configuration);
->>>>>>> map
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
