@@ -9,42 +9,23 @@ SILOS="${1:-2}"
 FRONTENDS="${2:-2}"
 
 ensure_prerequisites
-mkdir -p "$CML_LOCAL"
-PIDS=()
-STARTED_PG=""
-cleanup() {
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [ -n "$STARTED_PG" ] && stop_local_postgres "$STARTED_PG"
-  exit 0
-}
-trap cleanup EXIT INT TERM
-
-if [ -z "${DATABASE_URL:-}" ]; then
-  PG_PORT="${CML_PG_PORT:-54320}"
-  start_local_postgres "$CML_LOCAL/pg/data" "$PG_PORT" "$CML_LOCAL/pg/password"
-  STARTED_PG="$CML_LOCAL/pg/data"
-  create_database "$PG_PORT" "$(cat "$CML_LOCAL/pg/password")" changemaker
-  export DATABASE_URL="postgresql://postgres:$(cat "$CML_LOCAL/pg/password")@127.0.0.1:$PG_PORT/changemaker"
-fi
-export JWT_SIGNING_KEY="${JWT_SIGNING_KEY:-$(ensure_secret "$CML_LOCAL/secrets/jwt-signing-key")}"
+trap stop_everything EXIT INT TERM
+use_database_and_secrets
 BASE_PORT="${PORT:-8080}"
 
 build_release
-SILO_DLL="$CML_ROOT/src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"
-FRONTEND_DLL="$CML_ROOT/src/WebFrontend/bin/Release/net10.0/ChangemakerLite.WebFrontend.dll"
 dotnet "$SILO_DLL" migrate
+dotnet "$SILO_DLL" bootstrap-admin
 
 for i in $(seq 0 $((SILOS - 1))); do
   ORLEANS_SILO_PORT=$((11111 + i)) ORLEANS_GATEWAY_PORT=$((30000 + i)) MIGRATE_ON_START=false dotnet "$SILO_DLL" &
-  PIDS+=($!)
+  CML_PIDS+=($!)
   log "silo $i: port $((11111 + i)), gateway $((30000 + i)), pid $!"
 done
 for j in $(seq 0 $((FRONTENDS - 1))); do
   PORT=$((BASE_PORT + j)) dotnet "$FRONTEND_DLL" &
-  PIDS+=($!)
+  CML_PIDS+=($!)
   log "frontend $j: http://localhost:$((BASE_PORT + j)), pid $!"
 done
-wait -n "${PIDS[@]}" || true
+wait -n "${CML_PIDS[@]}" || true
 log "a process exited"

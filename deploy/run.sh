@@ -10,28 +10,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 ensure_prerequisites
-mkdir -p "$CML_LOCAL"
-
-PIDS=()
-STARTED_PG=""
-cleanup() {
-  trap - EXIT INT TERM
-  log "stopping"
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [ -n "$STARTED_PG" ] && stop_local_postgres "$STARTED_PG"
-  exit 0
-}
-trap cleanup EXIT INT TERM
-
-if [ -z "${DATABASE_URL:-}" ]; then
-  PG_PORT="${CML_PG_PORT:-54320}"
-  start_local_postgres "$CML_LOCAL/pg/data" "$PG_PORT" "$CML_LOCAL/pg/password"
-  STARTED_PG="$CML_LOCAL/pg/data"
-  create_database "$PG_PORT" "$(cat "$CML_LOCAL/pg/password")" changemaker
-  export DATABASE_URL="postgresql://postgres:$(cat "$CML_LOCAL/pg/password")@127.0.0.1:$PG_PORT/changemaker"
-fi
-export JWT_SIGNING_KEY="${JWT_SIGNING_KEY:-$(ensure_secret "$CML_LOCAL/secrets/jwt-signing-key")}"
+trap stop_everything EXIT INT TERM
+use_database_and_secrets
 export PORT="${PORT:-8080}"
 
 if [ -z "${SMTP_HOST:-}" ]; then
@@ -42,25 +22,23 @@ if [ -z "${SMTP_HOST:-}" ]; then
 fi
 
 build_release
-BIN="$CML_ROOT/src"
 
-if [ "${START_SINK:-}" = 1 ] && [ -f "$BIN/SmtpSink/bin/Release/net10.0/ChangemakerLite.SmtpSink.dll" ]; then
-  SMTP_SINK_PORT="$SMTP_PORT" SMTP_SINK_HTTP_PORT="$SINK_HTTP_PORT" SMTP_SINK_DIR="$CML_LOCAL/mail" \
-    dotnet "$BIN/SmtpSink/bin/Release/net10.0/ChangemakerLite.SmtpSink.dll" &
-  PIDS+=($!)
+if [ "${START_SINK:-}" = 1 ]; then
+  SMTP_SINK_PORT="$SMTP_PORT" SMTP_SINK_HTTP_PORT="$SINK_HTTP_PORT" SMTP_SINK_DIR="$CML_LOCAL/mail" dotnet "$SINK_DLL" &
+  CML_PIDS+=($!)
   log "SMTP sink on 127.0.0.1:$SMTP_PORT, received mail at http://127.0.0.1:$SINK_HTTP_PORT/messages"
 fi
 
 log "migrating the schema"
-dotnet "$BIN/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll" migrate
-dotnet "$BIN/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll" bootstrap-admin
+dotnet "$SILO_DLL" migrate
+dotnet "$SILO_DLL" bootstrap-admin
 
 log "starting silo"
-dotnet "$BIN/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll" &
-PIDS+=($!)
+dotnet "$SILO_DLL" &
+CML_PIDS+=($!)
 log "starting frontend"
-dotnet "$BIN/WebFrontend/bin/Release/net10.0/ChangemakerLite.WebFrontend.dll" &
-PIDS+=($!)
+dotnet "$FRONTEND_DLL" &
+CML_PIDS+=($!)
 
 for _ in $(seq 1 120); do
   if curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1; then
@@ -69,5 +47,5 @@ for _ in $(seq 1 120); do
   fi
   sleep 1
 done
-wait -n "${PIDS[@]}" || true
+wait -n "${CML_PIDS[@]}" || true
 log "a process exited"

@@ -36,6 +36,7 @@ ensure_prerequisites() {
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
   command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   if [ ${#missing[@]} -gt 0 ]; then
     apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
   fi
@@ -120,3 +121,33 @@ import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
 PY
 }
+
+# Processes started by run.sh/cluster.sh, stopped (with the local PostgreSQL they started) on exit or Ctrl-C.
+CML_PIDS=()
+CML_STARTED_PG=""
+stop_everything() {
+  trap - EXIT INT TERM
+  log "stopping"
+  local pid
+  for pid in "${CML_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${CML_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -n "$CML_STARTED_PG" ] && stop_local_postgres "$CML_STARTED_PG"
+  exit 0
+}
+
+# Exports DATABASE_URL (the project-local PostgreSQL unless one is given) and JWT_SIGNING_KEY.
+use_database_and_secrets() {
+  mkdir -p "$CML_LOCAL"
+  if [ -z "${DATABASE_URL:-}" ]; then
+    local port="${CML_PG_PORT:-54320}"
+    start_local_postgres "$CML_LOCAL/pg/data" "$port" "$CML_LOCAL/pg/password"
+    CML_STARTED_PG="$CML_LOCAL/pg/data"
+    create_database "$port" "$(cat "$CML_LOCAL/pg/password")" changemaker
+    export DATABASE_URL="postgresql://postgres:$(cat "$CML_LOCAL/pg/password")@127.0.0.1:$port/changemaker"
+  fi
+  export JWT_SIGNING_KEY="${JWT_SIGNING_KEY:-$(ensure_secret "$CML_LOCAL/secrets/jwt-signing-key")}"
+}
+
+SILO_DLL="$CML_ROOT/src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"
+FRONTEND_DLL="$CML_ROOT/src/WebFrontend/bin/Release/net10.0/ChangemakerLite.WebFrontend.dll"
+SINK_DLL="$CML_ROOT/src/SmtpSink/bin/Release/net10.0/ChangemakerLite.SmtpSink.dll"

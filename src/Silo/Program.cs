@@ -1,7 +1,12 @@
 using ChangemakerLite.Silo;
 
-if (args.FirstOrDefault() == "migrate")
-    return await SiloHost.MigrateAsync(args);
+switch (args.FirstOrDefault())
+{
+    case "migrate":
+        return await SiloHost.MigrateAsync(args);
+    case "bootstrap-admin":
+        return await SiloHost.BootstrapAdminAsync(args);
+}
 
 using var host = SiloHost.Build(args);
 await host.RunAsync();

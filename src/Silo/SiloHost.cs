@@ -1,4 +1,6 @@
 using System.Net;
+using ChangemakerLite.Grains.Auth;
+using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Platform;
 using Microsoft.Extensions.Configuration;
@@ -26,12 +28,11 @@ public static class SiloHost
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         var settings = SiloSettings.From(builder.Configuration);
 
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => Database.CreateDataSource(settings.ConnectionString));
         builder.Services.AddSingleton<LivePublisher>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
-        builder.Services.AddHostedService<ClusterHeartbeatService>();
         builder.Services.AddMapGrains(builder.Configuration);
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
@@ -72,24 +73,44 @@ public static class SiloHost
             });
             if (settings.MinimumReminderPeriod is { } minimum)
                 silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = minimum);
+            silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ITempUserSweepGrain>(0).Ensure());
         });
+        // Registered after Orleans so they start once the silo is active and stop before it leaves the cluster.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
+        builder.Services.AddHostedService<ClusterHeartbeatService>();
+        builder.Services.AddHostedService<EmailSender>();
         return builder.Build();
     }
 
+    /// <summary>The configuration the one-shot commands (migrate, bootstrap-admin) read: the same sources as the silo.</summary>
+    private static IConfiguration CommandConfiguration(string[] args) => new ConfigurationBuilder()
+        .SetBasePath(AppContext.BaseDirectory)
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .AddCommandLine(args.Skip(1).ToArray())
+        .Build();
+
     public static async Task<int> MigrateAsync(string[] args)
     {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine(args.Skip(1).ToArray())
-            .Build();
+        var configuration = CommandConfiguration(args);
         var settings = SiloSettings.From(configuration);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggers.CreateLogger<SchemaMigrator>();
         logger.LogInformation("Migrating {Database}", DatabaseUrl.Redact(settings.ConnectionString));
         var applied = await new SchemaMigrator(settings.ConnectionString, logger).MigrateAsync();
         logger.LogInformation(applied.Count == 0 ? "Schema is current" : "Applied {Count} migrations", applied.Count);
+        return 0;
+    }
+
+    public static async Task<int> BootstrapAdminAsync(string[] args)
+    {
+        var configuration = CommandConfiguration(args);
+        var settings = SiloSettings.From(configuration);
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+        await using var db = Database.CreateDataSource(settings.ConnectionString);
+        var created = await FirstAdmin.EnsureAsync(db, configuration["ADMIN_EMAIL"], configuration["ADMIN_PASSWORD"], Console.Out,
+            loggers.CreateLogger("FirstAdmin"));
+        if (!created) loggers.CreateLogger("FirstAdmin").LogInformation("Users exist already; no admin created");
         return 0;
     }
 

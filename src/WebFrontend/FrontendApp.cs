@@ -17,7 +17,7 @@ public static class FrontendApp
     /// <summary>JSON bodies are small; endpoints that take files raise their own limit.</summary>
     public const long DefaultMaxRequestBodyBytes = 1024 * 1024;
 
-    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -98,8 +98,11 @@ public static class FrontendApp
         builder.Services.AddSingleton<LiveRelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveRelayService>());
         builder.Services.AddSingleton<ILiveTopicAuthorizer, PlatformTopicAuthorizer>();
+        builder.Services.AddAuthFrontend();
+        builder.Services.AddShiftsFrontend();
         builder.Services.AddMapFrontend(builder.Configuration);
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -108,6 +111,8 @@ public static class FrontendApp
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPlatformEndpoints();
+        app.MapAuthEndpoints();
+        app.MapShiftEndpoints();
         app.MapMapEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;

@@ -1,10 +1,12 @@
 using System.Net.Http.Headers;
 using ChangemakerLite.Silo;
+using ChangemakerLite.SmtpSink;
 using ChangemakerLite.WebFrontend;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace ChangemakerLite.TestSupport;
 
@@ -21,6 +23,7 @@ public sealed class LocalCluster : IAsyncDisposable
     private LocalCluster(TestDatabase database, IDictionary<string, string?>? settings)
     {
         Database = database;
+        Mail = new SmtpSinkServer(Ports.Free());
         SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
         ClusterId = $"test-{Guid.NewGuid():N}";
         _settings = new Dictionary<string, string?>
@@ -35,15 +38,30 @@ public sealed class LocalCluster : IAsyncDisposable
             ["ORLEANS_MIN_REMINDER_SECONDS"] = "1",
             ["ORLEANS_PROBE_TIMEOUT_SECONDS"] = "2",
             ["BIND_ADDRESS"] = "127.0.0.1",
+            ["SMTP_HOST"] = "127.0.0.1",
+            ["SMTP_PORT"] = Mail.Port.ToString(),
+            ["SMTP_FROM"] = "campaign@changemaker.test",
+            ["EMAIL_POLL_MS"] = "100",
+            ["EMAIL_RETRY_SECONDS"] = "0.5",
+            ["AUTH_RATE_LIMIT_PER_IP"] = "100000",
+            ["AUTH_RATE_LIMIT_PER_EMAIL"] = "100000",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
             ["Logging:LogLevel:Microsoft"] = "Warning",
+            ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
+            ["Logging:LogLevel:Polly"] = "Error",
         };
         if (settings is not null)
             foreach (var (key, value) in settings) _settings[key] = value;
     }
 
     public TestDatabase Database { get; }
+
+    /// <summary>The real SMTP server (loopback) this cluster's silos deliver mail to.</summary>
+    public SmtpSinkServer Mail { get; }
+
+    /// <summary>Every log line of this cluster's silos and frontends.</summary>
+    public CapturedLogs Logs { get; } = new();
     public string SigningKey { get; }
     public string ClusterId { get; }
     public IReadOnlyDictionary<string, string?> Settings => _settings;
@@ -56,6 +74,7 @@ public sealed class LocalCluster : IAsyncDisposable
         var cluster = new LocalCluster(database, settings);
         try
         {
+            await cluster.Mail.StartAsync();
             for (var i = 0; i < silos; i++) await cluster.AddSiloAsync();
             for (var i = 0; i < frontends; i++) await cluster.AddFrontendAsync();
         }
@@ -74,7 +93,7 @@ public sealed class LocalCluster : IAsyncDisposable
             ["ORLEANS_SILO_PORT"] = Ports.Free().ToString(),
             ["ORLEANS_GATEWAY_PORT"] = Ports.Free().ToString(),
         };
-        var host = SiloHost.Build([], settings);
+        var host = SiloHost.Build([], settings, services => services.AddLogging(b => b.AddProvider(Logs)));
         await host.StartAsync();
         _silos.Add(host);
         return _silos.Count - 1;
@@ -88,7 +107,7 @@ public sealed class LocalCluster : IAsyncDisposable
             ["PORT"] = port.ToString(),
             ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}",
         };
-        var app = FrontendApp.Build([], settings);
+        var app = FrontendApp.Build([], settings, b => b.Logging.AddProvider(Logs));
         await app.StartAsync();
         _frontends.Add(app);
         return _frontends.Count - 1;
@@ -162,5 +181,6 @@ public sealed class LocalCluster : IAsyncDisposable
         }
         _frontends.Clear();
         _silos.Clear();
+        await Mail.DisposeAsync();
     }
 }

@@ -1,7 +1,7 @@
 namespace ChangemakerLite.Grains.Interfaces.Platform;
 
 /// <summary>Why a command was refused; the frontend turns each kind into its HTTP status.</summary>
-public enum DomainErrorKind { Invalid, NotFound, Conflict, Forbidden, RateLimited }
+public enum DomainErrorKind { Invalid, NotFound, Conflict, Forbidden, RateLimited, Unauthorized }
 
 /// <summary>
 /// A command broke a rule of the aggregate (full shift, wrong state, unknown id, bad field).
@@ -28,4 +28,8 @@ public sealed class DomainException : Exception
     public static DomainException Conflict(string message, Dictionary<string, string>? extensions = null) =>
         new(DomainErrorKind.Conflict, message, extensions: extensions);
     public static DomainException Forbidden(string message) => new(DomainErrorKind.Forbidden, message);
+    public static DomainException Unauthorized(string message) => new(DomainErrorKind.Unauthorized, message);
+    public static DomainException RateLimited(TimeSpan retryAfter) => new(DomainErrorKind.RateLimited,
+        "Too many attempts; try again later.",
+        extensions: new Dictionary<string, string> { ["retryAfterSeconds"] = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) });
 }

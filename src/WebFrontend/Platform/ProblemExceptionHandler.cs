@@ -56,6 +56,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             DomainErrorKind.Conflict => StatusCodes.Status409Conflict,
             DomainErrorKind.Forbidden => StatusCodes.Status403Forbidden,
             DomainErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
+            DomainErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
             _ => StatusCodes.Status400BadRequest,
         };
         ProblemDetails problem = domain.Kind == DomainErrorKind.Invalid && domain.Field is not null
@@ -68,6 +69,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             DomainErrorKind.NotFound => "Not found",
             DomainErrorKind.Conflict => "Conflict",
             DomainErrorKind.Forbidden => "Forbidden",
+            DomainErrorKind.Unauthorized => "Unauthorized",
             _ => "Too many requests",
         };
         problem.Detail = domain.Field is null ? domain.Message : $"{domain.Field}: {domain.Message}";

@@ -26,9 +26,10 @@ public static class RequestJson
         catch (JsonException ex)
         {
             var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            var message = ex.InnerException is JsonException inner && inner.Message.StartsWith("Expected one of", StringComparison.Ordinal)
-                ? inner.Message
-                : ex.Path is null or "$" ? "The body is not valid JSON." : "The value has the wrong type or format.";
+            var expectedAt = ex.Message.IndexOf("Expected one of", StringComparison.Ordinal);
+            var message = expectedAt >= 0
+                ? ex.Message[expectedAt..].Split(" Path:")[0]
+                : field == "body" ? "The body is not valid JSON." : "The value has the wrong type or format.";
             throw new RequestValidationException(field, message);
         }
         return value ?? throw new RequestValidationException("body", "A JSON object is required.");

@@ -10,33 +10,26 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace ChangemakerLite.Cluster.Tests.Platform;
 
 /// <summary>Two silos and two frontends on one database, as deploy/cluster.sh runs them.</summary>
-public sealed class TwoSiloClusterTests : IAsyncLifetime
+public sealed class TwoSiloClusterTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
+    protected override int Silos => 2;
+    protected override int Frontends => 2;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db, silos: 2, frontends: 2);
+        await base.InitializeAsync();
         await Eventually.True(async () =>
-            (await _cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2,
+            (await Cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2,
             "both silos active");
     }
 
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
-
-    private string SiloAddress(int silo) => _cluster.SiloService<ILocalSiloDetails>(silo).SiloAddress.ToString();
+    private string SiloAddress(int silo) => Cluster.SiloService<ILocalSiloDetails>(silo).SiloAddress.ToString();
 
     [Fact]
     public async Task Both_silos_are_in_the_membership_table()
     {
-        var active = await _db.ScalarAsync<long>(
-            "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = @c AND status = 3", ("c", _cluster.ClusterId));
+        var active = await Db.ScalarAsync<long>(
+            "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = @c AND status = 3", ("c", Cluster.ClusterId));
         Assert.Equal(2L, active);
     }
 
@@ -48,10 +41,10 @@ public sealed class TwoSiloClusterTests : IAsyncLifetime
         {
             var seen = new HashSet<string>();
             for (var key = 0; key < 60 && seen.Count < 2; key++)
-                seen.Add(await _cluster.ClientOf(frontend).GetGrain<IProbeGrain>(frontend * 1000 + key).WhereAmI());
+                seen.Add(await Cluster.ClientOf(frontend).GetGrain<IProbeGrain>(frontend * 1000 + key).WhereAmI());
             Assert.Equal(expected, seen);
 
-            using var http = _cluster.Http(frontend);
+            using var http = Cluster.Http(frontend);
             var ready = await http.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         }
@@ -60,8 +53,8 @@ public sealed class TwoSiloClusterTests : IAsyncLifetime
     [Fact]
     public async Task An_event_raised_on_silo_1_reaches_a_browser_connected_to_frontend_2()
     {
-        var token = TestTokens.Mint(_cluster.SigningKey, Guid.NewGuid(), "root@example.org", UserRole.SuperAdmin);
-        await using var hub = _cluster.Hub(frontend: 1, token);
+        var token = TestTokens.Mint(Cluster.SigningKey, Guid.NewGuid(), "root@example.org", UserRole.SuperAdmin);
+        await using var hub = Cluster.Hub(frontend: 1, token);
         var heartbeats = new ConcurrentQueue<JsonElement>();
         hub.On<JsonElement>("clusterHeartbeat", e => heartbeats.Enqueue(e));
         await hub.StartAsync();
@@ -75,15 +68,15 @@ public sealed class TwoSiloClusterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Only_super_admins_may_watch_the_cluster_heartbeat()
+    public async Task Only_super_admins_may_watch_theCluster_heartbeat()
     {
-        var token = TestTokens.Mint(_cluster.SigningKey, Guid.NewGuid(), "v@example.org", UserRole.User);
-        await using var hub = _cluster.Hub(frontend: 0, token);
+        var token = TestTokens.Mint(Cluster.SigningKey, Guid.NewGuid(), "v@example.org", UserRole.User);
+        await using var hub = Cluster.Hub(frontend: 0, token);
         await hub.StartAsync();
         var refused = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Subscribe", "cluster:heartbeat"));
         Assert.Contains("not allowed", refused.Message);
 
-        await using var anonymous = _cluster.Hub(frontend: 0);
+        await using var anonymous = Cluster.Hub(frontend: 0);
         await anonymous.StartAsync();
         await Assert.ThrowsAsync<HubException>(() => anonymous.InvokeAsync("Subscribe", "cluster:heartbeat"));
     }
@@ -92,25 +85,25 @@ public sealed class TwoSiloClusterTests : IAsyncLifetime
 /// <summary>Grain state and reminders through the ADO.NET providers in PostgreSQL.</summary>
 public sealed class AdoNetProviderTests : IAsyncLifetime
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
+    private TestDatabase Db = null!;
+    private LocalCluster Cluster = null!;
 
     public async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db, silos: 1, frontends: 1);
+        Db = await TestDatabase.CreateAsync();
+        Cluster = await LocalCluster.StartAsync(Db, silos: 1, frontends: 1);
     }
 
     public async Task DisposeAsync()
     {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
+        await Cluster.DisposeAsync();
+        await Db.DisposeAsync();
     }
 
     [Fact]
     public async Task Grain_state_survives_deactivation()
     {
-        var counter = _cluster.ClientOf(0).GetGrain<ICounterGrain>(Guid.NewGuid());
+        var counter = Cluster.ClientOf(0).GetGrain<ICounterGrain>(Guid.NewGuid());
         await counter.Increment();
         await counter.Increment();
         var (_, firstActivation) = await counter.Read();
@@ -119,19 +112,19 @@ public sealed class AdoNetProviderTests : IAsyncLifetime
         var (value, secondActivation) = await counter.Read();
         Assert.NotEqual(firstActivation, secondActivation);
         Assert.Equal(2, value);
-        Assert.True(await _db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage WHERE graintypestring = 'counter'") >= 1);
+        Assert.True(await Db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage WHERE graintypestring = 'counter'") >= 1);
     }
 
     [Fact]
     public async Task Grain_state_survives_a_silo_restart()
     {
         var id = Guid.NewGuid();
-        await _cluster.ClientOf(0).GetGrain<ICounterGrain>(id).Increment();
-        await _cluster.StopSiloAsync(0);
-        await _cluster.AddSiloAsync();
+        await Cluster.ClientOf(0).GetGrain<ICounterGrain>(id).Increment();
+        await Cluster.StopSiloAsync(0);
+        await Cluster.AddSiloAsync();
         await Eventually.True(async () =>
         {
-            try { return (await _cluster.ClientOf(0).GetGrain<ICounterGrain>(id).Read()).Value == 1; }
+            try { return (await Cluster.ClientOf(0).GetGrain<ICounterGrain>(id).Read()).Value == 1; }
             catch (Exception) { return false; }
         }, "the counter read back from storage on the new silo");
     }
@@ -139,10 +132,10 @@ public sealed class AdoNetProviderTests : IAsyncLifetime
     [Fact]
     public async Task A_reminder_fires_through_the_adonet_reminder_table()
     {
-        var probe = _cluster.ClientOf(0).GetGrain<IReminderProbeGrain>(Guid.NewGuid());
+        var probe = Cluster.ClientOf(0).GetGrain<IReminderProbeGrain>(Guid.NewGuid());
         await probe.Arm(TimeSpan.FromSeconds(1));
 
-        Assert.Equal(1L, await _db.ScalarAsync<long>(
+        Assert.Equal(1L, await Db.ScalarAsync<long>(
             "SELECT count(*) FROM orleansreminderstable WHERE remindername = 'probe' AND serviceid = 'changemaker-tests'"));
         await Eventually.True(async () => await probe.Ticks() >= 1, "the reminder ticked");
     }

@@ -5,12 +5,8 @@ using Npgsql;
 
 namespace ChangemakerLite.Grains.Tests.Platform;
 
-public sealed class SchemaTests : IAsyncLifetime
+public sealed class SchemaTests : DatabaseTest
 {
-    private TestDatabase _db = null!;
-
-    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
-    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     private static readonly string[] DomainTables =
     [
@@ -45,14 +41,14 @@ public sealed class SchemaTests : IAsyncLifetime
             "WriteToStorageKey", "ReadFromStorageKey", "ClearStorageKey", "DeleteStorageKey",
         ];
         foreach (var key in keys)
-            Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM orleansquery WHERE querykey = @k", ("k", key)));
+            Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM orleansquery WHERE querykey = @k", ("k", key)));
     }
 
     [Fact]
     public async Task Every_foreign_key_column_is_indexed()
     {
         var unindexed = new List<string>();
-        await using var command = _db.DataSource.CreateCommand("""
+        await using var command = Db.DataSource.CreateCommand("""
             SELECT c.conrelid::regclass::text || '.' || c.conname
             FROM pg_constraint c
             WHERE c.contype = 'f' AND NOT EXISTS (
@@ -70,10 +66,10 @@ public sealed class SchemaTests : IAsyncLifetime
     public async Task Migrating_again_applies_nothing_and_changes_nothing()
     {
         var before = await SchemaFingerprint();
-        var applied = await new SchemaMigrator(_db.ConnectionString, NullLogger.Instance).MigrateAsync();
+        var applied = await new SchemaMigrator(Db.ConnectionString, NullLogger.Instance).MigrateAsync();
         Assert.Empty(applied);
         Assert.Equal(before, await SchemaFingerprint());
-        Assert.Equal(SchemaMigrator.EmbeddedMigrations().Count, await _db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal(SchemaMigrator.EmbeddedMigrations().Count, await Db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
     }
 
     [Fact]
@@ -92,7 +88,7 @@ public sealed class SchemaTests : IAsyncLifetime
     private async Task<HashSet<string>> TableNames()
     {
         var names = new HashSet<string>();
-        await using var command = _db.DataSource.CreateCommand("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+        await using var command = Db.DataSource.CreateCommand("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync()) names.Add(reader.GetString(0));
         return names;
@@ -100,7 +96,7 @@ public sealed class SchemaTests : IAsyncLifetime
 
     private async Task<string> SchemaFingerprint()
     {
-        await using var command = _db.DataSource.CreateCommand("""
+        await using var command = Db.DataSource.CreateCommand("""
             SELECT string_agg(x, '|' ORDER BY x) FROM (
               SELECT table_name || '.' || column_name || ':' || data_type || ':' || is_nullable || ':' || coalesce(column_default, '') AS x
               FROM information_schema.columns WHERE table_schema = 'public'

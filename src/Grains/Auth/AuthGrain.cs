@@ -1,0 +1,184 @@
+using ChangemakerLite.Grains.Interfaces.Auth;
+using ChangemakerLite.Grains.Interfaces.Platform;
+using ChangemakerLite.Grains.Platform;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Orleans.Concurrency;
+
+namespace ChangemakerLite.Grains.Auth;
+
+[StatelessWorker]
+public sealed class AuthGrain(NpgsqlDataSource db, TimeProvider time, IConfiguration configuration) : Grain, IAuthGrain
+{
+    private const string InvalidCredentials = "Invalid credentials.";
+    private readonly TimeSpan _refreshLifetime = TimeSpan.FromDays(configuration.GetValue("REFRESH_TOKEN_DAYS", 7.0));
+
+    public async Task<UserView> Register(RegisterCommand command)
+    {
+        PasswordPolicy.Enforce("password", command.Password);
+        var token = Secrets.NewToken();
+        var now = time.GetUtcNow();
+        var email = UserRows.NormalizeEmail(command.Email);
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var user = await UserRows.InsertAsync(connection, transaction, new UserRows.NewUser(
+            email, Passwords.Hash(command.Password), command.Name.Trim(), command.Phone?.Trim(), UserRole.User, UserCreatedVia.Standard,
+            VerificationTokenHash: Secrets.Hash(token), VerificationExpiresAt: now + AuthEmails.VerificationLifetime), now);
+        await EmailOutbox.EnqueueAsync(connection, transaction, AuthEmails.Verification(email, user.Name, command.PublicBaseUrl, token));
+        await transaction.CommitAsync();
+        return user;
+    }
+
+    public async Task<SignIn> Login(string email, string password, string? ip)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync();
+        var row = await connection.Command($"SELECT {UserRows.Columns}, password_hash FROM users WHERE email = @email", null,
+                ("email", UserRows.NormalizeEmail(email)))
+            .FirstOrDefaultAsync(r => (User: UserRows.Read(r), Hash: r.Get<string>("password_hash")));
+        // Same answer, and the same bcrypt work, whether the email is unknown, the password wrong or the account closed.
+        if (!Passwords.Verify(password, row.Hash) || row.User is null) throw DomainException.Unauthorized(InvalidCredentials);
+        if (!await IsAllowedToSignIn(connection, row.User, now)) throw DomainException.Unauthorized(InvalidCredentials);
+
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.Command("UPDATE users SET last_login_at = @now WHERE id = @id", transaction, ("now", now), ("id", row.User.Id)).ExecuteAsync();
+        var (refresh, expiresAt) = await IssueRefreshToken(connection, transaction, row.User.Id, Ids.New(), ip, now);
+        await transaction.CommitAsync();
+        return new SignIn(row.User with { LastLoginAt = now }, refresh, expiresAt);
+    }
+
+    public async Task<SignIn> Refresh(string refreshToken, string? ip)
+    {
+        var now = time.GetUtcNow();
+        var hash = Secrets.Hash(refreshToken);
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        // One statement both checks and consumes the token, so two refreshes with the same token cannot both win.
+        var consumed = await connection.Command("""
+            UPDATE refresh_tokens SET used_at = @now
+            WHERE token_hash = @hash AND used_at IS NULL AND revoked_at IS NULL AND expires_at > @now
+            RETURNING id, user_id, family_id
+            """, transaction, ("now", now), ("hash", hash))
+            .FirstOrDefaultAsync(r => (Id: r.Get<Guid>("id"), UserId: r.Get<Guid>("user_id"), Family: r.Get<Guid>("family_id")));
+        if (consumed.UserId == Guid.Empty)
+        {
+            var reused = await connection.Command("SELECT user_id FROM refresh_tokens WHERE token_hash = @hash AND used_at IS NOT NULL",
+                transaction, ("hash", hash)).FirstOrDefaultAsync(r => r.Get<Guid>("user_id"));
+            if (reused != Guid.Empty)
+            {
+                // A token that was already rotated came back: someone holds a stolen copy. End every session of the user.
+                await UserRows.RevokeAllRefreshTokensAsync(connection, transaction, reused, now);
+                await transaction.CommitAsync();
+            }
+            throw DomainException.Unauthorized("The refresh token is not valid.");
+        }
+
+        var user = await connection.Command($"SELECT {UserRows.Columns} FROM users WHERE id = @id", transaction, ("id", consumed.UserId))
+            .FirstOrDefaultAsync(UserRows.Read);
+        if (user is null || !await IsAllowedToSignIn(connection, user, now))
+        {
+            await transaction.RollbackAsync();
+            throw DomainException.Unauthorized("The refresh token is not valid.");
+        }
+        var (next, expiresAt) = await IssueRefreshToken(connection, transaction, user.Id, consumed.Family, ip, now);
+        await connection.Command("UPDATE refresh_tokens SET replaced_by_id = (SELECT id FROM refresh_tokens WHERE token_hash = @next) WHERE id = @id",
+            transaction, ("next", Secrets.Hash(next)), ("id", consumed.Id)).ExecuteAsync();
+        await transaction.CommitAsync();
+        return new SignIn(user, next, expiresAt);
+    }
+
+    public async Task Logout(Guid userId, string refreshToken)
+    {
+        await db.Command("UPDATE refresh_tokens SET revoked_at = @now WHERE token_hash = @hash AND user_id = @user AND revoked_at IS NULL",
+            ("now", time.GetUtcNow()), ("hash", Secrets.Hash(refreshToken)), ("user", userId)).ExecuteAsync();
+    }
+
+    public async Task<UserView> Me(Guid userId) =>
+        await db.Command($"SELECT {UserRows.Columns} FROM users WHERE id = @id", ("id", userId)).FirstOrDefaultAsync(UserRows.Read)
+        ?? throw DomainException.NotFound("The user");
+
+    public async Task VerifyEmail(string token)
+    {
+        var verified = await db.Command("""
+            UPDATE users SET email_verified = true, email_verification_token_hash = NULL, email_verification_expires_at = NULL, updated_at = @now
+            WHERE email_verification_token_hash = @hash AND email_verification_expires_at > @now
+            """, ("now", time.GetUtcNow()), ("hash", Secrets.Hash(token))).ExecuteAsync();
+        if (verified == 0) throw DomainException.Invalid("token", "The verification link is not valid or has expired.");
+    }
+
+    public async Task ForgotPassword(string email, string publicBaseUrl)
+    {
+        var now = time.GetUtcNow();
+        var token = Secrets.NewToken();
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var user = await connection.Command("""
+            UPDATE users SET password_reset_token_hash = @hash, password_reset_expires_at = @expires, updated_at = @now
+            WHERE email = @email AND status = 'ACTIVE'
+            RETURNING email, name
+            """, transaction, ("hash", Secrets.Hash(token)), ("expires", now + AuthEmails.ResetLifetime), ("now", now),
+                ("email", UserRows.NormalizeEmail(email)))
+            .FirstOrDefaultAsync(r => (Email: r.Get<string>("email"), Name: r.GetOrNull<string>("name")));
+        if (user.Email is not null)
+            await EmailOutbox.EnqueueAsync(connection, transaction, AuthEmails.PasswordReset(user.Email, user.Name, publicBaseUrl, token));
+        await transaction.CommitAsync();
+    }
+
+    public async Task ResetPassword(string token, string newPassword)
+    {
+        PasswordPolicy.Enforce("newPassword", newPassword);
+        var now = time.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var userId = await connection.Command("""
+            UPDATE users SET password_hash = @password, password_reset_token_hash = NULL, password_reset_expires_at = NULL, updated_at = @now
+            WHERE password_reset_token_hash = @hash AND password_reset_expires_at > @now AND status = 'ACTIVE'
+            RETURNING id
+            """, transaction, ("password", Passwords.Hash(newPassword)), ("now", now), ("hash", Secrets.Hash(token)))
+            .FirstOrDefaultAsync(r => r.Get<Guid>("id"));
+        if (userId == Guid.Empty) throw DomainException.Invalid("token", "The reset link is not valid or has expired.");
+        await UserRows.RevokeAllRefreshTokensAsync(connection, transaction, userId, now);
+        await transaction.CommitAsync();
+    }
+
+    public async Task ChangePassword(Guid userId, string currentPassword, string newPassword)
+    {
+        PasswordPolicy.Enforce("newPassword", newPassword);
+        var now = time.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync();
+        var hash = await connection.Command("SELECT password_hash FROM users WHERE id = @id AND status = 'ACTIVE'", null, ("id", userId))
+            .FirstOrDefaultAsync(r => r.Get<string>("password_hash"));
+        if (!Passwords.Verify(currentPassword, hash)) throw DomainException.Invalid("currentPassword", "The current password is not correct.");
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.Command("UPDATE users SET password_hash = @password, updated_at = @now WHERE id = @id", transaction,
+            ("password", Passwords.Hash(newPassword)), ("now", now), ("id", userId)).ExecuteAsync();
+        // Other devices signed in with the old password must sign in again.
+        await UserRows.RevokeAllRefreshTokensAsync(connection, transaction, userId, now);
+        await transaction.CommitAsync();
+    }
+
+    private static async Task<bool> IsAllowedToSignIn(NpgsqlConnection connection, UserView user, DateTimeOffset now)
+    {
+        if (user.Status != UserStatus.Active) return false;
+        if (user.Role == UserRole.Temp && user.ExpiresAt is { } expiresAt && expiresAt <= now)
+        {
+            await connection.Command("UPDATE users SET status = 'EXPIRED', updated_at = @now WHERE id = @id AND status = 'ACTIVE'", null,
+                ("now", now), ("id", user.Id)).ExecuteAsync();
+            return false;
+        }
+        return true;
+    }
+
+    private async Task<(string Token, DateTimeOffset ExpiresAt)> IssueRefreshToken(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        Guid userId, Guid family, string? ip, DateTimeOffset now)
+    {
+        var token = Secrets.NewToken();
+        var expiresAt = now + _refreshLifetime;
+        await connection.Command("""
+            INSERT INTO refresh_tokens (id, token_hash, user_id, family_id, expires_at, created_at, created_by_ip)
+            VALUES (@id, @hash, @user, @family, @expires, @now, @ip)
+            """, transaction, ("id", Ids.New()), ("hash", Secrets.Hash(token)), ("user", userId), ("family", family),
+            ("expires", expiresAt), ("now", now), ("ip", ip)).ExecuteAsync();
+        return (token, expiresAt);
+    }
+}

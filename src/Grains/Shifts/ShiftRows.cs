@@ -1,0 +1,67 @@
+using ChangemakerLite.Grains.Interfaces.Shifts;
+using ChangemakerLite.Grains.Platform;
+using Npgsql;
+
+namespace ChangemakerLite.Grains.Shifts;
+
+/// <summary>Column lists and readers for shifts and signups, shared by the shift grain and the query grain.</summary>
+public static class ShiftRows
+{
+    public const string Columns = """
+        id, title, description, date, start_time, end_time, location, max_volunteers, current_volunteers, status, is_public,
+        cut_id, created_by, version, created_at, updated_at
+        """;
+
+    public const string SignupColumns = """
+        id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source
+        """;
+
+    public static ShiftView Read(NpgsqlDataReader r) => Read(r, "");
+
+    public static ShiftView Read(NpgsqlDataReader r, string prefix) => new(
+        r.Get<Guid>(prefix + "id"),
+        r.Get<string>(prefix + "title"),
+        r.GetOrNull<string>(prefix + "description"),
+        r.Get<DateOnly>(prefix + "date"),
+        r.Get<string>(prefix + "start_time"),
+        r.Get<string>(prefix + "end_time"),
+        r.GetOrNull<string>(prefix + "location"),
+        r.Get<int>(prefix + "max_volunteers"),
+        r.Get<int>(prefix + "current_volunteers"),
+        r.Get<ShiftStatus>(prefix + "status"),
+        r.Get<bool>(prefix + "is_public"),
+        r.GetValueOrNull<Guid>(prefix + "cut_id"),
+        r.GetOrNull<string>(prefix + "created_by"),
+        r.Get<DateTimeOffset>(prefix + "created_at"),
+        r.Get<DateTimeOffset>(prefix + "updated_at"));
+
+    public static PublicShiftView ReadPublic(NpgsqlDataReader r) => new(
+        r.Get<Guid>("id"),
+        r.Get<string>("title"),
+        r.GetOrNull<string>("description"),
+        r.Get<DateOnly>("date"),
+        r.Get<string>("start_time"),
+        r.Get<string>("end_time"),
+        r.GetOrNull<string>("location"),
+        r.Get<int>("max_volunteers"),
+        r.Get<int>("current_volunteers"),
+        r.Get<ShiftStatus>("status"));
+
+    public static SignupView ReadSignup(NpgsqlDataReader r) => new(
+        r.Get<Guid>("id"),
+        r.Get<Guid>("shift_id"),
+        r.Get<string>("shift_title"),
+        r.GetValueOrNull<Guid>("user_id"),
+        r.Get<string>("user_email"),
+        r.GetOrNull<string>("user_name"),
+        r.GetOrNull<string>("user_phone"),
+        r.Get<DateTimeOffset>("signup_date"),
+        r.Get<SignupStatus>("status"),
+        r.Get<SignupSource>("signup_source"));
+
+    /// <summary>OPEN or FULL follows from the count; CANCELLED never changes back.</summary>
+    public static ShiftStatus StatusFor(ShiftStatus current, int currentVolunteers, int maxVolunteers) =>
+        current == ShiftStatus.Cancelled ? ShiftStatus.Cancelled
+        : currentVolunteers >= maxVolunteers ? ShiftStatus.Full
+        : ShiftStatus.Open;
+}

@@ -1,0 +1,225 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ChangemakerLite.Grains.Interfaces.Auth;
+using ChangemakerLite.TestSupport;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace ChangemakerLite.WebFrontend.Tests.Auth;
+
+public sealed class AuthFlowTests : ClusterTest
+{
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["TEMP_SWEEP_SECONDS"] = "1" };
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    private async Task<HttpResponseMessage> Refresh(string refreshToken)
+    {
+        using var http = Cluster.Http();
+        return await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken });
+    }
+
+    [Fact]
+    public async Task The_whole_token_life_rotates_refresh_tokens_and_a_reused_one_ends_every_session()
+    {
+        var user = await TestUsers.CreateAsync(Db, UserRole.User);
+        using var anonymous = Cluster.Http();
+        var login = await anonymous.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var signIn = await Json(login);
+        Assert.Equal(900, signIn.GetProperty("expiresIn").GetInt32());
+        Assert.Equal(user.Email, signIn.GetProperty("user").GetProperty("email").GetString());
+        Assert.False(signIn.GetProperty("user").TryGetProperty("passwordHash", out _));
+        Assert.NotNull(await Db.ScalarAsync<DateTime?>("SELECT last_login_at FROM users WHERE id = @id", ("id", user.Id)));
+
+        using (var authed = Cluster.Http(0, signIn.GetProperty("accessToken").GetString()))
+        {
+            var me = await authed.GetAsync("/api/auth/me");
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+            Assert.Equal("USER", (await Json(me)).GetProperty("role").GetString());
+        }
+
+        var first = signIn.GetProperty("refreshToken").GetString()!;
+        var rotated = await Refresh(first);
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        var second = (await Json(rotated)).GetProperty("refreshToken").GetString()!;
+        Assert.NotEqual(first, second);
+
+        // The old token is spent; presenting it again is theft, and ends the new session too.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(first)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(second)).StatusCode);
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", user.Id)));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE token_hash = @t", ("t", first)));
+    }
+
+    [Fact]
+    public async Task The_live_hub_accepts_the_access_token_from_login()
+    {
+        var admin = await TestUsers.SignedInAsync(Cluster, UserRole.SuperAdmin);
+        await using var hub = Cluster.Hub(0, admin.AccessToken);
+        var received = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<JsonElement>("clusterHeartbeat", e => received.TrySetResult(e));
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", "cluster:heartbeat");
+        var heartbeat = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, heartbeat.GetProperty("activeSilos").GetInt32());
+    }
+
+    [Fact]
+    public async Task Logout_ends_the_refresh_token()
+    {
+        var user = await TestUsers.SignedInAsync(Cluster, UserRole.MapAdmin);
+        using var http = Cluster.Http(0, user.AccessToken);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/logout", new { refreshToken = user.RefreshToken })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(user.RefreshToken!)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Wrong_password_unknown_email_and_a_suspended_account_all_get_the_same_answer()
+    {
+        var user = await TestUsers.CreateAsync(Db, UserRole.User);
+        var suspended = await TestUsers.CreateAsync(Db, UserRole.User);
+        await Db.ExecuteAsync("UPDATE users SET status = 'SUSPENDED' WHERE id = @id", ("id", suspended.Id));
+        using var http = Cluster.Http();
+        var answers = new List<string>();
+        foreach (var (email, password) in new[] { (user.Email, "Wrong-password-123"), ("nobody@example.org", TestUsers.Password), (suspended.Email, TestUsers.Password) })
+        {
+            var response = await http.PostAsJsonAsync("/api/auth/login", new { email, password });
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            answers.Add((await Json(response)).GetProperty("detail").GetString()!);
+        }
+        Assert.Single(answers.Distinct());
+        Assert.Equal("Invalid credentials.", answers[0]);
+    }
+
+    [Fact]
+    public async Task A_new_account_verifies_its_email_through_the_link_it_receives()
+    {
+        using var http = Cluster.Http();
+        var email = $"new-{Guid.NewGuid():N}@example.org";
+        var register = await http.PostAsJsonAsync("/api/auth/register", new { email, password = "Brand-new-Pass-42", name = "Nadia" });
+        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
+        var user = await Json(register);
+        Assert.Equal("USER", user.GetProperty("role").GetString());
+        Assert.Equal("STANDARD", user.GetProperty("createdVia").GetString());
+        Assert.False(user.GetProperty("emailVerified").GetBoolean());
+
+        var mail = await WaitForMail(email, "Confirm your email address");
+        var token = Regex.Match(mail.TextBody!, @"verify-email\?token=([A-Za-z0-9_\-]+)").Groups[1].Value;
+        Assert.NotEmpty(token);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/verify-email", new { token })).StatusCode);
+        Assert.True(await Db.ScalarAsync<bool>("SELECT email_verified FROM users WHERE email = @e", ("e", email)));
+        // A link works once.
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/api/auth/verify-email", new { token })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_forgotten_password_is_reset_through_the_emailed_link_and_old_sessions_end()
+    {
+        var user = await TestUsers.SignedInAsync(Cluster, UserRole.User);
+        using var http = Cluster.Http();
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/api/auth/forgot-password", new { email = user.Email })).StatusCode);
+        var mail = await WaitForMail(user.Email, "Reset your password");
+        var token = Regex.Match(mail.TextBody!, @"reset-password\?token=([A-Za-z0-9_\-]+)").Groups[1].Value;
+
+        var weak = await http.PostAsJsonAsync("/api/auth/reset-password", new { token, newPassword = "short" });
+        Assert.Equal(HttpStatusCode.BadRequest, weak.StatusCode);
+        Assert.True((await Json(weak)).GetProperty("errors").TryGetProperty("newPassword", out _));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/reset-password", new { token, newPassword = "Another-Good-Pass-7" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(user.RefreshToken!)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = "Another-Good-Pass-7" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Forgot_password_answers_the_same_for_an_unknown_address_and_sends_nothing()
+    {
+        using var http = Cluster.Http();
+        var unknown = $"ghost-{Guid.NewGuid():N}@example.org";
+        var response = await http.PostAsJsonAsync("/api/auth/forgot-password", new { email = unknown });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE to_address = @e", ("e", unknown)));
+    }
+
+    [Fact]
+    public async Task Change_password_needs_the_current_one()
+    {
+        var user = await TestUsers.SignedInAsync(Cluster, UserRole.User);
+        using var http = Cluster.Http(0, user.AccessToken);
+        var wrong = await http.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = "Not-my-password-1", newPassword = "Next-Password-2024" });
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.True((await Json(wrong)).GetProperty("errors").TryGetProperty("currentPassword", out _));
+        var ok = await http.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = user.Password, newPassword = "Next-Password-2024" });
+        Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(user.RefreshToken!)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_expired_temp_user_cannot_sign_in_and_the_sweep_marks_it_expired()
+    {
+        var temp = await TestUsers.CreateAsync(Db, UserRole.Temp, expiresAt: DateTimeOffset.UtcNow.AddDays(1));
+        var stillValid = await TestUsers.LoginAsync(Cluster, temp);
+        Assert.NotNull(stillValid.RefreshToken);
+
+        await Db.ExecuteAsync("UPDATE users SET expires_at = now() - interval '1 minute' WHERE id = @id", ("id", temp.Id));
+        await Eventually.True(async () => await Db.ScalarAsync<string>("SELECT status::text FROM users WHERE id = @id", ("id", temp.Id)) == "EXPIRED",
+            "the reminder-driven sweep marks the TEMP user EXPIRED");
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", temp.Id)));
+        using var http = Cluster.Http();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/auth/login", new { email = temp.Email, password = temp.Password })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(stillValid.RefreshToken!)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_super_admin_manages_users()
+    {
+        var admin = await TestUsers.SignedInAsync(Cluster, UserRole.SuperAdmin);
+        using var http = Cluster.Http(0, admin.AccessToken);
+
+        var temp = await http.PostAsJsonAsync("/api/users", new { email = $"Temp-{Guid.NewGuid():N}@Example.org", password = "Temporary-Pass-1", name = "Tina", role = "TEMP", expireDays = 3 });
+        Assert.Equal(HttpStatusCode.Created, temp.StatusCode);
+        var tempUser = await Json(temp);
+        Assert.Equal("TEMP", tempUser.GetProperty("role").GetString());
+        Assert.Equal("ADMIN", tempUser.GetProperty("createdVia").GetString());
+        Assert.Equal(tempUser.GetProperty("email").GetString(), tempUser.GetProperty("email").GetString()!.ToLowerInvariant());
+        var expiresAt = tempUser.GetProperty("expiresAt").GetDateTimeOffset();
+        Assert.InRange(expiresAt, DateTimeOffset.UtcNow.AddDays(3).AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(3).AddMinutes(5));
+
+        var missingExpiry = await http.PostAsJsonAsync("/api/users", new { email = "t2@example.org", password = "Temporary-Pass-1", role = "TEMP" });
+        Assert.Equal(HttpStatusCode.BadRequest, missingExpiry.StatusCode);
+
+        var volunteer = await TestUsers.SignedInAsync(Cluster, UserRole.User);
+        var patched = await http.PatchAsJsonAsync($"/api/users/{volunteer.Id}", new { role = "MAP_ADMIN", permissions = new { influence = true } });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal("MAP_ADMIN", (await Json(patched)).GetProperty("role").GetString());
+        var badPermissions = await http.PatchAsJsonAsync($"/api/users/{volunteer.Id}", new { permissions = new { rockets = true } });
+        Assert.Equal(HttpStatusCode.BadRequest, badPermissions.StatusCode);
+
+        var list = await Json(await http.GetAsync("/api/users?role=MAP_ADMIN&pageSize=10"));
+        Assert.Contains(list.GetProperty("items").EnumerateArray(), u => u.GetProperty("id").GetGuid() == volunteer.Id);
+        Assert.All(list.GetProperty("items").EnumerateArray(), u => Assert.Equal("MAP_ADMIN", u.GetProperty("role").GetString()));
+        Assert.Equal(10, list.GetProperty("pageSize").GetInt32());
+        Assert.Equal(1, list.GetProperty("page").GetInt32());
+        var searched = await Json(await http.GetAsync($"/api/users?search={Uri.EscapeDataString(volunteer.Email[..12])}"));
+        Assert.Equal(1, searched.GetProperty("total").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/api/users?role=KING")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/users/{volunteer.Id}")).StatusCode);
+        Assert.Equal("INACTIVE", await Db.ScalarAsync<string>("SELECT status::text FROM users WHERE id = @id", ("id", volunteer.Id)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(volunteer.RefreshToken!)).StatusCode);
+
+        // The only SUPER_ADMIN cannot lock everyone out.
+        Assert.Equal(HttpStatusCode.Conflict, (await http.DeleteAsync($"/api/users/{admin.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/users/{Guid.NewGuid()}")).StatusCode);
+    }
+
+    private async Task<SmtpSink.ReceivedMessage> WaitForMail(string to, string subject)
+    {
+        await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Any(m => m.To.Contains(to) && m.Subject == subject)), $"'{subject}' mail to {to}");
+        return Cluster.Mail.Messages.Single(m => m.To.Contains(to) && m.Subject == subject);
+    }
+}
