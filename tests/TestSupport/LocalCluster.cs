@@ -20,8 +20,11 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly List<WebApplication?> _frontends = [];
     private readonly Dictionary<string, string?> _settings;
 
-    private LocalCluster(TestDatabase database, IDictionary<string, string?>? settings)
+    private readonly Action<IServiceCollection>? _siloServices;
+
+    private LocalCluster(TestDatabase database, IDictionary<string, string?>? settings, Action<IServiceCollection>? siloServices = null)
     {
+        _siloServices = siloServices;
         Database = database;
         Mail = new SmtpSinkServer(Ports.Free());
         SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
@@ -68,10 +71,11 @@ public sealed class LocalCluster : IAsyncDisposable
     public IReadOnlyList<IHost?> Silos => _silos;
     public IReadOnlyList<WebApplication?> Frontends => _frontends;
 
+    /// <param name="siloServices">Extra services for every silo this cluster starts (a controllable clock, say).</param>
     public static async Task<LocalCluster> StartAsync(TestDatabase database, int silos = 1, int frontends = 1,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null, Action<IServiceCollection>? siloServices = null)
     {
-        var cluster = new LocalCluster(database, settings);
+        var cluster = new LocalCluster(database, settings, siloServices);
         try
         {
             await cluster.Mail.StartAsync();
@@ -93,7 +97,11 @@ public sealed class LocalCluster : IAsyncDisposable
             ["ORLEANS_SILO_PORT"] = Ports.Free().ToString(),
             ["ORLEANS_GATEWAY_PORT"] = Ports.Free().ToString(),
         };
-        var host = SiloHost.Build([], settings, services => services.AddLogging(b => b.AddProvider(Logs)));
+        var host = SiloHost.Build([], settings, services =>
+        {
+            services.AddLogging(b => b.AddProvider(Logs));
+            _siloServices?.Invoke(services);
+        });
         await host.StartAsync();
         _silos.Add(host);
         return _silos.Count - 1;

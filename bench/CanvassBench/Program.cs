@@ -1,0 +1,596 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ChangemakerLite.Grains.Platform;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+// Canvassing load generator: N simulated canvassers over HTTP against a real silo and frontend, each a
+// separate process started from the Release build, on a fresh database of the test PostgreSQL server.
+// Prints throughput, latency percentiles and the CPU each process used, then checks that every write
+// the API acknowledged is in the database, then times the walk list of a 2,000-building cut.
+//
+//   dotnet build ChangemakerLite.sln -c Release
+//   TEST_DATABASE_URL=... dotnet bench/CanvassBench/bin/Release/net10.0/ChangemakerLite.CanvassBench.dll \
+//       --canvassers 1000 --seconds 30 --batch 100 --point-interval 2 --visit-interval 0.2
+
+var options = Options.Parse(args);
+if (args.Contains("--plan-only"))
+{
+    PlanTiming.Run();
+    return 0;
+}
+var repo = Options.FindRepoRoot();
+var serverUrl = Environment.GetEnvironmentVariable("BENCH_DATABASE_URL") ?? Environment.GetEnvironmentVariable("TEST_DATABASE_URL")
+    ?? throw new InvalidOperationException("Set TEST_DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL server the bench may create a database on.");
+var serverConnection = ChangemakerLite.Grains.Interfaces.Platform.DatabaseUrl.ToConnectionString(serverUrl);
+var dbName = $"bench_{Guid.NewGuid():N}";
+await using (var server = new NpgsqlConnection(serverConnection))
+{
+    await server.OpenAsync();
+    await new NpgsqlCommand($"CREATE DATABASE \"{dbName}\"", server).ExecuteNonQueryAsync();
+}
+var connectionString = new NpgsqlConnectionStringBuilder(serverConnection) { Database = dbName, MaxPoolSize = 20 }.ConnectionString;
+var processes = new List<Process>();
+try
+{
+    await new SchemaMigrator(connectionString, NullLogger.Instance).MigrateAsync();
+    await using var db = Database.CreateDataSource(connectionString);
+    Console.WriteLine($"bench: {options.Canvassers} canvassers, {options.Seconds} s, {options.Batch} points every {options.PointInterval} s, a visit every {options.VisitInterval} s each");
+    Console.WriteLine($"machine: {Environment.ProcessorCount} cores (shared with other work), database {dbName}");
+
+    var world = await World.CreateAsync(db, options.Canvassers);
+
+    var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+    var clusterId = $"bench-{Guid.NewGuid():N}";
+    var httpPort = FreePort();
+    var common = new Dictionary<string, string>
+    {
+        ["DATABASE_URL"] = connectionString,
+        ["ORLEANS_CLUSTER_ID"] = clusterId,
+        ["ORLEANS_SERVICE_ID"] = clusterId,
+        ["MIGRATE_ON_START"] = "false",
+        ["JWT_SIGNING_KEY"] = signingKey,
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__Orleans"] = "Error",
+        ["SMTP_HOST"] = "127.0.0.1",
+        ["SMTP_PORT"] = "9",
+    };
+    foreach (var pair in args.SkipWhile(a => a != "--silo-env").Skip(1).Take(1).SelectMany(a => a.Split(',')))
+        common[pair.Split('=')[0]] = pair.Split('=', 2)[1];
+    var silo = Start(Path.Combine(repo, "src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"), "silo", common, new()
+    {
+        ["ORLEANS_SILO_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+        ["ORLEANS_GATEWAY_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+    });
+    processes.Add(silo);
+    var frontend = Start(Path.Combine(repo, "src/WebFrontend/bin/Release/net10.0/ChangemakerLite.WebFrontend.dll"), "frontend", common, new()
+    {
+        ["PORT"] = httpPort.ToString(CultureInfo.InvariantCulture),
+        ["BIND_ADDRESS"] = "127.0.0.1",
+    });
+    processes.Add(frontend);
+
+    using var http = new HttpClient(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = 4096,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+    })
+    { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/"), Timeout = TimeSpan.FromSeconds(60) };
+    await WaitReady(http);
+
+    // Sessions first (not measured as throughput): every canvasser starts one in their cut.
+    var canvassers = world.Users.Select((u, i) => new Canvasser(i, Jwt(signingKey, u), world.CutOf(i), world.DoorsOf(i), options)).ToList();
+    var startClock = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.StartSession(http));
+    Console.WriteLine($"started {canvassers.Count} sessions in {startClock.Elapsed.TotalSeconds:F1} s");
+
+    // Warm-up: a few seconds of load, not counted, so JIT and connection pools are settled.
+    using (var warm = new CancellationTokenSource(TimeSpan.FromSeconds(options.WarmupSeconds)))
+        await Task.WhenAll(canvassers.Select(c => c.Run(http, warm.Token, record: false)));
+
+    var cpuBefore = Cpu.Sample(silo, frontend);
+    var clock = Stopwatch.StartNew();
+    using (var run = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds)))
+        await Task.WhenAll(canvassers.Select(c => c.Run(http, run.Token, record: true)));
+    var elapsed = clock.Elapsed.TotalSeconds;
+    var cpuAfter = Cpu.Sample(silo, frontend);
+
+    var pointLatencies = canvassers.SelectMany(c => c.PointLatencies).ToArray();
+    var visitLatencies = canvassers.SelectMany(c => c.VisitLatencies).ToArray();
+    var pointsAcked = canvassers.Sum(c => c.PointsAckedRecorded);
+    var visitsAcked = canvassers.Sum(c => c.VisitsAckedRecorded);
+    var errors = canvassers.Sum(c => c.Errors);
+    Console.WriteLine();
+    Console.WriteLine($"points: {pointsAcked / elapsed,10:N0}/s durably accepted   ({pointLatencies.Length / elapsed:N0} requests/s)  p50 {Percentile(pointLatencies, 50),6:F1} ms  p99 {Percentile(pointLatencies, 99),6:F1} ms  max {pointLatencies.DefaultIfEmpty().Max(),6:F0} ms");
+    Console.WriteLine($"visits: {visitsAcked / elapsed,10:N0}/s                                      p50 {Percentile(visitLatencies, 50),6:F1} ms  p99 {Percentile(visitLatencies, 99),6:F1} ms  max {visitLatencies.DefaultIfEmpty().Max(),6:F0} ms");
+    Console.WriteLine($"failed requests: {errors}");
+    Cpu.Report(cpuBefore, cpuAfter, elapsed);
+
+    // Nothing acknowledged may be missing.
+    var verify = Stopwatch.StartNew();
+    var (missingPoints, missingVisits, totalsMismatch) = await Verify(db, canvassers);
+    Console.WriteLine($"verify ({verify.Elapsed.TotalSeconds:F1} s): {canvassers.Sum(c => c.AckedSeqs.Count):N0} acknowledged points, {missingPoints} missing; " +
+                      $"{canvassers.Sum(c => c.AckedVisits.Count):N0} acknowledged visits, {missingVisits} missing; {totalsMismatch} trails whose total_points disagree with their rows");
+
+    if (options.WalkBuildings > 0) await WalkListTiming(db, http, signingKey, world, options.WalkBuildings);
+}
+finally
+{
+    foreach (var process in processes)
+    {
+        try { if (!process.HasExited) process.Kill(entireProcessTree: true); process.WaitForExit(10_000); } catch (InvalidOperationException) { }
+    }
+    NpgsqlConnection.ClearAllPools();
+    await using var server = new NpgsqlConnection(serverConnection);
+    await server.OpenAsync();
+    await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{dbName}\" WITH (FORCE)", server).ExecuteNonQueryAsync();
+}
+return 0;
+
+static Process Start(string dll, string name, Dictionary<string, string> common, Dictionary<string, string> own)
+{
+    if (!File.Exists(dll)) throw new FileNotFoundException($"Build Release first: {dll} is missing.");
+    var info = new ProcessStartInfo("dotnet", [dll])
+    {
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        WorkingDirectory = Path.GetDirectoryName(dll)!,
+    };
+    foreach (var (k, v) in common.Concat(own)) info.Environment[k] = v;
+    var process = Process.Start(info)!;
+    var log = new StreamWriter(Path.Combine(Path.GetTempPath(), $"canvassbench-{name}.log")) { AutoFlush = true };
+    process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    return process;
+}
+
+static async Task WaitReady(HttpClient http)
+{
+    var deadline = DateTime.UtcNow.AddMinutes(2);
+    while (true)
+    {
+        try
+        {
+            if ((await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK) return;
+        }
+        catch (HttpRequestException) { }
+        if (DateTime.UtcNow > deadline) throw new TimeoutException("The frontend never became ready; see /tmp/canvassbench-*.log");
+        await Task.Delay(500);
+    }
+}
+
+static int FreePort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static string Jwt(string key, Guid userId)
+{
+    static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    var header = B64(JsonSerializer.SerializeToUtf8Bytes(new { alg = "HS256", typ = "JWT" }));
+    var payload = B64(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+    {
+        ["sub"] = userId.ToString(), ["email"] = $"c{userId:N}@bench.example", ["role"] = "USER", ["permissions"] = "{}",
+        ["iss"] = "changemaker-lite", ["aud"] = "changemaker-lite", ["nbf"] = now - 60, ["iat"] = now, ["exp"] = now + 4 * 3600,
+    }));
+    var signature = B64(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes($"{header}.{payload}")));
+    return $"{header}.{payload}.{signature}";
+}
+
+static double Percentile(double[] values, double p)
+{
+    if (values.Length == 0) return double.NaN;
+    var sorted = values.Order().ToArray();
+    return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+static async Task<(long MissingPoints, long MissingVisits, long TotalsMismatch)> Verify(NpgsqlDataSource db, List<Canvasser> canvassers)
+{
+    // One round trip per check: the acknowledged (session, seq) pairs and visit ids travel as arrays.
+    var sessions = canvassers.SelectMany(c => c.AckedSeqs.Select(_ => c.SessionId)).ToArray();
+    var seqs = canvassers.SelectMany(c => c.AckedSeqs).ToArray();
+    await using var points = db.CreateCommand("""
+        SELECT count(*) FROM unnest(@sessions, @seqs) AS a(session_id, seq)
+        WHERE NOT EXISTS (SELECT 1 FROM track_points p JOIN tracking_sessions t ON t.id = p.tracking_session_id
+                          WHERE t.canvass_session_id = a.session_id AND p.seq = a.seq)
+        """);
+    points.Parameters.Add(new NpgsqlParameter("sessions", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = sessions });
+    points.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = seqs });
+    points.CommandTimeout = 600;
+    var missingPoints = (long)(await points.ExecuteScalarAsync())!;
+
+    await using var visits = db.CreateCommand("SELECT count(*) FROM unnest(@ids) AS a(id) WHERE NOT EXISTS (SELECT 1 FROM canvass_visits v WHERE v.id = a.id)");
+    visits.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = canvassers.SelectMany(c => c.AckedVisits).ToArray() });
+    visits.CommandTimeout = 600;
+    var missingVisits = (long)(await visits.ExecuteScalarAsync())!;
+
+    await using var totals = db.CreateCommand("""
+        SELECT count(*) FROM tracking_sessions t
+        WHERE t.total_points <> (SELECT count(*) FROM track_points p WHERE p.tracking_session_id = t.id AND p.seq IS NOT NULL)
+        """);
+    totals.CommandTimeout = 600;
+    var mismatch = (long)(await totals.ExecuteScalarAsync())!;
+    return (missingPoints, missingVisits, mismatch);
+}
+
+static async Task WalkListTiming(NpgsqlDataSource db, HttpClient http, string key, World world, int buildings)
+{
+    var cut = await World.InsertCityCutAsync(db, buildings);
+    var admin = world.Users[0];
+    var timings = new List<double>();
+    var doors = 0;
+    for (var i = 0; i < 7; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/canvass/cuts/{cut.CutId}/walk-list?fromLat={cut.FromLat.ToString(CultureInfo.InvariantCulture)}&fromLng={cut.FromLng.ToString(CultureInfo.InvariantCulture)}")
+        {
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", Jwt(key, admin)) },
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        watch.Stop();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"walk list: {(int)response.StatusCode} {body}");
+        using var json = JsonDocument.Parse(body);
+        doors = json.RootElement.GetProperty("doors").GetInt32();
+        timings.Add(watch.Elapsed.TotalMilliseconds);
+    }
+    var warm = timings.Skip(2).Order().ToList();
+    Console.WriteLine($"walk list: {buildings} buildings, {doors} doors; first call {timings[0]:F0} ms (cold JIT), then median {warm[warm.Count / 2]:F0} ms, max {warm.Max():F0} ms over {warm.Count} calls");
+}
+
+sealed record Options(int Canvassers, int Seconds, int Batch, double PointInterval, double VisitInterval, int WarmupSeconds, int WalkBuildings)
+{
+    public static Options Parse(string[] args)
+    {
+        string? Arg(string name) => args.SkipWhile(a => a != $"--{name}").Skip(1).FirstOrDefault();
+        double Num(string name, double fallback) => Arg(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        return new Options((int)Num("canvassers", 1000), (int)Num("seconds", 30), (int)Num("batch", 100), Num("point-interval", 2),
+            Num("visit-interval", 0.2), (int)Num("warmup", 5), (int)Num("walk-buildings", 2000));
+    }
+
+    public static string FindRepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ChangemakerLite.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Run the bench from inside the repository.");
+    }
+}
+
+/// <summary>Users, cuts (one per 50 canvassers) and 100 doors per cut, inserted in bulk.</summary>
+sealed class World
+{
+    public required List<Guid> Users { get; init; }
+    public required List<Guid> Cuts { get; init; }
+    public required List<Guid[]> Doors { get; init; }
+    public required List<(double Lat, double Lng)> Origins { get; init; }
+
+    public (Guid Id, double Lat, double Lng) CutOf(int canvasser) => (Cuts[canvasser % Cuts.Count], Origins[canvasser % Cuts.Count].Lat, Origins[canvasser % Cuts.Count].Lng);
+    public Guid[] DoorsOf(int canvasser) => Doors[canvasser % Cuts.Count];
+
+    public static async Task<World> CreateAsync(NpgsqlDataSource db, int canvassers)
+    {
+        var users = Enumerable.Range(0, canvassers).Select(_ => Guid.CreateVersion7()).ToList();
+        await using (var command = db.CreateCommand("""
+            INSERT INTO users (id, email, password_hash, name, role, created_via, email_verified)
+            SELECT id, 'c' || replace(id::text, '-', '') || '@bench.example', 'x', 'Bench canvasser', 'USER', 'ADMIN', true FROM unnest(@ids) AS u(id)
+            """))
+        {
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = users.ToArray() });
+            await command.ExecuteNonQueryAsync();
+        }
+        var cutCount = Math.Max(1, (canvassers + 49) / 50);
+        var cuts = new List<Guid>();
+        var doors = new List<Guid[]>();
+        var origins = new List<(double, double)>();
+        for (var c = 0; c < cutCount; c++)
+        {
+            var lat = 44.0 + c / 40 * 0.02;
+            var lng = -76.0 + c % 40 * 0.02;
+            var (cutId, cutDoors) = await InsertCutAsync(db, lat, lng, 0.01, 0.01, 10, 10);
+            cuts.Add(cutId);
+            doors.Add(cutDoors);
+            origins.Add((lat + 0.005, lng + 0.005));
+        }
+        return new World { Users = users, Cuts = cuts, Doors = doors, Origins = origins };
+    }
+
+    /// <summary>A square public cut with a grid of rows × columns single-door buildings on numbered streets.</summary>
+    public static async Task<(Guid CutId, Guid[] Doors)> InsertCutAsync(NpgsqlDataSource db, double lat, double lng, double sizeLat, double sizeLng,
+        int rows, int columns)
+    {
+        var cutId = Guid.CreateVersion7();
+        string P(double x, double y) => string.Create(CultureInfo.InvariantCulture, $"[{x},{y}]");
+        var geojson = $"{{\"type\":\"Polygon\",\"coordinates\":[[{P(lng, lat)},{P(lng + sizeLng, lat)},{P(lng + sizeLng, lat + sizeLat)},{P(lng, lat + sizeLat)},{P(lng, lat)}]]}}";
+        await using (var command = db.CreateCommand("""
+            INSERT INTO cuts (id, name, geojson, is_public, min_lat, min_lng, max_lat, max_lng)
+            VALUES (@id, 'Bench cut', @geojson::jsonb, true, @minLat, @minLng, @maxLat, @maxLng)
+            """))
+        {
+            command.Parameters.AddWithValue("id", cutId);
+            command.Parameters.AddWithValue("geojson", geojson);
+            command.Parameters.AddWithValue("minLat", (decimal)lat);
+            command.Parameters.AddWithValue("minLng", (decimal)lng);
+            command.Parameters.AddWithValue("maxLat", (decimal)(lat + sizeLat));
+            command.Parameters.AddWithValue("maxLng", (decimal)(lng + sizeLng));
+            await command.ExecuteNonQueryAsync();
+        }
+        var locationIds = new List<Guid>();
+        var lats = new List<decimal>();
+        var lngs = new List<decimal>();
+        var texts = new List<string>();
+        var addressIds = new List<Guid>();
+        var addressLocations = new List<Guid>();
+        var units = new List<string?>();
+        var random = new Random(cutId.GetHashCode());
+        for (var r = 0; r < rows; r++)
+            for (var c = 0; c < columns; c++)
+            {
+                var id = Guid.CreateVersion7();
+                locationIds.Add(id);
+                // Houses face both sides of east-west streets; a little jitter, as geocoded points have.
+                var side = c % 2;
+                lats.Add((decimal)Math.Round(lat + sizeLat * (r + 0.5) / rows + (side == 0 ? 0.00008 : -0.00008) + random.NextDouble() * 0.00002, 8));
+                lngs.Add((decimal)Math.Round(lng + sizeLng * (c / 2 * 2 + 0.5) / columns + random.NextDouble() * 0.00002, 8));
+                texts.Add($"{100 + c} Street {r}");
+                addressIds.Add(Guid.CreateVersion7());
+                addressLocations.Add(id);
+                units.Add(null);
+            }
+        await using (var command = db.CreateCommand("INSERT INTO locations (id, latitude, longitude, address) SELECT * FROM unnest(@ids, @lats, @lngs, @texts)"))
+        {
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = locationIds.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("lats", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = lats.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("lngs", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = lngs.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("texts", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = texts.ToArray() });
+            await command.ExecuteNonQueryAsync();
+        }
+        await using (var command = db.CreateCommand("INSERT INTO addresses (id, location_id, unit_number) SELECT * FROM unnest(@ids, @locations, @units)"))
+        {
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = addressIds.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("locations", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = addressLocations.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("units", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = units.ToArray() });
+            await command.ExecuteNonQueryAsync();
+        }
+        return (cutId, addressIds.ToArray());
+    }
+
+    /// <summary>The walk-list cut: 50 streets 100 m apart, houses 15 m apart on both sides, a quarter of them with 3 units.</summary>
+    public static async Task<(Guid CutId, double FromLat, double FromLng)> InsertCityCutAsync(NpgsqlDataSource db, int buildings)
+    {
+        const int streets = 50;
+        var perStreet = Math.Max(2, buildings / streets);
+        var (cutId, _) = await InsertCutAsync(db, 45.0, -75.0, 0.0009 * streets, 0.0038 * perStreet / 40.0, streets, perStreet);
+        await db.CreateCommand("""
+            INSERT INTO addresses (id, location_id, unit_number)
+            SELECT gen_random_uuid(), l.id, u::text FROM locations l, generate_series(2, 3) u
+            WHERE l.latitude BETWEEN 45.0 AND 45.05 AND l.longitude BETWEEN -75.0 AND -74.99 AND get_byte(uuid_send(l.id), 15) % 4 = 0
+            """).ExecuteNonQueryAsync();
+        return (cutId, 45.0, -75.0);
+    }
+}
+
+/// <summary>One simulated phone: a session, a batch of fixes every few seconds, and visits.</summary>
+sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng) cut, Guid[] doors, Options options)
+{
+    private readonly Random _random = new(index);
+    private long _nextSeq;
+    private double _lat = cut.Lat;
+    private double _lng = cut.Lng;
+
+    public Guid SessionId { get; private set; }
+    public List<double> PointLatencies { get; } = [];
+    public List<double> VisitLatencies { get; } = [];
+    public List<long> AckedSeqs { get; } = [];
+    public List<Guid> AckedVisits { get; } = [];
+    public long PointsAckedRecorded { get; private set; }
+    public long VisitsAckedRecorded { get; private set; }
+    public int Errors { get; private set; }
+
+    private HttpRequestMessage Request(HttpMethod method, string path, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    public async Task StartSession(HttpClient http)
+    {
+        using var response = await http.SendAsync(Request(HttpMethod.Post, "/api/canvass/sessions", new { cutId = cut.Id, startLatitude = _lat, startLongitude = _lng }));
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"start: {(int)response.StatusCode} {text}");
+        SessionId = JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
+    }
+
+    public async Task Run(HttpClient http, CancellationToken stop, bool record)
+    {
+        // Stagger phones so requests are spread over each interval rather than arriving in waves.
+        var nextPoints = Stopwatch.GetTimestamp() + (long)(_random.NextDouble() * options.PointInterval * Stopwatch.Frequency);
+        var nextVisit = Stopwatch.GetTimestamp() + (long)(_random.NextDouble() * options.VisitInterval * Stopwatch.Frequency);
+        while (!stop.IsCancellationRequested)
+        {
+            var due = Math.Min(nextPoints, nextVisit);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.Zero)
+            {
+                try { await Task.Delay(wait, stop); } catch (OperationCanceledException) { break; }
+            }
+            if (nextPoints <= nextVisit)
+            {
+                nextPoints += (long)(options.PointInterval * Stopwatch.Frequency);
+                await PostPoints(http, record);
+            }
+            else
+            {
+                nextVisit += (long)(options.VisitInterval * Stopwatch.Frequency);
+                await PostVisit(http, record);
+            }
+        }
+    }
+
+    private async Task PostPoints(HttpClient http, bool record)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var points = new object[options.Batch];
+        var seqs = new long[options.Batch];
+        for (var k = 0; k < options.Batch; k++)
+        {
+            // A slow walk (≈ 1 m per fix) so every fix is plausible and counts towards distance.
+            _lat += (_random.NextDouble() - 0.4) * 0.00001;
+            _lng += (_random.NextDouble() - 0.4) * 0.00001;
+            seqs[k] = _nextSeq++;
+            points[k] = new
+            {
+                seq = seqs[k], latitude = _lat, longitude = _lng, accuracy = 5.0,
+                recordedAt = now.AddMilliseconds(-(options.Batch - 1 - k) * options.PointInterval * 1000 / options.Batch),
+            };
+        }
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var response = await http.SendAsync(Request(HttpMethod.Post, $"/api/canvass/sessions/{SessionId}/points", new { points }));
+            await response.Content.ReadAsByteArrayAsync();
+            watch.Stop();
+            if (response.StatusCode != HttpStatusCode.OK) { Errors++; return; }
+            AckedSeqs.AddRange(seqs);
+            if (!record) return;
+            PointLatencies.Add(watch.Elapsed.TotalMilliseconds);
+            PointsAckedRecorded += seqs.Length;
+        }
+        catch (HttpRequestException) { Errors++; }
+        catch (TaskCanceledException) { Errors++; }
+    }
+
+    private async Task PostVisit(HttpClient http, bool record)
+    {
+        var outcome = _random.Next(7) switch
+        {
+            0 => "NOT_HOME", 1 => "REFUSED", 2 => "MOVED", 3 => "ALREADY_VOTED", 4 => "SPOKE_WITH", 5 => "LEFT_LITERATURE", _ => "COME_BACK_LATER",
+        };
+        var body = new
+        {
+            clientVisitId = Guid.NewGuid(), addressId = doors[_random.Next(doors.Length)], outcome,
+            supportLevel = outcome == "SPOKE_WITH" ? $"LEVEL_{_random.Next(1, 5)}" : null, durationSeconds = _random.Next(10, 300),
+        };
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var response = await http.SendAsync(Request(HttpMethod.Post, $"/api/canvass/sessions/{SessionId}/visits", body));
+            var text = await response.Content.ReadAsStringAsync();
+            watch.Stop();
+            if (response.StatusCode != HttpStatusCode.Created) { Errors++; return; }
+            AckedVisits.Add(JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid());
+            if (!record) return;
+            VisitLatencies.Add(watch.Elapsed.TotalMilliseconds);
+            VisitsAckedRecorded++;
+        }
+        catch (HttpRequestException) { Errors++; }
+        catch (TaskCanceledException) { Errors++; }
+    }
+}
+
+/// <summary>CPU seconds per process from /proc (Linux), to show where the two cores went.</summary>
+static class Cpu
+{
+    public sealed record Snapshot(double Silo, double Frontend, double Bench, double Postgres, double MachineBusy, double MachineTotal);
+
+    public static Snapshot Sample(Process silo, Process frontend)
+    {
+        var (busy, total) = Machine();
+        return new Snapshot(Process(silo.Id), Process(frontend.Id), Process(Environment.ProcessId), Postgres(), busy, total);
+    }
+
+    public static void Report(Snapshot before, Snapshot after, double seconds)
+    {
+        string Cores(double cpuSeconds) => $"{cpuSeconds / seconds:F2} cores";
+        Console.WriteLine($"cpu over {seconds:F1} s: silo {Cores(after.Silo - before.Silo)}, frontend {Cores(after.Frontend - before.Frontend)}, " +
+                          $"load generator {Cores(after.Bench - before.Bench)}, postgres (whole server, shared) {Cores(after.Postgres - before.Postgres)}; " +
+                          $"machine busy {100 * (after.MachineBusy - before.MachineBusy) / Math.Max(1, after.MachineTotal - before.MachineTotal):F0}%");
+    }
+
+    private static double Process(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after "pid (comm) ".
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (IOException) { return 0; }
+    }
+
+    private static double Postgres()
+    {
+        var sum = 0.0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (!int.TryParse(name, out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == "postgres") sum += Process(pid);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return sum;
+    }
+
+    private static (double Busy, double Total) Machine()
+    {
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(double.Parse).ToArray();
+        var idle = cpu[3] + cpu[4];
+        var total = cpu.Take(8).Sum();
+        return (total - idle, total);
+    }
+}
+
+/// <summary>The walking-route planner alone, in this process: where the walk-list time goes besides SQL and JSON.</summary>
+static class PlanTiming
+{
+    public static void Run()
+    {
+        var random = new Random(1);
+        // A realistic cut: 50 streets 100 m apart, 40 houses each (20 a side, 15 m apart), a quarter with 3 units.
+        var city = new List<ChangemakerLite.Grains.Canvassing.WalkDoor>();
+        for (var street = 0; street < 50; street++)
+            for (var house = 0; house < 40; house++)
+            {
+                var id = Guid.NewGuid();
+                var lat = 45 + street * 0.0009 + (house % 2 == 0 ? 0.00008 : -0.00008);
+                var lng = -75 + house / 2 * 0.00019;
+                var units = house % 4 == 0 ? 3 : 1;
+                for (var u = 0; u < units; u++)
+                    city.Add(new(id, $"{100 + house} Street {street}", units == 1 ? null : $"{u + 1}", lat + random.NextDouble() * 0.00002, lng));
+            }
+        // The worst case: 2,000 buildings with no parseable street address, scattered over the same area.
+        var scattered = Enumerable.Range(0, 2000)
+            .Select(_ => new ChangemakerLite.Grains.Canvassing.WalkDoor(Guid.NewGuid(), null, null, 45 + random.NextDouble() * 0.045, -75 + random.NextDouble() * 0.0038))
+            .ToList();
+        foreach (var (name, doors) in new[] { ("city, 2000 buildings on 50 streets", city), ("scattered, 2000 buildings without street numbers", scattered) })
+        {
+            var times = new List<double>();
+            ChangemakerLite.Grains.Canvassing.WalkRoute.Result? plan = null;
+            for (var i = 0; i < 7; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                plan = ChangemakerLite.Grains.Canvassing.WalkRoute.Plan(doors, 45, -75);
+                times.Add(watch.Elapsed.TotalMilliseconds);
+            }
+            var warm = times.Skip(2).Order().ToList();
+            Console.WriteLine($"plan {name}: {doors.Count} doors, route {plan!.RouteMeters / 1000:F1} km; median {warm[warm.Count / 2]:F0} ms, max {warm.Max():F0} ms");
+        }
+    }
+}

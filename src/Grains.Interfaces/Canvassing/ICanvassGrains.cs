@@ -1,0 +1,80 @@
+using ChangemakerLite.Grains.Interfaces.Platform;
+
+namespace ChangemakerLite.Grains.Interfaces.Canvassing;
+
+/// <summary>
+/// The single writer of one canvass session (key: the session id): its state machine
+/// ACTIVE → COMPLETED (ended) or ABANDONED (12 hours without ending), and its visits.
+/// </summary>
+[Alias("cml.canvass.ICanvassSessionGrain")]
+public interface ICanvassSessionGrain : IGrainWithGuidKey
+{
+    /// <summary>Creates the session and its tracking session; 409 with <c>activeSessionId</c> if the user has one already.</summary>
+    [Alias("Start")] Task<CanvassSessionView> Start(Caller caller, StartSessionCommand command);
+
+    [Alias("RecordVisit")] Task<VisitResult> RecordVisit(Caller caller, RecordVisitCommand command);
+
+    /// <summary>ACTIVE → COMPLETED, by the owner or an admin.</summary>
+    [Alias("End")] Task<CanvassSessionView> End(Caller caller);
+
+    /// <summary>ACTIVE → ABANDONED once the session is 12 hours old; a no-op otherwise. Returns true when it abandoned.</summary>
+    [Alias("AbandonIfOverdue")] Task<bool> AbandonIfOverdue();
+
+    /// <summary>The session as the grain holds it; 404 when there is none, 403 unless owner or admin.</summary>
+    [Alias("Get")] Task<CanvassSessionView> Get(Caller caller);
+}
+
+/// <summary>
+/// The single writer of one GPS trail (key: the canvass session id; the trail is 1:1 with it, so a phone
+/// addresses both with the one id it knows). Points are buffered and written in batches, and each call is
+/// answered only once its points are committed.
+/// </summary>
+[Alias("cml.canvass.ITrackingSessionGrain")]
+public interface ITrackingSessionGrain : IGrainWithGuidKey
+{
+    [Alias("AddPoints")] Task<PointsResult> AddPoints(Caller caller, IReadOnlyList<TrackPointInput> points);
+
+    /// <summary>Stops the trail (flushing what is buffered) and writes the SESSION_ENDED marker; safe to repeat.</summary>
+    [Alias("Close")] Task Close(DateTimeOffset endedAt);
+}
+
+/// <summary>
+/// Keeps one cut's canvass progress (completion % and last canvassed) current: visits tell it that
+/// something changed and it recomputes at most once a second, since the recomputation reads the whole cut.
+/// </summary>
+[Alias("cml.canvass.ICutProgressGrain")]
+public interface ICutProgressGrain : IGrainWithGuidKey
+{
+    [Alias("VisitRecorded"), Orleans.Concurrency.OneWay] Task VisitRecorded();
+
+    /// <summary>Recomputes now and returns the stored percentage.</summary>
+    [Alias("RefreshNow")] Task<int> RefreshNow();
+}
+
+/// <summary>
+/// The backstop of the 12-hour rule: a reminder-driven sweep that abandons overdue ACTIVE sessions whose
+/// own reminder missed its tick (or whose reminder row is gone), and closes trails left open.
+/// </summary>
+[Alias("cml.canvass.ICanvassSweepGrain")]
+public interface ICanvassSweepGrain : IGrainWithIntegerKey
+{
+    [Alias("Ensure")] Task Ensure();
+    [Alias("SweepNow")] Task<int> SweepNow();
+}
+
+/// <summary>Reads that span rows, answered by SQL on any silo.</summary>
+[Alias("cml.canvass.ICanvassQueryGrain")]
+public interface ICanvassQueryGrain : IGrainWithIntegerKey
+{
+    [Alias("ListSessions")] Task<Page<CanvassSessionView>> ListSessions(SessionFilter filter, PageRequest page);
+    [Alias("GetSession")] Task<CanvassSessionDetails?> GetSession(Guid sessionId);
+    [Alias("GetActiveSession")] Task<CanvassSessionDetails?> GetActiveSession(Guid userId);
+    [Alias("GetOwnership")] Task<SessionOwnership?> GetOwnership(Guid sessionId);
+    [Alias("GetTrack")] Task<TrackView?> GetTrack(Guid sessionId);
+
+    /// <summary>Whether the user may canvass the cut: public cuts, cuts of shifts they signed up for, or any cut for admins.</summary>
+    [Alias("MayCanvassCut")] Task<bool> MayCanvassCut(Guid cutId, Caller caller);
+
+    [Alias("WalkList")] Task<WalkList> WalkList(Guid cutId, double? fromLatitude, double? fromLongitude);
+    [Alias("CutStats")] Task<CutStats> CutStats(Guid cutId);
+}

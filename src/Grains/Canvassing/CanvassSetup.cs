@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ChangemakerLite.Grains.Canvassing;
+
+/// <summary>
+/// The clock the canvassing rules read (the 12-hour abandonment, visit and fix timestamps). It is a keyed
+/// service so that tests can move canvassing time forward by hours without also moving the clock that
+/// Orleans membership, leases and email retries run on.
+/// </summary>
+public static class CanvassClock
+{
+    public const string Key = "canvass";
+}
+
+/// <summary>Tunables, from configuration (environment variables); defaults suit production.</summary>
+public sealed record CanvassSettings(
+    TimeSpan AbandonCheckPeriod,
+    TimeSpan SweepPeriod,
+    int TrackWriters,
+    int TrackMaxRowsPerTransaction,
+    TimeSpan CutProgressInterval)
+{
+    public static CanvassSettings From(IConfiguration configuration) => new(
+        // Each session's reminder ticks this often (and first when the 12 hours are up, if sooner).
+        TimeSpan.FromSeconds(configuration.GetValue("CANVASS_ABANDON_CHECK_SECONDS", 3600.0)),
+        TimeSpan.FromSeconds(configuration.GetValue("CANVASS_SWEEP_SECONDS", 300.0)),
+        Math.Max(1, configuration.GetValue("CANVASS_TRACK_WRITERS", 2)),
+        Math.Max(1000, configuration.GetValue("CANVASS_TRACK_MAX_ROWS", 20_000)),
+        TimeSpan.FromSeconds(configuration.GetValue("CANVASS_CUT_PROGRESS_SECONDS", 1.0)));
+}
+
+public static class CanvassSetup
+{
+    /// <summary>Registers what the canvassing grains need on a silo.</summary>
+    public static IServiceCollection AddCanvassGrains(this IServiceCollection services)
+    {
+        services.TryAddKeyedSingleton<TimeProvider>(CanvassClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        services.TryAddSingleton(sp => CanvassSettings.From(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton<TrackWriter>();
+        services.TryAddSingleton<CutAddressCache>();
+        return services;
+    }
+}

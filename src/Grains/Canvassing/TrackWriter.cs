@@ -1,0 +1,329 @@
+using System.Threading.Channels;
+using ChangemakerLite.Grains.Interfaces.Canvassing;
+using ChangemakerLite.Grains.Interfaces.Platform;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ChangemakerLite.Grains.Canvassing;
+
+/// <summary>
+/// What one tracking grain wants committed: its new points and the trail totals they lead to, valid only
+/// if the trail row is still at <see cref="ExpectedVersion"/> and active.
+/// </summary>
+public sealed record TrackFlush(
+    Guid TrackingSessionId,
+    int ExpectedVersion,
+    int TotalPoints,
+    double TotalDistanceM,
+    (double Latitude, double Longitude, DateTimeOffset RecordedAt)? Last,
+    IReadOnlyList<TrackPointInput> Points);
+
+/// <summary>
+/// Group commit for GPS points across all tracking grains of a silo. Each grain decides what to write
+/// (which points are new, the totals, the version it read) and awaits; the writer packs whatever grains
+/// have queued into one transaction, so a thousand phones posting at once cost a handful of commits,
+/// not a thousand. A grain's flush is acknowledged only after COMMIT returns.
+///
+/// The transaction: one UPDATE of all the batch's trail rows, each with its version check (and still
+/// active), then the points of the trails whose check passed go in with binary COPY straight into
+/// track_points, then COMMIT. Grains only hand over points they have not written before, so COPY
+/// normally meets no duplicate; if it does (a second activation of a trail wrote some of the same seqs),
+/// the transaction is rolled back and redone as one INSERT … ON CONFLICT DO NOTHING statement that counts
+/// what each trail really inserted: trails whose count falls short are reported stale (their totals
+/// would be wrong), the rest are committed.
+///
+/// A stale trail (version moved, closed, or poisoned as above) has nothing written; its grain reloads
+/// and decides again.
+/// </summary>
+public sealed class TrackWriter : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _db;
+    private readonly ILogger<TrackWriter> _logger;
+    private readonly int _maxRows;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task[] _loops;
+
+    private sealed record Pending(TrackFlush Flush, TaskCompletionSource<bool> Done);
+
+    public TrackWriter(NpgsqlDataSource db, CanvassSettings settings, ILogger<TrackWriter> logger)
+    {
+        _db = db;
+        _logger = logger;
+        _maxRows = settings.TrackMaxRowsPerTransaction;
+        _loops = Enumerable.Range(0, settings.TrackWriters).Select(_ => Task.Run(Loop)).ToArray();
+    }
+
+    /// <summary>True once committed; false when the trail was stale (nothing of it written).</summary>
+    public Task<bool> WriteAsync(TrackFlush flush)
+    {
+        var pending = new Pending(flush, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending)) throw new InvalidOperationException("The silo is stopping.");
+        return pending.Done.Task;
+    }
+
+    private async Task Loop()
+    {
+        var batch = new List<Pending>();
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(_stopping.Token))
+            {
+                var rows = 0;
+                while (rows < _maxRows && _queue.Reader.TryRead(out var next))
+                {
+                    batch.Add(next);
+                    rows += next.Flush.Points.Count;
+                }
+                if (batch.Count == 0) continue;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                await WriteBatch(batch);
+                if (_logger.IsEnabled(LogLevel.Debug))
+                    _logger.LogDebug("Wrote {Rows} points of {Trails} trails in {Milliseconds} ms", rows, batch.Count,
+                        System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        foreach (var pending in batch) pending.Done.TrySetException(new InvalidOperationException("The silo is stopping."));
+    }
+
+    private async Task WriteBatch(List<Pending> batch)
+    {
+        var remaining = batch.ToList();
+        try
+        {
+            if (await TryCopy(remaining) is { } copied)
+            {
+                foreach (var pending in copied.Stale) pending.Done.TrySetResult(false);
+                foreach (var pending in copied.Committed) pending.Done.TrySetResult(true);
+                return;
+            }
+            while (remaining.Count > 0)
+            {
+                var (committed, stale, poisoned) = await TryCommit(remaining);
+                foreach (var pending in stale) pending.Done.TrySetResult(false);
+                if (poisoned.Count == 0)
+                {
+                    foreach (var pending in committed) pending.Done.TrySetResult(true);
+                    return;
+                }
+                // Rolled back: the poisoned trails are stale; everything else goes again.
+                foreach (var pending in poisoned) pending.Done.TrySetResult(false);
+                remaining = committed;
+            }
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Could not write {Count} trail batches", remaining.Count);
+            foreach (var pending in remaining) pending.Done.TrySetException(ex);
+        }
+    }
+
+    /// <summary>The fast path; null when COPY met a duplicate and the batch has to go the ON CONFLICT way.</summary>
+    private async Task<(List<Pending> Committed, List<Pending> Stale)?> TryCopy(List<Pending> batch)
+    {
+        var trails = batch.Count;
+        var ids = new Guid[trails];
+        var versions = new int[trails];
+        var totals = new int[trails];
+        var distances = new double[trails];
+        var lastLat = new decimal?[trails];
+        var lastLng = new decimal?[trails];
+        var lastAt = new DateTime?[trails];
+        for (var i = 0; i < trails; i++)
+        {
+            var flush = batch[i].Flush;
+            ids[i] = flush.TrackingSessionId;
+            versions[i] = flush.ExpectedVersion;
+            totals[i] = flush.TotalPoints;
+            distances[i] = flush.TotalDistanceM;
+            lastLat[i] = flush.Last is { } l1 ? Coordinate(l1.Latitude) : null;
+            lastLng[i] = flush.Last is { } l2 ? Coordinate(l2.Longitude) : null;
+            lastAt[i] = flush.Last?.RecordedAt.UtcDateTime;
+        }
+
+        await using var connection = await _db.OpenConnectionAsync(_stopping.Token);
+        await using var transaction = await connection.BeginTransactionAsync(_stopping.Token);
+        var updated = new HashSet<Guid>();
+        await using (var command = new NpgsqlCommand("""
+            UPDATE tracking_sessions t
+            SET total_points = u.total_points, total_distance_m = u.total_distance_m,
+                last_latitude = coalesce(u.last_latitude, t.last_latitude),
+                last_longitude = coalesce(u.last_longitude, t.last_longitude),
+                last_recorded_at = coalesce(u.last_recorded_at, t.last_recorded_at),
+                version = t.version + 1
+            FROM unnest(@ids, @versions, @totals, @distances, @lastLat, @lastLng, @lastAt)
+                AS u(id, version, total_points, total_distance_m, last_latitude, last_longitude, last_recorded_at)
+            WHERE t.id = u.id AND t.version = u.version AND t.is_active
+            RETURNING t.id
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = ids });
+            command.Parameters.Add(new NpgsqlParameter("versions", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = versions });
+            command.Parameters.Add(new NpgsqlParameter("totals", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = totals });
+            command.Parameters.Add(new NpgsqlParameter("distances", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = distances });
+            command.Parameters.Add(new NpgsqlParameter("lastLat", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = lastLat });
+            command.Parameters.Add(new NpgsqlParameter("lastLng", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = lastLng });
+            command.Parameters.Add(new NpgsqlParameter("lastAt", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = lastAt });
+            await using var reader = await command.ExecuteReaderAsync(_stopping.Token);
+            while (await reader.ReadAsync(_stopping.Token)) updated.Add(reader.GetGuid(0));
+        }
+
+        try
+        {
+            await using var importer = await connection.BeginBinaryImportAsync(
+                "COPY track_points (tracking_session_id, seq, latitude, longitude, accuracy, recorded_at, event_type) FROM STDIN (FORMAT BINARY)",
+                _stopping.Token);
+            foreach (var pending in batch)
+            {
+                var trail = pending.Flush.TrackingSessionId;
+                if (!updated.Contains(trail)) continue;
+                foreach (var point in pending.Flush.Points)
+                {
+                    await importer.StartRowAsync(_stopping.Token);
+                    await importer.WriteAsync(trail, NpgsqlDbType.Uuid, _stopping.Token);
+                    await importer.WriteAsync(point.Seq, NpgsqlDbType.Bigint, _stopping.Token);
+                    await importer.WriteAsync(Coordinate(point.Latitude), NpgsqlDbType.Numeric, _stopping.Token);
+                    await importer.WriteAsync(Coordinate(point.Longitude), NpgsqlDbType.Numeric, _stopping.Token);
+                    if (point.Accuracy is { } accuracy) await importer.WriteAsync(accuracy, NpgsqlDbType.Double, _stopping.Token);
+                    else await importer.WriteNullAsync(_stopping.Token);
+                    await importer.WriteAsync(point.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz, _stopping.Token);
+                    if (point.EventType is { } eventType) await importer.WriteAsync(eventType, "track_point_event", _stopping.Token);
+                    else await importer.WriteNullAsync(_stopping.Token);
+                }
+            }
+            await importer.CompleteAsync(_stopping.Token);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await transaction.RollbackAsync(_stopping.Token);
+            return null;
+        }
+        await transaction.CommitAsync(_stopping.Token);
+        return (batch.Where(p => updated.Contains(p.Flush.TrackingSessionId)).ToList(),
+                batch.Where(p => !updated.Contains(p.Flush.TrackingSessionId)).ToList());
+    }
+
+    /// <summary>The columns are numeric(10,8) / numeric(11,8): eight decimals, about a millimetre.</summary>
+    private static decimal Coordinate(double degrees) => Math.Round((decimal)degrees, 8);
+
+    private async Task<(List<Pending> Committed, List<Pending> Stale, List<Pending> Poisoned)> TryCommit(List<Pending> batch)
+    {
+        var trails = batch.Count;
+        var ids = new Guid[trails];
+        var versions = new int[trails];
+        var totals = new int[trails];
+        var distances = new double[trails];
+        var lastLat = new double?[trails];
+        var lastLng = new double?[trails];
+        var lastAt = new DateTime?[trails];
+        var pointCount = batch.Sum(p => p.Flush.Points.Count);
+        var pTrail = new Guid[pointCount];
+        var pSeq = new long[pointCount];
+        var pLat = new double[pointCount];
+        var pLng = new double[pointCount];
+        var pAccuracy = new double?[pointCount];
+        var pAt = new DateTime[pointCount];
+        var pEvent = new string?[pointCount];
+        var k = 0;
+        for (var i = 0; i < trails; i++)
+        {
+            var flush = batch[i].Flush;
+            ids[i] = flush.TrackingSessionId;
+            versions[i] = flush.ExpectedVersion;
+            totals[i] = flush.TotalPoints;
+            distances[i] = flush.TotalDistanceM;
+            lastLat[i] = flush.Last?.Latitude;
+            lastLng[i] = flush.Last?.Longitude;
+            lastAt[i] = flush.Last?.RecordedAt.UtcDateTime;
+            foreach (var point in flush.Points)
+            {
+                pTrail[k] = flush.TrackingSessionId;
+                pSeq[k] = point.Seq;
+                pLat[k] = point.Latitude;
+                pLng[k] = point.Longitude;
+                pAccuracy[k] = point.Accuracy;
+                pAt[k] = point.RecordedAt.UtcDateTime;
+                pEvent[k] = point.EventType is { } e ? EnumWireNames.ToWireName(e) : null;
+                k++;
+            }
+        }
+
+        await using var connection = await _db.OpenConnectionAsync(_stopping.Token);
+        await using var transaction = await connection.BeginTransactionAsync(_stopping.Token);
+        await using var command = new NpgsqlCommand("""
+            WITH u AS (
+                SELECT * FROM unnest(@ids, @versions, @totals, @distances, @lastLat, @lastLng, @lastAt)
+                    AS u(id, version, total_points, total_distance_m, last_latitude, last_longitude, last_recorded_at)
+            ), upd AS (
+                UPDATE tracking_sessions t
+                SET total_points = u.total_points, total_distance_m = u.total_distance_m,
+                    last_latitude = coalesce(u.last_latitude::numeric(10,8), t.last_latitude),
+                    last_longitude = coalesce(u.last_longitude::numeric(11,8), t.last_longitude),
+                    last_recorded_at = coalesce(u.last_recorded_at, t.last_recorded_at),
+                    version = t.version + 1
+                FROM u
+                WHERE t.id = u.id AND t.version = u.version AND t.is_active
+                RETURNING t.id
+            ), ins AS (
+                INSERT INTO track_points (tracking_session_id, seq, latitude, longitude, accuracy, recorded_at, event_type)
+                SELECT p.trail, p.seq, p.lat, p.lng, p.accuracy, p.at, p.event::track_point_event
+                FROM unnest(@pTrail, @pSeq, @pLat, @pLng, @pAccuracy, @pAt, @pEvent) AS p(trail, seq, lat, lng, accuracy, at, event)
+                WHERE p.trail IN (SELECT id FROM upd)
+                ON CONFLICT (tracking_session_id, seq) DO NOTHING
+                RETURNING tracking_session_id
+            )
+            SELECT upd.id, coalesce(c.inserted, 0) AS inserted
+            FROM upd LEFT JOIN (SELECT tracking_session_id, count(*) AS inserted FROM ins GROUP BY 1) c ON c.tracking_session_id = upd.id
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = ids });
+        command.Parameters.Add(new NpgsqlParameter("versions", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = versions });
+        command.Parameters.Add(new NpgsqlParameter("totals", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = totals });
+        command.Parameters.Add(new NpgsqlParameter("distances", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = distances });
+        command.Parameters.Add(new NpgsqlParameter("lastLat", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = lastLat });
+        command.Parameters.Add(new NpgsqlParameter("lastLng", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = lastLng });
+        command.Parameters.Add(new NpgsqlParameter("lastAt", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = lastAt });
+        command.Parameters.Add(new NpgsqlParameter("pTrail", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = pTrail });
+        command.Parameters.Add(new NpgsqlParameter("pSeq", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = pSeq });
+        command.Parameters.Add(new NpgsqlParameter("pLat", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = pLat });
+        command.Parameters.Add(new NpgsqlParameter("pLng", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = pLng });
+        command.Parameters.Add(new NpgsqlParameter("pAccuracy", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = pAccuracy });
+        command.Parameters.Add(new NpgsqlParameter("pAt", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = pAt });
+        command.Parameters.Add(new NpgsqlParameter("pEvent", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = pEvent });
+
+        var inserted = new Dictionary<Guid, long>();
+        await using (var reader = await command.ExecuteReaderAsync(_stopping.Token))
+            while (await reader.ReadAsync(_stopping.Token))
+                inserted[reader.GetGuid(0)] = reader.GetInt64(1);
+
+        var committed = new List<Pending>();
+        var stale = new List<Pending>();
+        var poisoned = new List<Pending>();
+        foreach (var pending in batch)
+        {
+            if (!inserted.TryGetValue(pending.Flush.TrackingSessionId, out var count)) stale.Add(pending);
+            else if (count != pending.Flush.Points.Count) poisoned.Add(pending);
+            else committed.Add(pending);
+        }
+        if (poisoned.Count > 0)
+        {
+            await transaction.RollbackAsync(_stopping.Token);
+            return (committed, stale, poisoned);
+        }
+        await transaction.CommitAsync(_stopping.Token);
+        return (committed, stale, poisoned);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAny(Task.WhenAll(_loops), Task.Delay(TimeSpan.FromSeconds(5)));
+        await _stopping.CancelAsync();
+        while (_queue.Reader.TryRead(out var pending)) pending.Done.TrySetException(new InvalidOperationException("The silo is stopping."));
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,221 @@
+using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Canvassing;
+using ChangemakerLite.Grains.Interfaces.Map;
+using ChangemakerLite.Grains.Interfaces.Platform;
+using ChangemakerLite.WebFrontend.Auth;
+using ChangemakerLite.WebFrontend.Platform;
+using Orleans.Runtime;
+
+namespace ChangemakerLite.WebFrontend.Canvassing;
+
+public static class CanvassEndpoints
+{
+    public sealed record StartBody(Guid? CutId, Guid? ShiftId, double? StartLatitude, double? StartLongitude);
+
+    public sealed record VisitBody(Guid? ClientVisitId, Guid? AddressId, VisitOutcome? Outcome, SupportLevel? SupportLevel, bool? SignRequested,
+        string? SignSize, string? Notes, int? DurationSeconds, DateTimeOffset? VisitedAt, bool? AllowOutsideCut);
+
+    public sealed record PointBody(long? Seq, double? Latitude, double? Longitude, double? Accuracy, DateTimeOffset? RecordedAt, TrackPointEvent? EventType);
+
+    public sealed record PointsBody(List<PointBody?>? Points);
+
+    public static IServiceCollection AddCanvassFrontend(this IServiceCollection services)
+    {
+        services.AddSingleton<ILiveTopicAuthorizer, CanvassTopicAuthorizer>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCanvassEndpoints(this IEndpointRouteBuilder app)
+    {
+        var canvass = app.MapGroup("/api/canvass").WithTags("Canvassing").RequireAuthorization(Policies.SignedIn);
+
+        canvass.MapPost("/sessions", async (HttpContext http, IClusterClient cluster) =>
+        {
+            var body = await RequestJson.ReadAsync<StartBody>(http.Request);
+            var validation = new Validation();
+            validation.Required("cutId", body.CutId);
+            validation.Range("startLatitude", body.StartLatitude, -90, 90);
+            validation.Range("startLongitude", body.StartLongitude, -180, 180);
+            if (body.StartLatitude.HasValue != body.StartLongitude.HasValue)
+                validation.Add(body.StartLatitude.HasValue ? "startLongitude" : "startLatitude", "is required with the other coordinate.");
+            validation.ThrowIfInvalid();
+            var session = await cluster.GetGrain<ICanvassSessionGrain>(Ids.New())
+                .Start(CallerOf(http), new StartSessionCommand(body.CutId!.Value, body.ShiftId, body.StartLatitude, body.StartLongitude));
+            return Results.Created($"/api/canvass/sessions/{session.Id}", session);
+        });
+
+        canvass.MapGet("/sessions/active", async (HttpContext http, IClusterClient cluster) =>
+            await cluster.GetGrain<ICanvassQueryGrain>(0).GetActiveSession(AuthEndpoints.CurrentUser(http))
+            ?? throw DomainException.NotFound("An active session"));
+
+        canvass.MapGet("/sessions", (HttpContext http, IClusterClient cluster, string? status, string? userId, string? cutId, string? shiftId) =>
+        {
+            var page = Paging.From(http.Request);
+            var validation = new Validation();
+            var statusFilter = QueryEnum.Parse<CanvassSessionStatus>(validation, "status", status);
+            var filter = new SessionFilter(statusFilter, QueryGuid(validation, "userId", userId), QueryGuid(validation, "cutId", cutId),
+                QueryGuid(validation, "shiftId", shiftId));
+            validation.ThrowIfInvalid();
+            return cluster.GetGrain<ICanvassQueryGrain>(0).ListSessions(filter, page);
+        }).RequireAuthorization(Policies.Administer(AdminApp.Canvass));
+
+        canvass.MapGet("/sessions/{id:guid}", async (Guid id, HttpContext http, IClusterClient cluster) =>
+        {
+            var details = await cluster.GetGrain<ICanvassQueryGrain>(0).GetSession(id);
+            if (details is null || !MaySee(http, details.Session.UserId)) throw DomainException.NotFound("The session");
+            return details;
+        });
+
+        canvass.MapPost("/sessions/{id:guid}/visits", async (Guid id, HttpContext http, IClusterClient cluster) =>
+        {
+            var body = await RequestJson.ReadAsync<VisitBody>(http.Request);
+            var validation = new Validation();
+            validation.Required("clientVisitId", body.ClientVisitId);
+            validation.Required("addressId", body.AddressId);
+            validation.Required("outcome", body.Outcome);
+            validation.MaxLength("signSize", body.SignSize, CanvassRules.MaxSignSizeLength);
+            validation.MaxLength("notes", body.Notes, CanvassRules.MaxNotesLength);
+            validation.Range("durationSeconds", body.DurationSeconds, 0, CanvassRules.MaxDurationSeconds);
+            if (body.ClientVisitId == Guid.Empty) validation.Add("clientVisitId", "must not be the empty id.");
+            validation.ThrowIfInvalid();
+            var command = new RecordVisitCommand(body.ClientVisitId!.Value, body.AddressId!.Value, body.Outcome!.Value, body.SupportLevel,
+                body.SignRequested, body.SignSize, body.Notes, body.DurationSeconds, body.VisitedAt, body.AllowOutsideCut ?? false);
+            var caller = CallerOf(http);
+            // Idempotent by clientVisitId, so a call lost with a dying silo is simply sent again.
+            var result = await RetryIfSiloDied(() => cluster.GetGrain<ICanvassSessionGrain>(id).RecordVisit(caller, command));
+            return result.Created
+                ? Results.Created($"/api/canvass/sessions/{id}/visits/{result.Visit.Id}", result.Visit)
+                : Results.Ok(result.Visit);
+        });
+
+        canvass.MapPost("/sessions/{id:guid}/points", async (Guid id, HttpContext http, IClusterClient cluster) =>
+        {
+            var body = await RequestJson.ReadAsync<PointsBody>(http.Request);
+            var points = ValidatePoints(body);
+            var caller = CallerOf(http);
+            // Idempotent by seq, so a call lost with a dying silo is simply sent again.
+            return await RetryIfSiloDied(() => cluster.GetGrain<ITrackingSessionGrain>(id).AddPoints(caller, points));
+        });
+
+        canvass.MapGet("/sessions/{id:guid}/track", async (Guid id, HttpContext http, IClusterClient cluster) =>
+        {
+            var query = cluster.GetGrain<ICanvassQueryGrain>(0);
+            var owner = await query.GetOwnership(id);
+            if (owner is null || !MaySee(http, owner.UserId)) throw DomainException.NotFound("The session");
+            return await query.GetTrack(id) ?? throw DomainException.NotFound("The session");
+        });
+
+        canvass.MapPost("/sessions/{id:guid}/end", (Guid id, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<ICanvassSessionGrain>(id).End(CallerOf(http)));
+
+        canvass.MapGet("/cuts/{cutId:guid}/walk-list", async (Guid cutId, HttpContext http, IClusterClient cluster, string? fromLat, string? fromLng) =>
+        {
+            var validation = new Validation();
+            var latitude = QueryDouble(validation, "fromLat", fromLat, -90, 90);
+            var longitude = QueryDouble(validation, "fromLng", fromLng, -180, 180);
+            if (latitude.HasValue != longitude.HasValue)
+                validation.Add(latitude.HasValue ? "fromLng" : "fromLat", "is required with the other coordinate.");
+            validation.ThrowIfInvalid();
+            var query = cluster.GetGrain<ICanvassQueryGrain>(0);
+            if (!await query.MayCanvassCut(cutId, CallerOf(http))) throw DomainException.NotFound("The cut");
+            return await query.WalkList(cutId, latitude, longitude);
+        });
+
+        canvass.MapGet("/cuts/{cutId:guid}/stats", (Guid cutId, IClusterClient cluster) =>
+            cluster.GetGrain<ICanvassQueryGrain>(0).CutStats(cutId))
+            .RequireAuthorization(Policies.Administer(AdminApp.Canvass));
+
+        return app;
+    }
+
+    public static Caller CallerOf(HttpContext http) =>
+        new(AuthEndpoints.CurrentUser(http), AccessRules.CanAdminister(http.User, AdminApp.Canvass));
+
+    private static bool MaySee(HttpContext http, Guid ownerId) =>
+        AuthEndpoints.CurrentUser(http) == ownerId || AccessRules.CanAdminister(http.User, AdminApp.Canvass);
+
+    private static List<TrackPointInput> ValidatePoints(PointsBody body)
+    {
+        var validation = new Validation();
+        if (body.Points is null || body.Points.Count == 0)
+        {
+            validation.Add("points", "must hold at least one point.");
+            validation.ThrowIfInvalid();
+        }
+        if (body.Points!.Count > CanvassRules.MaxPointsPerRequest)
+            throw new RequestValidationException(
+                new Dictionary<string, string[]> { ["points"] = [$"must hold at most {CanvassRules.MaxPointsPerRequest} points per request."] },
+                StatusCodes.Status413PayloadTooLarge);
+        var latest = DateTimeOffset.UtcNow + CanvassRules.ClockSkew;
+        var result = new List<TrackPointInput>(body.Points.Count);
+        for (var i = 0; i < body.Points.Count; i++)
+        {
+            var point = body.Points[i];
+            var field = $"points[{i}]";
+            if (point is null)
+            {
+                validation.Add(field, "must be a point.");
+                continue;
+            }
+            if (point.Seq is null) validation.Add($"{field}.seq", "is required.");
+            else if (point.Seq < 0) validation.Add($"{field}.seq", "must be zero or more.");
+            if (point.Latitude is null) validation.Add($"{field}.latitude", "is required.");
+            else validation.Range($"{field}.latitude", point.Latitude, -90, 90);
+            if (point.Longitude is null) validation.Add($"{field}.longitude", "is required.");
+            else validation.Range($"{field}.longitude", point.Longitude, -180, 180);
+            if (point.Accuracy is { } accuracy && (double.IsNaN(accuracy) || accuracy < 0)) validation.Add($"{field}.accuracy", "must be zero or more.");
+            if (point.RecordedAt is null) validation.Add($"{field}.recordedAt", "is required.");
+            else if (point.RecordedAt > latest) validation.Add($"{field}.recordedAt", "must not be in the future.");
+            if (point.EventType is TrackPointEvent.SessionStarted or TrackPointEvent.SessionEnded or TrackPointEvent.VisitRecorded)
+                validation.Add($"{field}.eventType", "only LOCATION_ADDED may come from a phone; the server writes the other markers.");
+            if (validation.IsValid)
+                result.Add(new TrackPointInput(point.Seq!.Value, point.Latitude!.Value, point.Longitude!.Value, point.Accuracy,
+                    point.RecordedAt!.Value.ToUniversalTime(), point.EventType));
+        }
+        if (validation.IsValid && result.Select(p => p.Seq).Distinct().Count() != result.Count)
+        {
+            // The same seq twice in one request with different fixes would make "first one wins" arbitrary.
+            var index = result.Select((p, i) => (p.Seq, i)).GroupBy(p => p.Seq).First(g => g.Count() > 1).Skip(1).First().i;
+            validation.Add($"points[{index}].seq", "appears twice in this request.");
+        }
+        validation.ThrowIfInvalid();
+        return result;
+    }
+
+    private static async Task<T> RetryIfSiloDied<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception ex) when (attempt < 3 && ex is SiloUnavailableException or OrleansMessageRejectionException)
+            {
+                // The grain lived on a silo that just died; the next call activates it elsewhere once membership notices.
+                await Task.Delay(TimeSpan.FromSeconds(1 + attempt));
+            }
+        }
+    }
+
+    private static Guid? QueryGuid(Validation validation, string name, string? raw)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        if (Guid.TryParse(raw, out var id)) return id;
+        validation.Add(name, "must be a UUID.");
+        return null;
+    }
+
+    private static double? QueryDouble(Validation validation, string name, string? raw, double min, double max)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        if (!double.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) ||
+            !double.IsFinite(value))
+        {
+            validation.Add(name, "must be a number.");
+            return null;
+        }
+        validation.Range(name, value, min, max);
+        return value;
+    }
+}

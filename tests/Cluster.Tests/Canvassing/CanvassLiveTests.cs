@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Auth;
+using ChangemakerLite.TestSupport;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using static ChangemakerLite.TestSupport.CanvassClient;
+
+namespace ChangemakerLite.Cluster.Tests.Canvassing;
+
+/// <summary>The live admin map across the cluster: moves posted through frontend 1 reach an admin on frontend 2, coalesced.</summary>
+public sealed class CanvassLiveTests : IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+    private LocalCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        _cluster = await LocalCluster.StartAsync(_db, silos: 2, frontends: 2);
+        await Eventually.True(async () =>
+            (await _cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2, "both silos active");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    private async Task<(TestUser User, string Token)> User(UserRole role)
+    {
+        var user = await TestUsers.CreateAsync(_db, role);
+        return (user, TestTokens.Mint(_cluster.SigningKey, user.Id, user.Email, role));
+    }
+
+    [Fact]
+    public async Task An_admin_on_frontend_2_sees_moves_made_through_frontend_1_at_most_once_a_second()
+    {
+        var cut = await CanvassTestData.InsertCutAsync(_db, 53.50, -113.51, 53.51, -113.50);
+        var door = await CanvassTestData.InsertDoorAsync(_db, 53.505, -113.505, "5 Elm St");
+        var (_, adminToken) = await User(UserRole.MapAdmin);
+        var (canvasserUser, canvasserToken) = await User(UserRole.User);
+
+        await using var hub = _cluster.Hub(frontend: 1, adminToken);
+        var moves = new ConcurrentQueue<(TimeSpan At, JsonElement Event)>();
+        var cutMoves = new ConcurrentQueue<JsonElement>();
+        var visits = new ConcurrentQueue<JsonElement>();
+        var changes = new ConcurrentQueue<JsonElement>();
+        var clock = Stopwatch.StartNew();
+        hub.On<JsonElement>("canvasserMoved", e => moves.Enqueue((clock.Elapsed, e)));
+        hub.On<JsonElement>("visitRecorded", e => visits.Enqueue(e));
+        hub.On<JsonElement>("sessionChanged", e => changes.Enqueue(e));
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", "canvass:live");
+        await using var cutHub = _cluster.Hub(frontend: 1, adminToken);
+        cutHub.On<JsonElement>("canvasserMoved", e => cutMoves.Enqueue(e));
+        await cutHub.StartAsync();
+        await cutHub.InvokeAsync("Subscribe", $"canvass:cut:{cut}");
+
+        var canvasser = new CanvassClient(_cluster.Http(0, canvasserToken));
+        var sessionId = await canvasser.StartSessionAsync(cut);
+        await Eventually.True(() => Task.FromResult(changes.Any(c => c.GetProperty("sessionId").GetGuid() == sessionId)), "sessionChanged ACTIVE");
+
+        // 40 fixes, one every 100 ms for 4 seconds, each a 2 m step north (a brisk walk, so every fix counts).
+        var t0 = DateTimeOffset.UtcNow;
+        var started = clock.Elapsed;
+        const int fixes = 40;
+        for (var i = 0; i < fixes; i++)
+        {
+            var response = await canvasser.PointsAsync(sessionId, [Point(i, 53.501 + i * 0.00002, -113.505, t0.AddMilliseconds(i * 100))]);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await Task.Delay(100);
+        }
+        var postingTook = clock.Elapsed - started;
+
+        // The last position always arrives (the coalescing timer sends the latest one).
+        var lastLatitude = 53.501 + (fixes - 1) * 0.00002;
+        await Eventually.True(() => Task.FromResult(moves.Any(m => Math.Abs(m.Event.GetProperty("latitude").GetDouble() - lastLatitude) < 1e-9)),
+            "the last position reached frontend 2", TimeSpan.FromSeconds(10));
+        var mine = moves.Where(m => m.Event.GetProperty("sessionId").GetGuid() == sessionId).ToList();
+        Assert.All(mine, m => Assert.Equal(canvasserUser.Id, m.Event.GetProperty("userId").GetGuid()));
+        // Coalesced: about one per second of posting (+1 for the first, +1 for the trailing timer), far fewer than the 40 fixes.
+        Assert.InRange(mine.Count, 2, (int)Math.Ceiling(postingTook.TotalSeconds) + 2);
+        // Delivery may bunch two moves together on a busy machine, but on average they come a second apart.
+        var spacing = (mine[^1].At - mine[0].At) / (mine.Count - 1);
+        Assert.True(spacing > TimeSpan.FromMilliseconds(700), $"{mine.Count} moves, on average {spacing.TotalMilliseconds:F0} ms apart");
+        await Eventually.True(() => Task.FromResult(cutMoves.Any(m => Math.Abs(m.GetProperty("latitude").GetDouble() - lastLatitude) < 1e-9)),
+            "the cut topic got the moves too");
+
+        Assert.Equal(HttpStatusCode.Created, (await canvasser.VisitAsync(sessionId, new { clientVisitId = Guid.NewGuid(), addressId = door, outcome = "SPOKE_WITH", supportLevel = "LEVEL_1" })).StatusCode);
+        await Eventually.True(() => Task.FromResult(visits.Any(v => v.GetProperty("addressId").GetGuid() == door && v.GetProperty("outcome").GetString() == "SPOKE_WITH")),
+            "visitRecorded on frontend 2");
+        Assert.Equal(HttpStatusCode.OK, (await canvasser.EndAsync(sessionId)).StatusCode);
+        await Eventually.True(() => Task.FromResult(changes.Any(c => c.GetProperty("sessionId").GetGuid() == sessionId && c.GetProperty("status").GetString() == "COMPLETED")),
+            "sessionChanged COMPLETED on frontend 2");
+    }
+
+    [Fact]
+    public async Task Only_admins_watch_the_map_and_only_the_owner_and_admins_watch_a_session()
+    {
+        var cut = await CanvassTestData.InsertCutAsync(_db, 53.50, -113.51, 53.51, -113.50);
+        var (_, ownerToken) = await User(UserRole.User);
+        var (_, strangerToken) = await User(UserRole.User);
+        var (_, adminToken) = await User(UserRole.SuperAdmin);
+        var sessionId = await new CanvassClient(_cluster.Http(0, ownerToken)).StartSessionAsync(cut);
+
+        await using var owner = _cluster.Hub(0, ownerToken);
+        var ownerChanges = new ConcurrentQueue<JsonElement>();
+        owner.On<JsonElement>("sessionChanged", e => ownerChanges.Enqueue(e));
+        await owner.StartAsync();
+        await owner.InvokeAsync("Subscribe", $"session:{sessionId}");
+        await Assert.ThrowsAsync<HubException>(() => owner.InvokeAsync("Subscribe", "canvass:live"));
+        await Assert.ThrowsAsync<HubException>(() => owner.InvokeAsync("Subscribe", $"canvass:cut:{cut}"));
+
+        await using var stranger = _cluster.Hub(1, strangerToken);
+        await stranger.StartAsync();
+        await Assert.ThrowsAsync<HubException>(() => stranger.InvokeAsync("Subscribe", $"session:{sessionId}"));
+
+        await using var admin = _cluster.Hub(1, adminToken);
+        await admin.StartAsync();
+        await admin.InvokeAsync("Subscribe", $"session:{sessionId}");
+        await admin.InvokeAsync("Subscribe", "canvass:live");
+        await Assert.ThrowsAsync<HubException>(() => admin.InvokeAsync("Subscribe", "canvass:cut:not-a-uuid"));
+
+        await new CanvassClient(_cluster.Http(1, adminToken)).EndAsync(sessionId);
+        await Eventually.True(() => Task.FromResult(ownerChanges.Any(c => c.GetProperty("status").GetString() == "COMPLETED")),
+            "the owner saw the admin end the session");
+    }
+}

@@ -1,0 +1,190 @@
+using ChangemakerLite.Grains.Canvassing;
+using ChangemakerLite.Grains.Interfaces.Auth;
+using ChangemakerLite.Grains.Interfaces.Canvassing;
+using ChangemakerLite.Grains.Interfaces.Platform;
+using ChangemakerLite.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChangemakerLite.Grains.Tests.Canvassing;
+
+/// <summary>One silo whose canvassing clock the tests move; reminders tick every second.</summary>
+public sealed class CanvassGrainFixture : IAsyncLifetime
+{
+    public TestDatabase Db { get; private set; } = null!;
+    public LocalCluster Cluster { get; private set; } = null!;
+    public ShiftedTimeProvider Clock { get; } = new();
+    public Guid CutId { get; private set; }
+    public Guid AddressInside { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        Db = await TestDatabase.CreateAsync();
+        Cluster = await LocalCluster.StartAsync(Db, silos: 1, frontends: 0,
+            settings: new Dictionary<string, string?>
+            {
+                ["CANVASS_ABANDON_CHECK_SECONDS"] = "1",
+                // Only the session's own reminder may abandon here; the sweep has its own tests.
+                ["CANVASS_SWEEP_SECONDS"] = "3600",
+            },
+            siloServices: s => s.AddKeyedSingleton<TimeProvider>(CanvassClock.Key, Clock));
+        CutId = await CanvassTestData.InsertCutAsync(Db, 53.50, -113.51, 53.51, -113.50);
+        AddressInside = await CanvassTestData.InsertDoorAsync(Db, 53.505, -113.505, "10 Main St");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Db.DisposeAsync();
+    }
+
+    public IGrainFactory Grains => Cluster.SiloService<IGrainFactory>(0);
+}
+
+public sealed class CanvassSessionStateMachineTests(CanvassGrainFixture fx) : IClassFixture<CanvassGrainFixture>
+{
+    private async Task<(Caller Owner, Guid SessionId)> Started()
+    {
+        var user = await TestUsers.CreateAsync(fx.Db, UserRole.User);
+        var caller = new Caller(user.Id, IsAdmin: false);
+        var id = Ids.New();
+        var session = await fx.Grains.GetGrain<ICanvassSessionGrain>(id).Start(caller, new StartSessionCommand(fx.CutId, null, 53.505, -113.505));
+        Assert.Equal(CanvassSessionStatus.Active, session.Status);
+        Assert.Equal(1L, await fx.Db.ScalarAsync<long>(
+            "SELECT count(*) FROM orleansreminderstable WHERE grainid LIKE '%' || @key || '%'", ("key", id.ToString("N"))));
+        return (caller, id);
+    }
+
+    private RecordVisitCommand Visit() =>
+        new(Guid.NewGuid(), fx.AddressInside, VisitOutcome.NotHome, null, null, null, null, null, null, false);
+
+    private static TrackPointInput[] Fix(long seq) => [new(seq, 53.505, -113.505, 5, DateTimeOffset.UtcNow, null)];
+
+    private async Task<(CanvassSessionStatus Status, int Version, bool TrailActive)> Row(Guid id)
+    {
+        var status = await fx.Db.ScalarAsync<string>("SELECT status::text FROM canvass_sessions WHERE id = @id", ("id", id));
+        var version = await fx.Db.ScalarAsync<int>("SELECT version FROM canvass_sessions WHERE id = @id", ("id", id));
+        var trail = await fx.Db.ScalarAsync<bool>("SELECT is_active FROM tracking_sessions WHERE canvass_session_id = @id", ("id", id));
+        return (Enum.Parse<CanvassSessionStatus>(status!.Replace("_", ""), ignoreCase: true), version, trail);
+    }
+
+    private static async Task Conflict(Func<Task> call)
+    {
+        var error = await Assert.ThrowsAsync<DomainException>(call);
+        Assert.Equal(DomainErrorKind.Conflict, error.Kind);
+    }
+
+    [Fact]
+    public async Task Active_to_completed_by_the_owner_then_every_command_is_refused()
+    {
+        var (owner, id) = await Started();
+        var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(id);
+        Assert.Equal((CanvassSessionStatus.Active, 0, true), await Row(id));
+
+        var ended = await grain.End(owner);
+        Assert.Equal(CanvassSessionStatus.Completed, ended.Status);
+        Assert.Equal((CanvassSessionStatus.Completed, 1, false), await Row(id));
+        Assert.Equal(1L, await fx.Db.ScalarAsync<long>("""
+            SELECT count(*) FROM track_points p JOIN tracking_sessions t ON t.id = p.tracking_session_id
+            WHERE t.canvass_session_id = @id AND p.event_type = 'SESSION_ENDED'
+            """, ("id", id)));
+
+        await Conflict(() => grain.End(owner));                                                     // COMPLETED → COMPLETED
+        await Conflict(() => grain.RecordVisit(owner, Visit()));                                    // visits only while ACTIVE
+        await Conflict(() => fx.Grains.GetGrain<ITrackingSessionGrain>(id).AddPoints(owner, Fix(1))); // trail closed
+        await Conflict(() => grain.Start(owner, new StartSessionCommand(fx.CutId, null, null, null))); // no restart
+        fx.Clock.Advance(CanvassRules.AbandonAfter + TimeSpan.FromMinutes(1));
+        Assert.False(await grain.AbandonIfOverdue());                                               // COMPLETED → ABANDONED
+        Assert.Equal((CanvassSessionStatus.Completed, 1, false), await Row(id));
+    }
+
+    [Fact]
+    public async Task Active_to_abandoned_after_twelve_hours_then_every_command_is_refused()
+    {
+        var (owner, id) = await Started();
+        var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(id);
+        var admin = new Caller(Guid.NewGuid(), IsAdmin: true);
+
+        fx.Clock.Advance(TimeSpan.FromHours(11));
+        Assert.False(await grain.AbandonIfOverdue());                                               // not yet
+        Assert.Equal(CanvassSessionStatus.Active, (await Row(id)).Status);
+
+        fx.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        // Nobody calls the grain: its reminder (every second here) notices.
+        await Eventually.True(async () => (await Row(id)).Status == CanvassSessionStatus.Abandoned, "the reminder abandoned the session");
+        Assert.Equal((CanvassSessionStatus.Abandoned, 1, false), await Row(id));
+        var startedAt = await fx.Db.ScalarAsync<DateTime>("SELECT started_at FROM canvass_sessions WHERE id = @id", ("id", id));
+        var endedAt = await fx.Db.ScalarAsync<DateTime>("SELECT ended_at FROM canvass_sessions WHERE id = @id", ("id", id));
+        Assert.Equal(CanvassRules.AbandonAfter, endedAt - startedAt);
+        Assert.Equal(0L, await fx.Db.ScalarAsync<long>(
+            "SELECT count(*) FROM orleansreminderstable WHERE grainid LIKE '%' || @key || '%'", ("key", id.ToString("N"))));
+
+        await Conflict(() => grain.End(owner));                                                     // ABANDONED → COMPLETED
+        await Conflict(() => grain.End(admin));
+        await Conflict(() => grain.RecordVisit(owner, Visit()));
+        await Conflict(() => fx.Grains.GetGrain<ITrackingSessionGrain>(id).AddPoints(owner, Fix(1)));
+        Assert.False(await grain.AbandonIfOverdue());                                               // ABANDONED → ABANDONED
+    }
+
+    [Fact]
+    public async Task A_command_on_an_overdue_session_abandons_it_first()
+    {
+        var (owner, id) = await Started();
+        var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(id);
+        fx.Clock.Advance(CanvassRules.AbandonAfter);
+        var error = await Assert.ThrowsAsync<DomainException>(() => grain.RecordVisit(owner, Visit()));
+        Assert.Equal(DomainErrorKind.Conflict, error.Kind);
+        Assert.Equal("ABANDONED", error.Extensions["status"]);
+        Assert.Equal(CanvassSessionStatus.Abandoned, (await Row(id)).Status);
+    }
+
+    [Fact]
+    public async Task An_admin_ends_anyone_s_session_but_another_canvasser_cannot()
+    {
+        var (_, id) = await Started();
+        var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(id);
+        var stranger = new Caller(Guid.NewGuid(), IsAdmin: false);
+        Assert.Equal(DomainErrorKind.Forbidden, (await Assert.ThrowsAsync<DomainException>(() => grain.End(stranger))).Kind);
+        Assert.Equal(DomainErrorKind.Forbidden, (await Assert.ThrowsAsync<DomainException>(() => grain.RecordVisit(stranger, Visit()))).Kind);
+        Assert.Equal(CanvassSessionStatus.Completed, (await grain.End(new Caller(Guid.NewGuid(), IsAdmin: true))).Status);
+    }
+
+    [Fact]
+    public async Task A_second_active_session_is_refused_with_the_active_session_id()
+    {
+        var (owner, first) = await Started();
+        var error = await Assert.ThrowsAsync<DomainException>(() =>
+            fx.Grains.GetGrain<ICanvassSessionGrain>(Ids.New()).Start(owner, new StartSessionCommand(fx.CutId, null, null, null)));
+        Assert.Equal(DomainErrorKind.Conflict, error.Kind);
+        Assert.Equal(first.ToString(), error.Extensions["activeSessionId"]);
+
+        await fx.Grains.GetGrain<ICanvassSessionGrain>(first).End(owner);
+        var next = await fx.Grains.GetGrain<ICanvassSessionGrain>(Ids.New()).Start(owner, new StartSessionCommand(fx.CutId, null, null, null));
+        Assert.Equal(CanvassSessionStatus.Active, next.Status);
+    }
+
+    [Fact]
+    public async Task Unknown_sessions_are_not_found()
+    {
+        var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(Ids.New());
+        var caller = new Caller(Guid.NewGuid(), false);
+        Assert.Equal(DomainErrorKind.NotFound, (await Assert.ThrowsAsync<DomainException>(() => grain.End(caller))).Kind);
+        Assert.Equal(DomainErrorKind.NotFound, (await Assert.ThrowsAsync<DomainException>(() => grain.RecordVisit(caller, Visit()))).Kind);
+        Assert.Equal(DomainErrorKind.NotFound, (await Assert.ThrowsAsync<DomainException>(() =>
+            fx.Grains.GetGrain<ITrackingSessionGrain>(Ids.New()).AddPoints(caller, Fix(1)))).Kind);
+    }
+
+    [Fact]
+    public async Task A_stale_copy_never_overwrites_a_newer_row()
+    {
+        var (owner, id) = await Started();
+        var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(id);
+        await grain.RecordVisit(owner, Visit());
+        // Another activation (say, during a membership change) completed the session behind this one's back.
+        await fx.Db.ExecuteAsync("UPDATE canvass_sessions SET status = 'COMPLETED', ended_at = now(), version = version + 1 WHERE id = @id", ("id", id));
+
+        await Conflict(() => grain.RecordVisit(owner, Visit()));
+        await Conflict(() => grain.End(owner));
+        Assert.Equal((CanvassSessionStatus.Completed, 1), ((await Row(id)).Status, (await Row(id)).Version));
+        Assert.Equal(1L, await fx.Db.ScalarAsync<long>("SELECT count(*) FROM canvass_visits WHERE session_id = @id", ("id", id)));
+    }
+}

@@ -1,0 +1,279 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Auth;
+using ChangemakerLite.TestSupport;
+using static ChangemakerLite.TestSupport.CanvassClient;
+
+namespace ChangemakerLite.WebFrontend.Tests.Canvassing;
+
+public sealed class CanvassApiTests(CanvassApiFixture fx) : IClassFixture<CanvassApiFixture>
+{
+    private object Visit(Guid clientVisitId, Guid? address = null, string outcome = "NOT_HOME", string? supportLevel = null, bool? sign = null) =>
+        new { clientVisitId, addressId = address ?? fx.Doors[0], outcome, supportLevel, signRequested = sign };
+
+    [Fact]
+    public async Task Starting_twice_is_a_409_naming_the_active_session()
+    {
+        var (user, canvasser) = await fx.SignInAsync();
+        var first = await canvasser.StartAsync(fx.CutId, 53.505, -113.505);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var session = await JsonAsync(first);
+        Assert.Equal("ACTIVE", session.GetProperty("status").GetString());
+        Assert.Equal(user.Id, session.GetProperty("userId").GetGuid());
+        Assert.Equal(first.Headers.Location!.ToString(), $"/api/canvass/sessions/{session.GetProperty("id").GetGuid()}");
+
+        var second = await canvasser.StartAsync(fx.CutId);
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Equal("application/problem+json", second.Content.Headers.ContentType!.MediaType);
+        var problem = await JsonAsync(second);
+        Assert.Equal(session.GetProperty("id").GetString(), problem.GetProperty("activeSessionId").GetString());
+        Assert.Equal(1L, await fx.CountAsync("canvass_sessions", "user_id = @u", ("u", user.Id)));
+    }
+
+    [Fact]
+    public async Task A_visit_is_201_and_its_replay_200_with_the_same_visit()
+    {
+        var (_, canvasser) = await fx.SignInAsync();
+        var sessionId = await canvasser.StartSessionAsync(fx.CutId);
+        var clientVisitId = Guid.NewGuid();
+
+        var first = await canvasser.VisitAsync(sessionId, Visit(clientVisitId));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var visit = await JsonAsync(first);
+        var replay = await canvasser.VisitAsync(sessionId, Visit(clientVisitId, outcome: "REFUSED"));
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        var again = await JsonAsync(replay);
+        Assert.Equal(visit.GetProperty("id").GetGuid(), again.GetProperty("id").GetGuid());
+        Assert.Equal("NOT_HOME", again.GetProperty("outcome").GetString());
+        Assert.Equal(1L, await fx.CountAsync("canvass_visits", "session_id = @s", ("s", sessionId)));
+        Assert.Equal(1L, await fx.CountAsync("track_points p JOIN tracking_sessions t ON t.id = p.tracking_session_id",
+            "t.canvass_session_id = @s AND p.event_type = 'VISIT_RECORDED'", ("s", sessionId)));
+    }
+
+    [Fact]
+    public async Task Twenty_concurrent_retries_of_one_visit_write_one_row()
+    {
+        var (_, canvasser) = await fx.SignInAsync();
+        var sessionId = await canvasser.StartSessionAsync(fx.CutId);
+        var clientVisitId = Guid.NewGuid();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => canvasser.VisitAsync(sessionId, Visit(clientVisitId, fx.Doors[1]))));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, r.StatusCode.ToString()));
+        var ids = await Task.WhenAll(responses.Select(async r => (await JsonAsync(r)).GetProperty("id").GetGuid()));
+        Assert.Single(ids.Distinct());
+        Assert.Equal(1L, await fx.CountAsync("canvass_visits", "session_id = @s AND client_visit_id = @c", ("s", sessionId), ("c", clientVisitId)));
+        Assert.Equal(ids[0], await fx.Db.ScalarAsync<Guid>("SELECT id FROM canvass_visits WHERE client_visit_id = @c", ("c", clientVisitId)));
+    }
+
+    [Fact]
+    public async Task A_visit_updates_the_address_the_cut_and_the_trail()
+    {
+        var (_, canvasser) = await fx.SignInAsync();
+        var sessionId = await canvasser.StartSessionAsync(fx.CutId);
+        var door = fx.Doors[4];
+
+        var response = await canvasser.VisitAsync(sessionId, new
+        {
+            clientVisitId = Guid.NewGuid(), addressId = door, outcome = "SPOKE_WITH", supportLevel = "LEVEL_2", signRequested = true,
+            signSize = "large", notes = "Wants a lawn sign", durationSeconds = 95,
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var visit = await JsonAsync(response);
+        Assert.Equal("LEVEL_2", visit.GetProperty("supportLevel").GetString());
+        Assert.Equal(95, visit.GetProperty("durationSeconds").GetInt32());
+
+        Assert.Equal("LEVEL_2", await fx.Db.ScalarAsync<string>("SELECT support_level::text FROM addresses WHERE id = @a", ("a", door)));
+        Assert.True(await fx.Db.ScalarAsync<bool>("SELECT sign FROM addresses WHERE id = @a", ("a", door)));
+        Assert.Equal("large", await fx.Db.ScalarAsync<string>("SELECT sign_size FROM addresses WHERE id = @a", ("a", door)));
+        // The cut's progress: at least this door of nine is visited (other tests visit others), and last canvassed is set.
+        await Eventually.True(async () =>
+            await fx.Db.ScalarAsync<int>("SELECT completion_percentage FROM cuts WHERE id = @c", ("c", fx.CutId)) >= 11 &&
+            await fx.Db.ScalarAsync<DateTime?>("SELECT last_canvassed FROM cuts WHERE id = @c", ("c", fx.CutId)) is not null,
+            "the cut's completion and last canvassed time");
+        var visitedDoors = await fx.Db.ScalarAsync<long>("SELECT count(DISTINCT address_id) FROM canvass_visits WHERE cut_id = @c AND address_id <> @o",
+            ("c", fx.CutId), ("o", fx.DoorOutside));
+        await Eventually.True(async () =>
+            await fx.Db.ScalarAsync<int>("SELECT completion_percentage FROM cuts WHERE id = @c", ("c", fx.CutId)) >= (int)(visitedDoors * 100 / 9),
+            "completion matches the visited share");
+    }
+
+    [Fact]
+    public async Task The_cut_fences_visits_in_unless_an_admin_says_otherwise()
+    {
+        var (_, canvasser) = await fx.SignInAsync();
+        var sessionId = await canvasser.StartSessionAsync(fx.CutId);
+        var outside = await canvasser.VisitAsync(sessionId, Visit(Guid.NewGuid(), fx.DoorOutside));
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        Assert.True((await JsonAsync(outside)).GetProperty("errors").TryGetProperty("addressId", out _));
+        var forced = await canvasser.VisitAsync(sessionId, new { clientVisitId = Guid.NewGuid(), addressId = fx.DoorOutside, outcome = "NOT_HOME", allowOutsideCut = true });
+        Assert.Equal(HttpStatusCode.Forbidden, forced.StatusCode);
+        Assert.Equal(0L, await fx.CountAsync("canvass_visits", "session_id = @s", ("s", sessionId)));
+
+        var (_, admin) = await fx.SignInAsync(UserRole.MapAdmin);
+        var adminSession = await admin.StartSessionAsync(fx.CutId);
+        var allowed = await admin.VisitAsync(adminSession, new { clientVisitId = Guid.NewGuid(), addressId = fx.DoorOutside, outcome = "NOT_HOME", allowOutsideCut = true });
+        Assert.Equal(HttpStatusCode.Created, allowed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Points_are_deduplicated_by_seq_and_distance_ignores_an_impossible_jump()
+    {
+        var (_, canvasser) = await fx.SignInAsync();
+        var sessionId = await canvasser.StartSessionAsync(fx.CutId);
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-30);
+        // Twenty fixes north along a meridian, 0.0005° (≈ 55.6 m) every 20 s, with a 2 km jump at seq 10.
+        var points = Enumerable.Range(0, 20)
+            .Select(i => Point(i, i == 10 ? 53.52 : 53.5 + i * 0.0005, -113.505, t0.AddSeconds(i * 20)))
+            .ToList();
+
+        var first = await canvasser.PointsAsync(sessionId, points.Take(12));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var firstBody = await JsonAsync(first);
+        Assert.Equal((12, 0), (firstBody.GetProperty("accepted").GetInt32(), firstBody.GetProperty("duplicates").GetInt32()));
+
+        var replay = await JsonAsync(await canvasser.PointsAsync(sessionId, points.Take(12)));
+        Assert.Equal((0, 12), (replay.GetProperty("accepted").GetInt32(), replay.GetProperty("duplicates").GetInt32()));
+        var overlap = await JsonAsync(await canvasser.PointsAsync(sessionId, points.Skip(8)));
+        Assert.Equal((8, 4), (overlap.GetProperty("accepted").GetInt32(), overlap.GetProperty("duplicates").GetInt32()));
+
+        var trail = await fx.Db.ScalarAsync<Guid>("SELECT id FROM tracking_sessions WHERE canvass_session_id = @s", ("s", sessionId));
+        Assert.Equal(20L, await fx.CountAsync("track_points", "tracking_session_id = @t AND seq IS NOT NULL", ("t", trail)));
+        Assert.Equal(20L, await fx.Db.ScalarAsync<long>("SELECT count(DISTINCT seq) FROM track_points WHERE tracking_session_id = @t", ("t", trail)));
+        Assert.Equal(20, await fx.Db.ScalarAsync<int>("SELECT total_points FROM tracking_sessions WHERE id = @t", ("t", trail)));
+        var expected = 2 * 6_371_008.8 * Math.Asin(Math.Sin(19 * 0.0005 * Math.PI / 180 / 2));
+        var distance = await fx.Db.ScalarAsync<double>("SELECT total_distance_m FROM tracking_sessions WHERE id = @t", ("t", trail));
+        Assert.Equal(expected, distance, 3);
+        Assert.Equal(53.5095, await fx.Db.ScalarAsync<double>("SELECT last_latitude::float8 FROM tracking_sessions WHERE id = @t", ("t", trail)), 8);
+
+        var details = await JsonAsync(await canvasser.Http.GetAsync($"/api/canvass/sessions/{sessionId}"));
+        Assert.Equal(expected, details.GetProperty("totalDistanceM").GetDouble(), 3);
+        Assert.Equal(20, details.GetProperty("totalPoints").GetInt32());
+    }
+
+    [Fact]
+    public async Task Concurrent_point_posts_of_one_session_are_each_answered_once_durable()
+    {
+        var (_, canvasser) = await fx.SignInAsync();
+        var sessionId = await canvasser.StartSessionAsync(fx.CutId);
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-10);
+        // Ten phones' worth of overlapping retries: batches of 50 seqs, each overlapping the next by 25.
+        var batches = Enumerable.Range(0, 10)
+            .Select(b => Enumerable.Range(b * 25, 50).Select(i => Point(i, 53.5 + i * 0.00001, -113.505, t0.AddSeconds(i))).ToList())
+            .ToList();
+
+        var answers = await Task.WhenAll(batches.Select(async batch =>
+        {
+            var response = await canvasser.PointsAsync(sessionId, batch);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await JsonAsync(response);
+        }));
+
+        var distinct = 9 * 25 + 50;
+        Assert.Equal(distinct, answers.Sum(a => a.GetProperty("accepted").GetInt32()));
+        Assert.Equal(10 * 50 - distinct, answers.Sum(a => a.GetProperty("duplicates").GetInt32()));
+        var trail = await fx.Db.ScalarAsync<Guid>("SELECT id FROM tracking_sessions WHERE canvass_session_id = @s", ("s", sessionId));
+        Assert.Equal(distinct, await fx.CountAsync("track_points", "tracking_session_id = @t AND seq IS NOT NULL", ("t", trail)));
+        Assert.Equal(distinct, await fx.Db.ScalarAsync<int>("SELECT total_points FROM tracking_sessions WHERE id = @t", ("t", trail)));
+    }
+
+    [Fact]
+    public async Task The_canvasser_reads_the_session_and_its_trail_and_an_admin_lists_and_counts()
+    {
+        var (user, canvasser) = await fx.SignInAsync();
+        Assert.Equal(HttpStatusCode.NotFound, (await canvasser.Http.GetAsync("/api/canvass/sessions/active")).StatusCode);
+        var sessionId = await canvasser.StartSessionAsync(fx.CutId, 53.501, -113.509);
+        await canvasser.VisitAsync(sessionId, Visit(Guid.NewGuid(), fx.Doors[2], "REFUSED"));
+        await canvasser.VisitAsync(sessionId, Visit(Guid.NewGuid(), fx.Doors[3], "SPOKE_WITH", "LEVEL_1"));
+        await canvasser.VisitAsync(sessionId, Visit(Guid.NewGuid(), fx.Doors[5], "SPOKE_WITH", "LEVEL_4"));
+        var startedAt = (await JsonAsync(await canvasser.Http.GetAsync($"/api/canvass/sessions/{sessionId}"))).GetProperty("session").GetProperty("startedAt").GetDateTimeOffset();
+        await canvasser.PointsAsync(sessionId, [Point(1, 53.501, -113.509, startedAt.AddMilliseconds(10)), Point(2, 53.5012, -113.509, startedAt.AddMilliseconds(20)),
+            new { seq = 3, latitude = 53.5013, longitude = -113.509, recordedAt = startedAt.AddMilliseconds(30), eventType = "LOCATION_ADDED" }]);
+
+        var active = await JsonAsync(await canvasser.Http.GetAsync("/api/canvass/sessions/active"));
+        Assert.Equal(sessionId, active.GetProperty("session").GetProperty("id").GetGuid());
+        var details = await JsonAsync(await canvasser.Http.GetAsync($"/api/canvass/sessions/{sessionId}"));
+        Assert.Equal(3, details.GetProperty("totalVisits").GetInt32());
+        Assert.Equal(2, details.GetProperty("visitsByOutcome").GetProperty("SPOKE_WITH").GetInt32());
+        Assert.Equal(1, details.GetProperty("visitsByOutcome").GetProperty("REFUSED").GetInt32());
+        Assert.Equal(0, details.GetProperty("visitsByOutcome").GetProperty("NOT_HOME").GetInt32());
+        Assert.True(details.GetProperty("durationSeconds").GetInt64() >= 0);
+
+        var track = await JsonAsync(await canvasser.Http.GetAsync($"/api/canvass/sessions/{sessionId}/track"));
+        var events = track.GetProperty("points").EnumerateArray()
+            .Select(p => p.GetProperty("eventType").ValueKind == JsonValueKind.Null ? "FIX" : p.GetProperty("eventType").GetString()).ToList();
+        Assert.Equal("SESSION_STARTED", events[0]);
+        Assert.Equal(3, events.Count(e => e == "VISIT_RECORDED"));
+        Assert.Equal(2, events.Count(e => e == "FIX"));
+        Assert.Equal(1, events.Count(e => e == "LOCATION_ADDED"));
+
+        var ended = await canvasser.EndAsync(sessionId);
+        Assert.Equal(HttpStatusCode.OK, ended.StatusCode);
+        Assert.Equal("COMPLETED", (await JsonAsync(ended)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await canvasser.EndAsync(sessionId)).StatusCode);
+        track = await JsonAsync(await canvasser.Http.GetAsync($"/api/canvass/sessions/{sessionId}/track"));
+        Assert.Equal("SESSION_ENDED", track.GetProperty("points").EnumerateArray().Last().GetProperty("eventType").GetString());
+        Assert.False(track.GetProperty("isActive").GetBoolean());
+
+        var (_, admin) = await fx.SignInAsync(UserRole.MapAdmin);
+        var list = await JsonAsync(await admin.Http.GetAsync($"/api/canvass/sessions?userId={user.Id}&status=COMPLETED&cutId={fx.CutId}"));
+        Assert.Equal(1, list.GetProperty("total").GetInt32());
+        Assert.Equal(sessionId, list.GetProperty("items")[0].GetProperty("id").GetGuid());
+        var none = await JsonAsync(await admin.Http.GetAsync($"/api/canvass/sessions?userId={user.Id}&status=ACTIVE"));
+        Assert.Equal(0, none.GetProperty("total").GetInt32());
+
+        var stats = await JsonAsync(await admin.Http.GetAsync($"/api/canvass/cuts/{fx.CutId}/stats"));
+        Assert.Equal(9, stats.GetProperty("doors").GetInt32());
+        var visitedDoors = await fx.Db.ScalarAsync<long>("SELECT count(DISTINCT address_id) FROM canvass_visits WHERE cut_id = @c AND address_id <> @o",
+            ("c", fx.CutId), ("o", fx.DoorOutside));
+        Assert.Equal(visitedDoors, stats.GetProperty("visitedDoors").GetInt32());
+        Assert.Equal((int)(visitedDoors * 100 / 9), stats.GetProperty("completionPercentage").GetInt32());
+        Assert.True(stats.GetProperty("visitsByOutcome").GetProperty("SPOKE_WITH").GetInt32() >= 2);
+        Assert.True(stats.GetProperty("supportLevels").GetProperty("LEVEL_4").GetInt32() >= 1);
+    }
+
+    [Fact]
+    public async Task The_walk_list_orders_the_cut_s_doors_with_their_last_visit()
+    {
+        var (_, canvasser) = await fx.SignInAsync();
+        var sessionId = await canvasser.StartSessionAsync(fx.CutId);
+        await canvasser.VisitAsync(sessionId, Visit(Guid.NewGuid(), fx.Doors[8], "COME_BACK_LATER"));
+
+        // From the south-west corner, the nearest door (row 0, column 0) comes first.
+        var response = await canvasser.Http.GetAsync($"/api/canvass/cuts/{fx.CutId}/walk-list?fromLat=53.501&fromLng=-113.509");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var list = await JsonAsync(response);
+        var items = list.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(9, items.Count);
+        Assert.Equal(fx.Doors[0], items[0].GetProperty("addressId").GetGuid());
+        Assert.Equal(fx.Doors.ToHashSet(), items.Select(i => i.GetProperty("addressId").GetGuid()).ToHashSet());
+        Assert.Equal(Enumerable.Range(1, 9), items.Select(i => i.GetProperty("order").GetInt32()));
+        var visited = items.Single(i => i.GetProperty("addressId").GetGuid() == fx.Doors[8]);
+        Assert.Equal("COME_BACK_LATER", visited.GetProperty("lastVisit").GetProperty("outcome").GetString());
+        Assert.True(list.GetProperty("routeDistanceM").GetDouble() > 0);
+
+        // A private cut is not on offer to a canvasser without a shift in it.
+        Assert.Equal(HttpStatusCode.NotFound, (await canvasser.Http.GetAsync($"/api/canvass/cuts/{fx.PrivateCutId}/walk-list")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await canvasser.StartAsync(fx.PrivateCutId)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_shift_signup_opens_a_private_cut()
+    {
+        var (user, canvasser) = await fx.SignInAsync();
+        var shift = Guid.NewGuid();
+        await fx.Db.ExecuteAsync("""
+            INSERT INTO shifts (id, title, date, start_time, end_time, max_volunteers, cut_id) VALUES (@id, 'Doors', '2030-01-01', '09:00', '12:00', 5, @cut)
+            """, ("id", shift), ("cut", fx.PrivateCutId));
+        await fx.Db.ExecuteAsync("""
+            INSERT INTO shift_signups (id, shift_id, shift_title, user_id, user_email) VALUES (@id, @shift, 'Doors', @user, @email)
+            """, ("id", Guid.NewGuid()), ("shift", shift), ("user", user.Id), ("email", user.Email));
+
+        Assert.Equal(HttpStatusCode.OK, (await canvasser.Http.GetAsync($"/api/canvass/cuts/{fx.PrivateCutId}/walk-list")).StatusCode);
+        var started = await canvasser.StartAsync(fx.PrivateCutId, shiftId: shift);
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        Assert.Equal(shift, (await JsonAsync(started)).GetProperty("shiftId").GetGuid());
+    }
+}

@@ -1,0 +1,25 @@
+using ChangemakerLite.TestSupport;
+
+namespace ChangemakerLite.WebFrontend.Tests.Canvassing;
+
+/// <summary>
+/// Canvassing endpoints for the authorization matrix. Session endpoints admit every signed-in user at the
+/// gate (TEMP users canvass too: public shift signups make them); ownership is decided per session, which
+/// <see cref="CanvassAuthorizationTests"/> covers. Lists and cut stats are for canvass admins.
+/// </summary>
+public sealed class CanvassAuthorizationRows : IAuthorizationRows
+{
+    public IEnumerable<EndpointAccess> Rows =>
+    [
+        new("POST", "/api/canvass/sessions", false, EndpointAccess.Everyone),
+        new("GET", "/api/canvass/sessions/active", false, EndpointAccess.Everyone),
+        new("GET", "/api/canvass/sessions", false, EndpointAccess.MapAdmins),
+        new("GET", "/api/canvass/sessions/{id}", false, EndpointAccess.Everyone),
+        new("POST", "/api/canvass/sessions/{id}/visits", false, EndpointAccess.Everyone),
+        new("POST", "/api/canvass/sessions/{id}/points", false, EndpointAccess.Everyone),
+        new("GET", "/api/canvass/sessions/{id}/track", false, EndpointAccess.Everyone),
+        new("POST", "/api/canvass/sessions/{id}/end", false, EndpointAccess.Everyone),
+        new("GET", "/api/canvass/cuts/{id}/walk-list", false, EndpointAccess.Everyone),
+        new("GET", "/api/canvass/cuts/{id}/stats", false, EndpointAccess.MapAdmins),
+    ];
+}
