@@ -17,10 +17,18 @@ var mailLive = Environment.GetCommandLineArgs().Skip(1).ElementAtOrDefault(4) !=
 
 Console.WriteLine($"shifts={shifts} places={places} attempts={attempts} concurrency={concurrency} cores={Environment.ProcessorCount} mail={(mailLive ? "delivered" : "queued")}");
 await using var db = await TestDatabase.CreateAsync();
+// BENCH_LOG_SLOW_MS=n asks the server to log this database's statements slower than n ms (to find a slow one).
+if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_LOG_SLOW_MS"), out var slowMs))
+    await db.ExecuteAsync($"ALTER DATABASE \"{db.Name}\" SET log_min_duration_statement = {slowMs}");
+// BENCH_DB_OPTIONS adds Npgsql options to the DATABASE_URL the silo and frontend get, as an operator would
+// (e.g. "Max Auto Prepare=20" to keep the hot statements prepared on each pooled connection).
+var dbOptions = Environment.GetEnvironmentVariable("BENCH_DB_OPTIONS");
 await using var cluster = await LocalCluster.StartAsync(db, settings: new Dictionary<string, string?>
 {
     ["Logging:LogLevel:Default"] = "Error",
+    ["DATABASE_URL"] = string.IsNullOrWhiteSpace(dbOptions) ? db.DatabaseUrlSetting : $"{db.DatabaseUrlSetting};{dbOptions}",
 });
+if (!string.IsNullOrWhiteSpace(dbOptions)) Console.WriteLine($"database options: {dbOptions}");
 using var admin = cluster.Http(0, await ShiftFixtures.AdminTokenAsync(cluster));
 
 var shiftIds = new List<Guid>();
@@ -89,6 +97,7 @@ Console.WriteLine($"reference reads:        {attempts / readWall.Elapsed.TotalSe
 if (!mailLive) await cluster.Mail.StopAsync();
 using var gate = new SemaphoreSlim(concurrency);
 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+var pgBefore = await PostgresCpuTicks();
 var wall = Stopwatch.StartNew();
 var results = await Task.WhenAll(plan.Select(async p =>
 {
@@ -98,6 +107,8 @@ var results = await Task.WhenAll(plan.Select(async p =>
 }));
 wall.Stop();
 var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+var pgAfter = await PostgresCpuTicks();
+var pgCpu = pgAfter.Sum(kv => kv.Value - pgBefore.GetValueOrDefault(kv.Key)) / 100.0;
 
 var ids = shiftIds.ToArray();
 var confirmedInDb = await db.ScalarAsync<long>("SELECT count(*) FROM shift_signups WHERE shift_id = ANY(@ids) AND status = 'CONFIRMED'", ("ids", ids));
@@ -122,8 +133,38 @@ Console.WriteLine($"wall time:              {wall.Elapsed.TotalSeconds:F2} s");
 Console.WriteLine($"attempts/s:             {attempts / wall.Elapsed.TotalSeconds:F0}");
 Console.WriteLine($"confirmed signups/s:    {confirmedInDb / wall.Elapsed.TotalSeconds:F0}");
 Console.WriteLine($"load generator+frontend+silo CPU: {cpu.TotalSeconds:F1} s ({cpu.TotalMilliseconds / attempts:F2} ms per attempt; PostgreSQL not included)");
+Console.WriteLine(pgAfter.Count == 0
+    ? "PostgreSQL CPU:         not measurable here (server processes not visible)"
+    : $"PostgreSQL CPU (this database's backends): {pgCpu:F1} s ({pgCpu * 1000 / attempts:F2} ms per attempt)");
+if (pgAfter.Count > 0)
+{
+    var perAttempt = cpu.TotalSeconds / attempts + pgCpu / attempts;
+    Console.WriteLine($"CPU-bound ceiling on {Environment.ProcessorCount} dedicated cores: {Environment.ProcessorCount / perAttempt:F0} attempts/s " +
+                      $"(machine load average now: {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+}
 Console.WriteLine($"latency p50/p99/max:    {Percentile(0.50):F1} / {Percentile(0.99):F1} / {latencies[^1]:F1} ms");
 return confirmedInDb == Math.Min(attempts, shifts * places) && overbooked == 0 ? 0 : 1;
+
+// CPU ticks (1/100 s) of the PostgreSQL backends serving this database, read from /proc when the server runs on this machine.
+async Task<Dictionary<int, long>> PostgresCpuTicks()
+{
+    var ticks = new Dictionary<int, long>();
+    await using var command = db.DataSource.CreateCommand("SELECT pid FROM pg_stat_activity WHERE datname = current_database()");
+    await using var reader = await command.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
+    {
+        var pid = reader.GetInt32(0);
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            ticks[pid] = long.Parse(fields[11]) + long.Parse(fields[12]);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+    return ticks;
+}
 
 static int Arg(int index, int fallback) =>
     Environment.GetCommandLineArgs().Skip(1).ElementAtOrDefault(index) is { } raw && int.TryParse(raw, out var value) ? value : fallback;

@@ -1,5 +1,7 @@
 using System.Net;
 using ChangemakerLite.Grains.Auth;
+using ChangemakerLite.Grains.Canvassing;
+using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Platform;
@@ -34,7 +36,7 @@ public static class SiloHost
         builder.Services.AddSingleton(_ => Database.CreateDataSource(settings.ConnectionString));
         builder.Services.AddSingleton<LivePublisher>();
         builder.Services.AddMapGrains(builder.Configuration);
-        Grains.Canvassing.CanvassSetup.AddCanvassGrains(builder.Services);
+        builder.Services.AddCanvassGrains();
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
@@ -75,7 +77,7 @@ public static class SiloHost
             if (settings.MinimumReminderPeriod is { } minimum)
                 silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = minimum);
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ITempUserSweepGrain>(0).Ensure());
-            silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<Grains.Interfaces.Canvassing.ICanvassSweepGrain>(0).Ensure());
+            silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ICanvassSweepGrain>(0).Ensure());
         });
         // Registered after Orleans so they start once the silo is active and stop before it leaves the cluster.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());

@@ -1,7 +1,10 @@
 using System.Text;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.WebFrontend.Auth;
+using ChangemakerLite.WebFrontend.Map;
+using ChangemakerLite.WebFrontend.Canvassing;
 using ChangemakerLite.WebFrontend.Platform;
+using ChangemakerLite.WebFrontend.Shifts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 using Orleans.Configuration;
@@ -101,7 +104,7 @@ public static class FrontendApp
         builder.Services.AddAuthFrontend();
         builder.Services.AddShiftsFrontend();
         builder.Services.AddMapFrontend(builder.Configuration);
-        Canvassing.CanvassEndpoints.AddCanvassFrontend(builder.Services);
+        builder.Services.AddCanvassFrontend();
 
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -115,7 +118,7 @@ public static class FrontendApp
         app.MapAuthEndpoints();
         app.MapShiftEndpoints();
         app.MapMapEndpoints();
-        Canvassing.CanvassEndpoints.MapCanvassEndpoints(app);
+        app.MapCanvassEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }

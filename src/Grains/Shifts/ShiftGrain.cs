@@ -334,44 +334,53 @@ public sealed class ShiftGrain(
                 var now = time.GetUtcNow();
                 await using var connection = await db.OpenConnectionAsync();
                 await using var transaction = await connection.BeginTransactionAsync();
-                var inserted = (await connection.Command($"""
-                    INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
-                    SELECT n.id, @shift, @title, n.user_id, n.email, n.name, n.phone, @now, 'CONFIRMED', n.source::signup_source
-                    FROM unnest(@ids, @users, @emails, @names, @phones, @sources) AS n(id, user_id, email, name, phone, source)
-                    ON CONFLICT ON CONSTRAINT shift_signups_shift_id_user_email_key DO UPDATE
-                        SET status = 'CONFIRMED', shift_title = EXCLUDED.shift_title, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
-                            user_phone = EXCLUDED.user_phone, signup_date = EXCLUDED.signup_date, signup_source = EXCLUDED.signup_source
-                        WHERE s.status = 'CANCELLED'
-                    RETURNING {ShiftRows.SignupColumns}
-                    """, transaction,
-                    ("shift", ShiftId), ("title", shift.Title), ("now", now),
-                    ("ids", accepted.Select(_ => Ids.New()).ToArray()),
-                    ("users", accepted.Select(a => a.User.Id).ToArray()),
-                    ("emails", accepted.Select(a => a.User.Email).ToArray()),
-                    ("names", accepted.Select(a => a.User.Name).ToArray()),
-                    ("phones", accepted.Select(a => a.User.Phone).ToArray()),
-                    ("sources", accepted.Select(a => EnumWireNames.ToWireName(a.Pending.Source)).ToArray()))
-                    .ListAsync(ShiftRows.ReadSignup))
-                    .ToDictionary(v => v.UserEmail, StringComparer.Ordinal);
+                // One round trip: the rows, the count under the version check, the confirmations. Rows skipped by the
+                // insert (already confirmed) or a version that moved on roll the whole round back to be decided again.
+                await using var batch = new NpgsqlBatch(connection, transaction)
+                {
+                    BatchCommands =
+                    {
+                        BatchCommand($"""
+                            INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
+                            SELECT n.id, @shift, @title, n.user_id, n.email, n.name, n.phone, @now, 'CONFIRMED', n.source::signup_source
+                            FROM unnest(@ids, @users, @emails, @names, @phones, @sources) AS n(id, user_id, email, name, phone, source)
+                            ON CONFLICT ON CONSTRAINT shift_signups_shift_id_user_email_key DO UPDATE
+                                SET status = 'CONFIRMED', shift_title = EXCLUDED.shift_title, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
+                                    user_phone = EXCLUDED.user_phone, signup_date = EXCLUDED.signup_date, signup_source = EXCLUDED.signup_source
+                                WHERE s.status = 'CANCELLED'
+                            RETURNING {ShiftRows.SignupColumns}
+                            """,
+                            ("shift", ShiftId), ("title", shift.Title), ("now", now),
+                            ("ids", accepted.Select(_ => Ids.New()).ToArray()),
+                            ("users", accepted.Select(a => a.User.Id).ToArray()),
+                            ("emails", accepted.Select(a => a.User.Email).ToArray()),
+                            ("names", accepted.Select(a => a.User.Name).ToArray()),
+                            ("phones", accepted.Select(a => a.User.Phone).ToArray()),
+                            ("sources", accepted.Select(a => EnumWireNames.ToWireName(a.Pending.Source)).ToArray())),
+                        SaveCountsCommand(next),
+                        ShiftEmails.EnqueueManyCommand(accepted.Select(a => ShiftEmails.SignupConfirmed(shift, a.User.Email, a.User.Name, null)).ToList()),
+                    },
+                };
+                var inserted = new Dictionary<string, SignupView>(StringComparer.Ordinal);
+                bool saved;
+                await using (var reader = await batch.ExecuteReaderAsync())
+                {
+                    while (await reader.ReadAsync())
+                    {
+                        var signup = ShiftRows.ReadSignup(reader);
+                        inserted[signup.UserEmail] = signup;
+                    }
+                    await reader.NextResultAsync();
+                    saved = await reader.ReadAsync();
+                }
                 if (inserted.Count < accepted.Count)
                 {
-                    // Some were signed up already; their places must not count. Roll back and decide the round again without them.
+                    // Some were signed up already; their places must not count. Decide the round again without them.
                     await transaction.RollbackAsync();
                     foreach (var (_, user) in accepted)
                         if (!inserted.ContainsKey(user.Email)) alreadyConfirmed.Add(user.Email);
                     continue;
                 }
-
-                await using var batch = new NpgsqlBatch(connection, transaction)
-                {
-                    BatchCommands =
-                    {
-                        SaveCountsCommand(next),
-                        ShiftEmails.EnqueueManyCommand(accepted.Select(a => ShiftEmails.SignupConfirmed(shift, a.User.Email, a.User.Name, null)).ToList()),
-                    },
-                };
-                bool saved;
-                await using (var reader = await batch.ExecuteReaderAsync()) saved = await reader.ReadAsync();
                 if (!saved)
                 {
                     await transaction.RollbackAsync();

@@ -13,6 +13,11 @@ public sealed class GeocodeThrottleTests : IAsyncLifetime
     {
         _db = await TestDatabase.CreateAsync();
         _cluster = await LocalCluster.StartAsync(_db, silos: 2, frontends: 0);
+        // One activation per grain holds once both silos see each other; before that each could place its own.
+        await Eventually.True(async () =>
+            (await _cluster.SiloService<IGrainFactory>(0).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2 &&
+            (await _cluster.SiloService<IGrainFactory>(1).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2,
+            "both silos active on both silos");
     }
 
     public async Task DisposeAsync()

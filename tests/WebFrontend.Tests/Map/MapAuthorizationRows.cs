@@ -6,7 +6,7 @@ namespace ChangemakerLite.WebFrontend.Tests.Map;
 /// <summary>Every map endpoint and who gets past its gate (API.md "Map").</summary>
 public sealed class MapAuthorizationRows : IAuthorizationRows
 {
-    private const string Id = "0190f3a2-7c1e-7d4b-9a55-3f0c2b6d8e11";
+    private const string Id = "{id}";
 
     public IEnumerable<EndpointAccess> Rows =>
     [

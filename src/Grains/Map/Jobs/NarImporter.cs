@@ -53,6 +53,10 @@ public sealed class NarImporter(
 
     public async Task<Summary> RunAsync(IReadOnlyList<ImportFile> files, CancellationToken cancellationToken)
     {
+        // The LOC_GUID map of a large province is hundreds of MB: with the default 8 MB of temporary buffers every
+        // probe into it would go through the kernel. Only settable before the session's first temporary table.
+        try { await Execute("SET temp_buffers = '256MB'", cancellationToken); }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidParameterValue) { }
         await Execute("""
             SET synchronous_commit = off;
             DROP TABLE IF EXISTS nar_loc, nar_addr, nar_res;
