@@ -37,7 +37,7 @@ await using (var server = new NpgsqlConnection(serverConnection))
     await server.OpenAsync();
     await new NpgsqlCommand($"CREATE DATABASE \"{dbName}\"", server).ExecuteNonQueryAsync();
 }
-var connectionString = new NpgsqlConnectionStringBuilder(serverConnection) { Database = dbName, MaxPoolSize = 20 }.ConnectionString;
+var connectionString = new NpgsqlConnectionStringBuilder(serverConnection) { Database = dbName }.ConnectionString;
 var processes = new List<Process>();
 try
 {
