@@ -30,6 +30,21 @@ public sealed class CanvassLiveTests : IAsyncLifetime
         await _db.DisposeAsync();
     }
 
+    /// <summary>
+    /// Each silo relays to the frontends it knew of when it last looked (a short cache); in a cluster that
+    /// just started, wait until both silos' heartbeats reach this frontend, so both relay to it.
+    /// </summary>
+    private async Task BothSilosRelayTo(int frontend)
+    {
+        var (_, rootToken) = await User(UserRole.SuperAdmin);
+        await using var hub = _cluster.Hub(frontend, rootToken);
+        var silos = new ConcurrentDictionary<string, bool>();
+        hub.On<JsonElement>("clusterHeartbeat", e => silos[e.GetProperty("siloAddress").GetString()!] = true);
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", "cluster:heartbeat");
+        await Eventually.True(() => Task.FromResult(silos.Count == 2), $"heartbeats of both silos on frontend {frontend}");
+    }
+
     private async Task<(TestUser User, string Token)> User(UserRole role)
     {
         var user = await TestUsers.CreateAsync(_db, role);
@@ -39,6 +54,7 @@ public sealed class CanvassLiveTests : IAsyncLifetime
     [Fact]
     public async Task An_admin_on_frontend_2_sees_moves_made_through_frontend_1_at_most_once_a_second()
     {
+        await BothSilosRelayTo(1);
         var cut = await CanvassTestData.InsertCutAsync(_db, 53.50, -113.51, 53.51, -113.50);
         var door = await CanvassTestData.InsertDoorAsync(_db, 53.505, -113.505, "5 Elm St");
         var (_, adminToken) = await User(UserRole.MapAdmin);
@@ -101,6 +117,7 @@ public sealed class CanvassLiveTests : IAsyncLifetime
     [Fact]
     public async Task Only_admins_watch_the_map_and_only_the_owner_and_admins_watch_a_session()
     {
+        await BothSilosRelayTo(0);
         var cut = await CanvassTestData.InsertCutAsync(_db, 53.50, -113.51, 53.51, -113.50);
         var (_, ownerToken) = await User(UserRole.User);
         var (_, strangerToken) = await User(UserRole.User);
@@ -125,7 +142,8 @@ public sealed class CanvassLiveTests : IAsyncLifetime
         await admin.InvokeAsync("Subscribe", "canvass:live");
         await Assert.ThrowsAsync<HubException>(() => admin.InvokeAsync("Subscribe", "canvass:cut:not-a-uuid"));
 
-        await new CanvassClient(_cluster.Http(1, adminToken)).EndAsync(sessionId);
+        var ended = await new CanvassClient(_cluster.Http(1, adminToken)).EndAsync(sessionId);
+        Assert.True(ended.StatusCode == HttpStatusCode.OK, $"{(int)ended.StatusCode} {await ended.Content.ReadAsStringAsync()}");
         await Eventually.True(() => Task.FromResult(ownerChanges.Any(c => c.GetProperty("status").GetString() == "COMPLETED")),
             "the owner saw the admin end the session");
     }
