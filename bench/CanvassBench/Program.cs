@@ -96,12 +96,12 @@ try
     using (var warm = new CancellationTokenSource(TimeSpan.FromSeconds(options.WarmupSeconds)))
         await Task.WhenAll(canvassers.Select(c => c.Run(http, warm.Token, record: false)));
 
-    var cpuBefore = Cpu.Sample(silo, frontend);
+    var cpuBefore = Cpu.Sample(silo, frontend, dbName);
     var clock = Stopwatch.StartNew();
     using (var run = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds)))
         await Task.WhenAll(canvassers.Select(c => c.Run(http, run.Token, record: true)));
     var elapsed = clock.Elapsed.TotalSeconds;
-    var cpuAfter = Cpu.Sample(silo, frontend);
+    var cpuAfter = Cpu.Sample(silo, frontend, dbName);
 
     var pointLatencies = canvassers.SelectMany(c => c.PointLatencies).ToArray();
     var visitLatencies = canvassers.SelectMany(c => c.VisitLatencies).ToArray();
@@ -111,7 +111,7 @@ try
     Console.WriteLine();
     Console.WriteLine($"points: {pointsAcked / elapsed,10:N0}/s durably accepted   ({pointLatencies.Length / elapsed:N0} requests/s)  p50 {Percentile(pointLatencies, 50),6:F1} ms  p99 {Percentile(pointLatencies, 99),6:F1} ms  max {pointLatencies.DefaultIfEmpty().Max(),6:F0} ms");
     Console.WriteLine($"visits: {visitsAcked / elapsed,10:N0}/s                                      p50 {Percentile(visitLatencies, 50),6:F1} ms  p99 {Percentile(visitLatencies, 99),6:F1} ms  max {visitLatencies.DefaultIfEmpty().Max(),6:F0} ms");
-    Console.WriteLine($"failed requests: {errors}");
+    Console.WriteLine($"failed requests: {errors}" + string.Concat(Canvasser.Failures.OrderByDescending(f => f.Value).Take(5).Select(f => $"\n  {f.Value} × {f.Key}")));
     Cpu.Report(cpuBefore, cpuAfter, elapsed);
 
     // Nothing acknowledged may be missing.
@@ -129,9 +129,16 @@ finally
         try { if (!process.HasExited) process.Kill(entireProcessTree: true); process.WaitForExit(10_000); } catch (InvalidOperationException) { }
     }
     NpgsqlConnection.ClearAllPools();
-    await using var server = new NpgsqlConnection(serverConnection);
-    await server.OpenAsync();
-    await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{dbName}\" WITH (FORCE)", server).ExecuteNonQueryAsync();
+    if (args.Contains("--keep"))
+    {
+        Console.WriteLine($"kept database {dbName}");
+    }
+    else
+    {
+        await using var server = new NpgsqlConnection(serverConnection);
+        await server.OpenAsync();
+        await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{dbName}\" WITH (FORCE)", server).ExecuteNonQueryAsync();
+    }
 }
 return 0;
 
@@ -397,6 +404,13 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
     public long PointsAckedRecorded { get; private set; }
     public long VisitsAckedRecorded { get; private set; }
     public int Errors { get; private set; }
+    public static readonly ConcurrentDictionary<string, int> Failures = new();
+
+    private void Fail(string what)
+    {
+        Errors++;
+        Failures.AddOrUpdate(what, 1, (_, n) => n + 1);
+    }
 
     private HttpRequestMessage Request(HttpMethod method, string path, object? body = null)
     {
@@ -462,14 +476,14 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
             using var response = await http.SendAsync(Request(HttpMethod.Post, $"/api/canvass/sessions/{SessionId}/points", new { points }));
             await response.Content.ReadAsByteArrayAsync();
             watch.Stop();
-            if (response.StatusCode != HttpStatusCode.OK) { Errors++; return; }
+            if (response.StatusCode != HttpStatusCode.OK) { Fail($"points {(int)response.StatusCode}"); return; }
             AckedSeqs.AddRange(seqs);
             if (!record) return;
             PointLatencies.Add(watch.Elapsed.TotalMilliseconds);
             PointsAckedRecorded += seqs.Length;
         }
-        catch (HttpRequestException) { Errors++; }
-        catch (TaskCanceledException) { Errors++; }
+        catch (HttpRequestException ex) { Fail(ex.GetType().Name); }
+        catch (TaskCanceledException ex) { Fail(ex.GetType().Name); }
     }
 
     private async Task PostVisit(HttpClient http, bool record)
@@ -489,14 +503,14 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
             using var response = await http.SendAsync(Request(HttpMethod.Post, $"/api/canvass/sessions/{SessionId}/visits", body));
             var text = await response.Content.ReadAsStringAsync();
             watch.Stop();
-            if (response.StatusCode != HttpStatusCode.Created) { Errors++; return; }
+            if (response.StatusCode != HttpStatusCode.Created) { Fail($"visit {(int)response.StatusCode} {text[..Math.Min(120, text.Length)]}"); return; }
             AckedVisits.Add(JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid());
             if (!record) return;
             VisitLatencies.Add(watch.Elapsed.TotalMilliseconds);
             VisitsAckedRecorded++;
         }
-        catch (HttpRequestException) { Errors++; }
-        catch (TaskCanceledException) { Errors++; }
+        catch (HttpRequestException ex) { Fail(ex.GetType().Name); }
+        catch (TaskCanceledException ex) { Fail(ex.GetType().Name); }
     }
 }
 
@@ -505,17 +519,17 @@ static class Cpu
 {
     public sealed record Snapshot(double Silo, double Frontend, double Bench, double Postgres, double MachineBusy, double MachineTotal);
 
-    public static Snapshot Sample(Process silo, Process frontend)
+    public static Snapshot Sample(Process silo, Process frontend, string database)
     {
         var (busy, total) = Machine();
-        return new Snapshot(Process(silo.Id), Process(frontend.Id), Process(Environment.ProcessId), Postgres(), busy, total);
+        return new Snapshot(Process(silo.Id), Process(frontend.Id), Process(Environment.ProcessId), Postgres(database), busy, total);
     }
 
     public static void Report(Snapshot before, Snapshot after, double seconds)
     {
         string Cores(double cpuSeconds) => $"{cpuSeconds / seconds:F2} cores";
         Console.WriteLine($"cpu over {seconds:F1} s: silo {Cores(after.Silo - before.Silo)}, frontend {Cores(after.Frontend - before.Frontend)}, " +
-                          $"load generator {Cores(after.Bench - before.Bench)}, postgres (whole server, shared) {Cores(after.Postgres - before.Postgres)}; " +
+                          $"load generator {Cores(after.Bench - before.Bench)}, postgres backends of the bench database {Cores(after.Postgres - before.Postgres)}; " +
                           $"machine busy {100 * (after.MachineBusy - before.MachineBusy) / Math.Max(1, after.MachineTotal - before.MachineTotal):F0}%");
     }
 
@@ -531,7 +545,8 @@ static class Cpu
         catch (IOException) { return 0; }
     }
 
-    private static double Postgres()
+    /// <summary>The server is shared, so only backends serving this bench's database count (their command line names it).</summary>
+    private static double Postgres(string database)
     {
         var sum = 0.0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -540,7 +555,7 @@ static class Cpu
             if (!int.TryParse(name, out var pid)) continue;
             try
             {
-                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == "postgres") sum += Process(pid);
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(database, StringComparison.Ordinal)) sum += Process(pid);
             }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }

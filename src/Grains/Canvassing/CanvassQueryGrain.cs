@@ -93,7 +93,7 @@ public sealed class CanvassQueryGrain(NpgsqlDataSource db, [FromKeyedServices(Ca
         // The doors are the map module's "addresses inside the cut"; buildings without units have no door to record.
         var doors = new List<WalkDoor>();
         var rows = new List<CutAddressRow>();
-        await foreach (var row in GrainFactory.GetGrain<IMapQueryGrain>(0).StreamAddressesInCut(cutId))
+        foreach (var row in await GrainFactory.GetGrain<IMapQueryGrain>(0).AddressesInCut(cutId, CanvassCuts.MaxDoors))
         {
             if (row.AddressId is null) continue;
             rows.Add(row);
@@ -127,7 +127,7 @@ public sealed class CanvassQueryGrain(NpgsqlDataSource db, [FromKeyedServices(Ca
         // the cut's stored completion can never disagree.
         var completion = await maps.ComputeCutCompletion(cutId);
         var support = Enum.GetValues<SupportLevel>().ToDictionary(s => EnumWireNames.ToWireName(s), _ => 0);
-        await foreach (var row in maps.StreamAddressesInCut(cutId))
+        foreach (var row in await maps.AddressesInCut(cutId, CanvassCuts.MaxDoors))
             if (row.AddressId is not null && row.SupportLevel is { } level) support[EnumWireNames.ToWireName(level)]++;
 
         await using var connection = await db.OpenConnectionAsync();

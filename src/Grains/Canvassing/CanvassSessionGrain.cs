@@ -153,7 +153,8 @@ public sealed class CanvassSessionGrain(
                 command.DurationSeconds, Truncate(command.VisitedAt?.ToUniversalTime() ?? now));
             // One statement, so one round trip and atomic: the visit (only while the session is still ACTIVE at the
             // version this activation knows), its marker on the trail, and the address's support data when given.
-            var outcome = await db.Command("""
+            await using var connection = await db.OpenConnectionAsync();
+            await using var statement = connection.Command("""
                 WITH s AS (
                     SELECT 1 FROM canvass_sessions WHERE id = @session AND status = 'ACTIVE' AND version = @version
                 ), ins AS (
@@ -175,14 +176,16 @@ public sealed class CanvassSessionGrain(
                     WHERE id = @address AND EXISTS (SELECT 1 FROM ins) AND (@supportLevel::support_level IS NOT NULL OR @signFlag::boolean IS NOT NULL)
                 )
                 SELECT EXISTS (SELECT 1 FROM s) AS active, EXISTS (SELECT 1 FROM ins) AS inserted
-                """,
+                """, null,
                 ("session", Id), ("version", session.Version), ("id", visit.Id), ("address", visit.AddressId), ("user", visit.UserId),
                 ("shift", visit.ShiftId), ("cut", visit.CutId), ("clientVisitId", visit.ClientVisitId), ("outcome", visit.Outcome),
                 ("supportLevel", (object?)visit.SupportLevel), ("signRequested", visit.SignRequested),
                 ("signFlag", (object?)command.SignRequested), ("signSize", visit.SignSize), ("notes", visit.Notes),
                 ("duration", (object?)visit.DurationSeconds), ("visitedAt", visit.VisitedAt), ("trail", session.TrackingSessionId),
-                ("lat", address.Latitude), ("lng", address.Longitude), ("now", now))
-                .FirstOrDefaultAsync(r => (Active: r.Get<bool>("active"), Inserted: r.Get<bool>("inserted")));
+                ("lat", address.Latitude), ("lng", address.Longitude), ("now", now));
+            // The hottest statement of canvassing: prepared once per pooled connection, then only executed.
+            await statement.PrepareAsync();
+            var outcome = await statement.FirstOrDefaultAsync(r => (Active: r.Get<bool>("active"), Inserted: r.Get<bool>("inserted")));
 
             if (outcome.Inserted)
             {

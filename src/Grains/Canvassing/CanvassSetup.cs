@@ -26,7 +26,7 @@ public sealed record CanvassSettings(
         // Each session's reminder ticks this often (and first when the 12 hours are up, if sooner).
         TimeSpan.FromSeconds(configuration.GetValue("CANVASS_ABANDON_CHECK_SECONDS", 3600.0)),
         TimeSpan.FromSeconds(configuration.GetValue("CANVASS_SWEEP_SECONDS", 300.0)),
-        Math.Max(1, configuration.GetValue("CANVASS_TRACK_WRITERS", 2)),
+        Math.Max(1, configuration.GetValue("CANVASS_TRACK_WRITERS", 3)),
         Math.Max(1000, configuration.GetValue("CANVASS_TRACK_MAX_ROWS", 20_000)),
         TimeSpan.FromSeconds(configuration.GetValue("CANVASS_CUT_PROGRESS_SECONDS", 1.0)));
 }

@@ -45,7 +45,7 @@ public sealed class CutAddressCache(IGrainFactory grains)
             var area = CanvassCuts.TryParse(cut.GeoJson);
             var doors = new Dictionary<Guid, (double, double)>();
             if (area is not null)
-                await foreach (var row in maps.StreamAddressesInCut(cutId))
+                foreach (var row in await maps.AddressesInCut(cutId, CanvassCuts.MaxDoors))
                     if (row.AddressId is { } addressId) doors[addressId] = (row.Latitude, row.Longitude);
             return new Entry(area, doors, Stopwatch.GetTimestamp());
         }
@@ -61,6 +61,13 @@ public sealed class CutAddressCache(IGrainFactory grains)
 /// <summary>Cut geometry as the canvassing rules need it, on top of the map module's polygon.</summary>
 public static class CanvassCuts
 {
+    /// <summary>
+    /// The most doors a cut may hold for canvassing reads. The list comes in one call rather than as a grain
+    /// stream: the map query grain is a stateless worker, and under load the calls of one enumeration can land
+    /// on different activations, which aborts the enumeration.
+    /// </summary>
+    public const int MaxDoors = 100_000;
+
     /// <summary>The cut's polygon, or null when it has none usable (then it cannot fence visits in).</summary>
     public static GeoPolygon? TryParse(string geoJson)
     {

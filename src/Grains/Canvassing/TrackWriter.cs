@@ -182,18 +182,19 @@ public sealed class TrackWriter : IAsyncDisposable
             {
                 var trail = pending.Flush.TrackingSessionId;
                 if (!updated.Contains(trail)) continue;
+                // Synchronous writes fill Npgsql's buffer without a task per field; it flushes to the socket as it fills.
                 foreach (var point in pending.Flush.Points)
                 {
-                    await importer.StartRowAsync(_stopping.Token);
-                    await importer.WriteAsync(trail, NpgsqlDbType.Uuid, _stopping.Token);
-                    await importer.WriteAsync(point.Seq, NpgsqlDbType.Bigint, _stopping.Token);
-                    await importer.WriteAsync(Coordinate(point.Latitude), NpgsqlDbType.Numeric, _stopping.Token);
-                    await importer.WriteAsync(Coordinate(point.Longitude), NpgsqlDbType.Numeric, _stopping.Token);
-                    if (point.Accuracy is { } accuracy) await importer.WriteAsync(accuracy, NpgsqlDbType.Double, _stopping.Token);
-                    else await importer.WriteNullAsync(_stopping.Token);
-                    await importer.WriteAsync(point.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz, _stopping.Token);
-                    if (point.EventType is { } eventType) await importer.WriteAsync(eventType, "track_point_event", _stopping.Token);
-                    else await importer.WriteNullAsync(_stopping.Token);
+                    importer.StartRow();
+                    importer.Write(trail, NpgsqlDbType.Uuid);
+                    importer.Write(point.Seq, NpgsqlDbType.Bigint);
+                    importer.Write(Coordinate(point.Latitude), NpgsqlDbType.Numeric);
+                    importer.Write(Coordinate(point.Longitude), NpgsqlDbType.Numeric);
+                    if (point.Accuracy is { } accuracy) importer.Write(accuracy, NpgsqlDbType.Double);
+                    else importer.WriteNull();
+                    importer.Write(point.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
+                    if (point.EventType is { } eventType) importer.Write(eventType, "track_point_event");
+                    else importer.WriteNull();
                 }
             }
             await importer.CompleteAsync(_stopping.Token);
