@@ -21,9 +21,14 @@ public sealed class BadInputTests : ClusterTest
 
     private async Task<(HttpStatusCode Status, JsonElement Problem)> Post(string path, HttpContent content, string? token = null)
     {
-        using var http = Cluster.Http(0, token);
-        // Like browsers and HTTP libraries with large uploads, ask before sending the body, so a refusal arrives as an answer.
+        // Like browsers and HTTP libraries with large uploads, ask before sending the body, so a refusal arrives as an
+        // answer; wait for the server's word however loaded the machine is, instead of the default one second.
+        using var http = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(60) })
+        {
+            BaseAddress = Cluster.FrontendUri(0),
+        };
         http.DefaultRequestHeaders.ExpectContinue = true;
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var response = await http.PostAsync(path, content);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());

@@ -248,6 +248,12 @@ public sealed class MapImportTests(MapFixture f) : IClassFixture<MapFixture>
             Assert.Equal(30_000, done.GetProperty("total").GetInt64());
             Assert.Equal(30_000L, await f.Db.ScalarAsync<long>(
                 "SELECT count(*) FROM addresses a JOIN locations l ON l.id = a.location_id WHERE l.latitude BETWEEN 60 AND 60.5"));
+            // Two batches were written at once by two writers; buildings cut by the batch boundary still count all their units.
+            Assert.Equal(0L, await f.Db.ScalarAsync<long>("""
+                SELECT count(*) FROM locations l WHERE l.latitude BETWEEN 60 AND 60.5
+                  AND l.total_units IS DISTINCT FROM (SELECT count(*) FROM addresses a WHERE a.location_id = l.id)
+                """));
+            Assert.Equal(0L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'map_nar_loc_%'"));
         }
         finally
         {

@@ -82,11 +82,13 @@ public sealed class MapJobRunner(
 
     private async Task Finish(Guid jobId, JobProgress progress, JobStatus status, string? resultJson, string? error)
     {
-        await db.Command("""
+        // The NAR location map of an interrupted run (named after the job id) goes with the uploaded files.
+        await db.Command($"""
             UPDATE jobs SET status = @status, processed = @processed, total = @total, progress = @progress, result = @result::jsonb,
                 error = @error, errors = @errors::jsonb, completed_at = now(), updated_at = now()
             WHERE id = @id;
             DELETE FROM map_import_files WHERE job_id = @id;
+            DROP TABLE IF EXISTS map_nar_loc_{jobId:N};
             """, ("id", jobId), ("status", status), ("processed", progress.Processed), ("total", progress.Total ?? progress.Processed),
             ("progress", status == JobStatus.Completed ? 100 : progress.Percent), ("result", resultJson), ("error", error),
             ("errors", progress.ErrorsJson)).ExecuteAsync(CancellationToken.None);

@@ -53,34 +53,34 @@ public sealed class NarImporter(
 
     public async Task<Summary> RunAsync(IReadOnlyList<ImportFile> files, CancellationToken cancellationToken)
     {
-        // The LOC_GUID map of a large province is hundreds of MB: with the default 8 MB of temporary buffers every
-        // probe into it would go through the kernel. Only settable before the session's first temporary table.
-        try { await Execute("SET temp_buffers = '256MB'", cancellationToken); }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidParameterValue) { }
-        await Execute("""
+        // The LOC_GUID map is read by every writer, so it is a real (unlogged: rebuilt by a rerun anyway) table of this job.
+        await Execute($"""
             SET synchronous_commit = off;
-            DROP TABLE IF EXISTS nar_loc, nar_addr, nar_res;
-            CREATE TEMP TABLE nar_loc (loc_guid text NOT NULL, lat float8, lng float8, fed text);
-            CREATE TEMP TABLE nar_addr (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text, addr_guid text, unit text,
-                address text, postal text, province text, building_use int, lat float8, lng float8);
-            CREATE TEMP TABLE nar_res (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text, addr_guid text, unit text,
-                address text, postal text, province text, building_use int, lat float8, lng float8, fed text);
+            DROP TABLE IF EXISTS {LocationMap};
+            CREATE UNLOGGED TABLE {LocationMap} (loc_guid text NOT NULL, lat float8, lng float8, fed text);
             """, cancellationToken);
+        var writers = new List<NpgsqlConnection>();
+        try
+        {
+            var addressFiles = files.Where(f => f.Kind == ImportFileKind.NarAddress).ToList();
+            progress.Total = 0;
+            foreach (var file in addressFiles) progress.Total += CountDataLines(file);
+            await progress.ReportAsync(force: true, cancellationToken);
 
-        var addressFiles = files.Where(f => f.Kind == ImportFileKind.NarAddress).ToList();
-        progress.Total = 0;
-        foreach (var file in addressFiles) progress.Total += CountDataLines(file);
-        await progress.ReportAsync(force: true, cancellationToken);
+            foreach (var file in files.Where(f => f.Kind == ImportFileKind.NarLocation))
+                await LoadLocations(file, cancellationToken);
+            await Execute($"CREATE INDEX ON {LocationMap} (loc_guid); ANALYZE {LocationMap};", cancellationToken);
 
-        foreach (var file in files.Where(f => f.Kind == ImportFileKind.NarLocation))
-            await LoadLocations(file, cancellationToken);
-        await Execute("CREATE INDEX nar_loc_guid_idx ON nar_loc (loc_guid); ANALYZE nar_loc;", cancellationToken);
-
-        foreach (var file in addressFiles)
-            await ImportAddresses(file, cancellationToken);
-
+            for (var i = 0; i < Writers; i++) writers.Add(await OpenWriter(cancellationToken));
+            foreach (var file in addressFiles)
+                await ImportAddresses(file, writers, cancellationToken);
+        }
+        finally
+        {
+            foreach (var writer in writers) await writer.DisposeAsync();
+            await Execute($"DROP TABLE IF EXISTS {LocationMap}; RESET synchronous_commit;", CancellationToken.None);
+        }
         progress.Total = progress.Processed;
-        await Execute("DROP TABLE IF EXISTS nar_loc, nar_addr, nar_res; RESET synchronous_commit;", cancellationToken);
         return new Summary(progress.Processed, _locationRows, _inserted, _updated, _addressesInserted, _addressesUpdated,
             _addressesSeen - _addressesInserted - _addressesUpdated, _filtered, progress.ErrorCount);
     }
@@ -103,6 +103,30 @@ public sealed class NarImporter(
     }
 
     private Task Execute(string sql, CancellationToken cancellationToken) => connection.Command(sql).ExecuteAsync(cancellationToken);
+
+    /// <summary>The job's LOC_GUID → point table; the name is built from the job id only (hex digits), never from input.</summary>
+    private string LocationMap => $"map_nar_loc_{progress.JobId:N}";
+
+    /// <summary>
+    /// Address batches are written by two connections at once: on two cores one upserts while the other does, and the
+    /// database, not the parsing, is the bottleneck. Each writer has its own temporary staging tables.
+    /// </summary>
+    private const int Writers = 2;
+
+    private async Task<NpgsqlConnection> OpenWriter(CancellationToken cancellationToken)
+    {
+        var writer = await db.OpenConnectionAsync(cancellationToken);
+        await writer.Command("""
+            SET synchronous_commit = off;
+            DROP TABLE IF EXISTS nar_addr, nar_res, nar_new;
+            CREATE TEMP TABLE nar_addr (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text, addr_guid text, unit text,
+                address text, postal text, province text, building_use int, lat float8, lng float8);
+            CREATE TEMP TABLE nar_res (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text, addr_guid text, unit text,
+                address text, postal text, province text, building_use int, lat float8, lng float8, fed text);
+            CREATE TEMP TABLE nar_new (id uuid PRIMARY KEY);
+            """).ExecuteAsync(cancellationToken);
+        return writer;
+    }
 
     private static Dictionary<string, int> Header(CsvRecordReader reader)
     {
@@ -142,7 +166,7 @@ public sealed class NarImporter(
             return;
         }
 
-        var importer = await connection.BeginBinaryImportAsync("COPY nar_loc (loc_guid, lat, lng, fed) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        var importer = await connection.BeginBinaryImportAsync($"COPY {LocationMap} (loc_guid, lat, lng, fed) FROM STDIN (FORMAT BINARY)", cancellationToken);
         try
         {
             while (reader.Read())
@@ -210,35 +234,82 @@ public sealed class NarImporter(
     }
 
     /// <summary>
-    /// Parsing (C#) and writing (PostgreSQL) overlap: a reader task turns the file into batches while this task
-    /// copies and upserts the previous one. The channel holds at most two batches, so memory stays flat.
+    /// Parsing (C#) and writing (PostgreSQL) overlap: a reader task turns the file into batches while the writers copy
+    /// and upsert the previous ones. The channel holds at most two batches, so memory stays flat.
     /// </summary>
-    private async Task ImportAddresses(ImportFile file, CancellationToken cancellationToken)
+    private async Task ImportAddresses(ImportFile file, IReadOnlyList<NpgsqlConnection> writers, CancellationToken cancellationToken)
     {
         var name = file.Name ?? $"file {file.FileNo}";
-        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = false, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reading = Task.Run(() => ReadBatches(file, batches.Writer, stop.Token), CancellationToken.None);
+        var writing = writers.Select(writer => Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var batch in batches.Reader.ReadAllAsync(stop.Token))
+                    await Write(writer, file.FileNo, name, batch, stop.Token);
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+        }, CancellationToken.None)).ToList();
         try
         {
-            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
-            {
-                foreach (var (line, message) in batch.Errors) progress.Error(name, line == 0 ? null : line, message);
-                _filtered += batch.Filtered;
-                if (batch.Rows.Count > 0)
-                {
-                    await Copy(file.FileNo, batch.Rows, cancellationToken);
-                    await WriteBatch(name, cancellationToken);
-                }
-                progress.Processed += batch.Processed;
-                await progress.ReportAsync(cancellationToken: cancellationToken);
-            }
+            await Task.WhenAll(writing);
         }
         finally
         {
             // Stops the reader when writing failed; after a normal end it has finished already.
             await stop.CancelAsync();
             try { await reading; } catch (OperationCanceledException) { }
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private readonly SemaphoreSlim _progressGate = new(1, 1);
+
+    private async Task Write(NpgsqlConnection writer, int fileNo, string name, Batch batch, CancellationToken cancellationToken)
+    {
+        BatchResult? result = null;
+        if (batch.Rows.Count > 0)
+        {
+            await Copy(writer, fileNo, batch.Rows, cancellationToken);
+            for (var attempt = 1; result is null; attempt++)
+            {
+                try
+                {
+                    result = await WriteBatch(writer, cancellationToken);
+                }
+                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 5)
+                {
+                    // Two writers met on the same building; the rolled-back transaction left the batch staged: write it again.
+                }
+            }
+        }
+        await _progressGate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var (line, message) in batch.Errors) progress.Error(name, line == 0 ? null : line, message);
+            _filtered += batch.Filtered;
+            if (result is not null)
+            {
+                foreach (var (line, message) in result.Errors) progress.Error(name, line, message);
+                _inserted += result.Inserted;
+                _updated += result.Updated;
+                _addressesInserted += result.AddressesInserted;
+                _addressesUpdated += result.AddressesUpdated;
+                _addressesSeen += result.AddressesSeen;
+                _filtered += result.Filtered;
+            }
+            progress.Processed += batch.Processed;
+            await progress.ReportAsync(cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            _progressGate.Release();
         }
     }
 
@@ -312,7 +383,7 @@ public sealed class NarImporter(
         }
     }
 
-    private async Task Copy(int fileNo, List<AddressRow> rows, CancellationToken cancellationToken)
+    private static async Task Copy(NpgsqlConnection connection, int fileNo, List<AddressRow> rows, CancellationToken cancellationToken)
     {
         await using var importer = await connection.BeginBinaryImportAsync(
             "COPY nar_addr (line, file_no, addr_id, loc_id, loc_guid, addr_guid, unit, address, postal, province, building_use, lat, lng) FROM STDIN (FORMAT BINARY)",
@@ -419,18 +490,23 @@ public sealed class NarImporter(
         return city.Length > 0 ? $"{first}, {city}" : first;
     }
 
-    private async Task WriteBatch(string file, CancellationToken cancellationToken)
+    private sealed record BatchResult(long Inserted, long Updated, long AddressesInserted, long AddressesUpdated, long AddressesSeen, long Filtered,
+        List<(long Line, string Message)> Errors);
+
+    private async Task<BatchResult> WriteBatch(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
+        var errors = new List<(long, string)>();
+        long inserted, updated, addressesInserted, addressesUpdated, addressesSeen, filtered = 0;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.Command("""
-            TRUNCATE nar_res;
+        await connection.Command($"""
+            TRUNCATE nar_res, nar_new;
             INSERT INTO nar_res (line, file_no, addr_id, loc_id, loc_guid, addr_guid, unit, address, postal, province, building_use, lat, lng, fed)
             SELECT a.line, a.file_no, a.addr_id, a.loc_id, a.loc_guid, a.addr_guid, a.unit, a.address, a.postal, a.province, a.building_use,
                    CASE WHEN l.lat IS NOT NULL AND l.lng IS NOT NULL THEN l.lat ELSE a.lat END,
                    CASE WHEN l.lat IS NOT NULL AND l.lng IS NOT NULL THEN l.lng ELSE a.lng END,
                    l.fed
             FROM nar_addr a
-            LEFT JOIN LATERAL (SELECT n.lat, n.lng, n.fed FROM nar_loc n WHERE n.loc_guid = a.loc_guid
+            LEFT JOIN LATERAL (SELECT n.lat, n.lng, n.fed FROM {LocationMap} n WHERE n.loc_guid = a.loc_guid
                                ORDER BY (n.lat IS NULL) LIMIT 1) l ON true;
             TRUNCATE nar_addr;
             -- Without statistics the planner may hash-join a batch against every location instead of probing the index.
@@ -440,10 +516,10 @@ public sealed class NarImporter(
             "DELETE FROM nar_res WHERE lat IS NULL OR lng IS NULL RETURNING line, loc_guid", transaction))
         await using (var reader = await missing.ExecuteReaderAsync(cancellationToken))
             while (await reader.ReadAsync(cancellationToken))
-                progress.Error(file, reader.GetInt64(0), $"no coordinates: LOC_GUID {reader.GetString(1)} is not in the location file and the row has no BG_X/BG_Y.");
+                errors.Add((reader.GetInt64(0), $"no coordinates: LOC_GUID {reader.GetString(1)} is not in the location file and the row has no BG_X/BG_Y."));
 
         if (options.Bbox is { } box)
-            _filtered += await connection.Command(
+            filtered = await connection.Command(
                 "DELETE FROM nar_res WHERE NOT (lat BETWEEN @minLat AND @maxLat AND lng BETWEEN @minLng AND @maxLng)", transaction,
                 ("minLat", box.MinLat), ("maxLat", box.MaxLat), ("minLng", box.MinLng), ("maxLng", box.MaxLng)).ExecuteAsync(cancellationToken);
 
@@ -488,14 +564,17 @@ public sealed class NarImporter(
                     WHERE NOT up.created AND v.o IS DISTINCT FROM v.n
                 ) c
                 RETURNING 1
+            ), fresh AS (
+                INSERT INTO nar_new (id) SELECT id FROM up WHERE created
+                RETURNING 1
             )
             SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up
             """, transaction, ("user", userId), ("job", jobId)))
         await using (var reader = await locations.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
-            _inserted += reader.GetInt64(0);
-            _updated += reader.GetInt64(1);
+            inserted = reader.GetInt64(0);
+            updated = reader.GetInt64(1);
         }
         await using (var addresses = connection.Command("""
             WITH src AS (
@@ -524,21 +603,22 @@ public sealed class NarImporter(
         await using (var reader = await addresses.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
-            _addressesInserted += reader.GetInt64(0);
-            _addressesUpdated += reader.GetInt64(1);
-            _addressesSeen += reader.GetInt64(2);
+            addressesInserted = reader.GetInt64(0);
+            addressesUpdated = reader.GetInt64(1);
+            addressesSeen = reader.GetInt64(2);
         }
         // Units of a building can arrive in several batches (or several imports): its count follows the addresses it has.
-        // Buildings created by this very transaction (created_at = now()) were given their batch's count already.
+        // Buildings this transaction created (nar_new) were given their batch's count already.
         await connection.Command("""
             UPDATE locations l SET total_units = c.n,
                 building_type = CASE WHEN c.n > 1 AND l.building_type = 'SINGLE_FAMILY' THEN 'MULTI_UNIT'::building_type ELSE l.building_type END
             FROM (SELECT a.location_id, count(*) AS n FROM addresses a
                   WHERE a.location_id IN (SELECT l2.id FROM locations l2
-                                          WHERE l2.loc_guid IN (SELECT DISTINCT loc_guid FROM nar_res) AND l2.created_at < now())
+                                          WHERE l2.loc_guid IN (SELECT DISTINCT loc_guid FROM nar_res) AND l2.id NOT IN (SELECT id FROM nar_new))
                   GROUP BY a.location_id) c
             WHERE l.id = c.location_id AND l.total_units IS DISTINCT FROM c.n
             """, transaction).ExecuteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        return new BatchResult(inserted, updated, addressesInserted, addressesUpdated, addressesSeen, filtered, errors);
     }
 }
