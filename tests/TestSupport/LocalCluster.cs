@@ -80,6 +80,7 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             await cluster.Mail.StartAsync();
             for (var i = 0; i < silos; i++) await cluster.AddSiloAsync();
+            if (silos > 1) await cluster.WaitUntilSilosSeeEachOtherAsync();
             for (var i = 0; i < frontends; i++) await cluster.AddFrontendAsync();
         }
         catch
@@ -88,6 +89,21 @@ public sealed class LocalCluster : IAsyncDisposable
             throw;
         }
         return cluster;
+    }
+
+    /// <summary>
+    /// Waits until every running silo counts all of them active. Until then each silo could place its own
+    /// activation of a grain, which multi-silo tests must not mistake for a bug.
+    /// </summary>
+    public async Task WaitUntilSilosSeeEachOtherAsync()
+    {
+        var running = _silos.Where(s => s is not null).Select(s => s!.Services.GetRequiredService<IGrainFactory>()).ToList();
+        await Eventually.True(async () =>
+        {
+            foreach (var grains in running)
+                if ((await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count != running.Count) return false;
+            return true;
+        }, "every silo sees all silos active", TimeSpan.FromSeconds(60));
     }
 
     public async Task<int> AddSiloAsync()
