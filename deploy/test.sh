@@ -27,7 +27,15 @@ log "testing"
 # is what two cores carry without starving the timing-sensitive tests (live events, reminders).
 status=0
 for project in "$CML_ROOT"/tests/*.Tests/*.Tests.csproj; do
-  dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" || status=1
+  name="$(basename "$project" .csproj)"
+  dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" \
+    2>&1 | tee "$WORK/$name.log" || status=1
 done
 log "tests finished in $(( $(date +%s) - started ))s"
+# The summary comes last so that the end of a long log says which project and which tests failed.
+for project_log in "$WORK"/*.Tests.log; do
+  name="$(basename "$project_log" .log)"
+  log "$name: $(grep -E '^\s*(Total tests|Passed|Failed|Skipped):' "$project_log" | tr -s ' \n' ' ')"
+  grep -E '^\s*Failed [A-Za-z]' "$project_log" | sed "s/^/  [$name] /" || true
+done
 exit $status

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace ChangemakerLite.TestSupport;
@@ -8,17 +9,18 @@ namespace ChangemakerLite.TestSupport;
 /// </summary>
 public abstract class ClusterTest : IAsyncLifetime
 {
-    protected TestDatabase Db { get; private set; } = null!;
-    protected LocalCluster Cluster { get; private set; } = null!;
+    public TestDatabase Db { get; private set; } = null!;
+    public LocalCluster Cluster { get; private set; } = null!;
 
     protected virtual int Silos => 1;
     protected virtual int Frontends => 1;
     protected virtual IDictionary<string, string?>? Settings => null;
+    protected virtual Action<IServiceCollection>? SiloServices => null;
 
     public virtual async Task InitializeAsync()
     {
         Db = await TestDatabase.CreateAsync();
-        Cluster = await LocalCluster.StartAsync(Db, Silos, Frontends, Settings);
+        Cluster = await LocalCluster.StartAsync(Db, Silos, Frontends, Settings, SiloServices);
     }
 
     public virtual async Task DisposeAsync()
@@ -31,7 +33,7 @@ public abstract class ClusterTest : IAsyncLifetime
 /// <summary>Base of test classes that need only a fresh, migrated database.</summary>
 public abstract class DatabaseTest : IAsyncLifetime
 {
-    protected TestDatabase Db { get; private set; } = null!;
+    public TestDatabase Db { get; private set; } = null!;
 
     public virtual async Task InitializeAsync() => Db = await TestDatabase.CreateAsync();
 

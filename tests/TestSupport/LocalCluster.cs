@@ -1,3 +1,4 @@
+using ChangemakerLite.Grains.Interfaces.Auth;
 using System.Net.Http.Headers;
 using ChangemakerLite.Silo;
 using ChangemakerLite.SmtpSink;
@@ -80,7 +81,10 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             await cluster.Mail.StartAsync();
             for (var i = 0; i < silos; i++) await cluster.AddSiloAsync();
+            if (silos > 1) await cluster.WaitUntilSilosSeeEachOtherAsync();
             for (var i = 0; i < frontends; i++) await cluster.AddFrontendAsync();
+            if (silos > 1)
+                for (var i = 0; i < frontends; i++) await cluster.WaitUntilEverySiloRelaysToAsync(i);
         }
         catch
         {
@@ -88,6 +92,39 @@ public sealed class LocalCluster : IAsyncDisposable
             throw;
         }
         return cluster;
+    }
+
+    /// <summary>
+    /// Waits until every running silo counts all of them active. Until then each silo could place its own
+    /// activation of a grain, which multi-silo tests must not mistake for a bug.
+    /// </summary>
+    public async Task WaitUntilSilosSeeEachOtherAsync()
+    {
+        var running = _silos.Where(s => s is not null).Select(s => s!.Services.GetRequiredService<IGrainFactory>()).ToList();
+        await Eventually.True(async () =>
+        {
+            foreach (var grains in running)
+                if ((await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count != running.Count) return false;
+            return true;
+        }, "every silo sees all silos active", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// Waits until the heartbeats of every running silo reach a client of this frontend. A silo relays live
+    /// events to the frontends it knew of when it last looked (a short cache), so in a cluster that has
+    /// just started an event published on one silo could miss a frontend that another silo already serves.
+    /// </summary>
+    public async Task WaitUntilEverySiloRelaysToAsync(int frontend)
+    {
+        var admin = await TestUsers.CreateAsync(Database, UserRole.SuperAdmin);
+        await using var hub = Hub(frontend, TestTokens.Mint(SigningKey, admin.Id, admin.Email, UserRole.SuperAdmin));
+        var heardFrom = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        hub.On<System.Text.Json.JsonElement>("clusterHeartbeat", e => heardFrom[e.GetProperty("siloAddress").GetString()!] = true);
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", "cluster:heartbeat");
+        var running = _silos.Count(s => s is not null);
+        await Eventually.True(() => Task.FromResult(heardFrom.Count >= running),
+            $"heartbeats of all {running} silos on frontend {frontend}", TimeSpan.FromSeconds(60));
     }
 
     public async Task<int> AddSiloAsync()

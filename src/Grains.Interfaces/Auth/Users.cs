@@ -70,6 +70,15 @@ public sealed record UserFilter(
     [property: Id(1)] UserRole? Role,
     [property: Id(2)] UserStatus? Status);
 
+/// <summary>
+/// Emails are stored trimmed and lower-cased, so that the unique constraint means one account per
+/// address; every place that looks an address up or counts attempts against it uses this same form.
+/// </summary>
+public static class EmailAddress
+{
+    public static string Normalize(string email) => email.Trim().ToLowerInvariant();
+}
+
 /// <summary>The password rule of the original system: 12+ characters with upper, lower and a digit.</summary>
 public static class PasswordPolicy
 {

@@ -18,7 +18,7 @@ public sealed class AuthGrain(NpgsqlDataSource db, TimeProvider time, IConfigura
         PasswordPolicy.Enforce("password", command.Password);
         var token = Secrets.NewToken();
         var now = time.GetUtcNow();
-        var email = UserRows.NormalizeEmail(command.Email);
+        var email = EmailAddress.Normalize(command.Email);
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var user = await UserRows.InsertAsync(connection, transaction, new UserRows.NewUser(
@@ -34,7 +34,7 @@ public sealed class AuthGrain(NpgsqlDataSource db, TimeProvider time, IConfigura
         var now = time.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync();
         var row = await connection.Command($"SELECT {UserRows.Columns}, password_hash FROM users WHERE email = @email", null,
-                ("email", UserRows.NormalizeEmail(email)))
+                ("email", EmailAddress.Normalize(email)))
             .FirstOrDefaultAsync(r => (User: UserRows.Read(r), Hash: r.Get<string>("password_hash")));
         // Same answer, and the same bcrypt work, whether the email is unknown, the password wrong or the account closed.
         if (!Passwords.Verify(password, row.Hash) || row.User is null) throw DomainException.Unauthorized(InvalidCredentials);
@@ -117,7 +117,7 @@ public sealed class AuthGrain(NpgsqlDataSource db, TimeProvider time, IConfigura
             WHERE email = @email AND status = 'ACTIVE'
             RETURNING email, name
             """, transaction, ("hash", Secrets.Hash(token)), ("expires", now + AuthEmails.ResetLifetime), ("now", now),
-                ("email", UserRows.NormalizeEmail(email)))
+                ("email", EmailAddress.Normalize(email)))
             .FirstOrDefaultAsync(r => (Email: r.Get<string>("email"), Name: r.GetOrNull<string>("name")));
         if (user.Email is not null)
             await EmailOutbox.EnqueueAsync(connection, transaction, AuthEmails.PasswordReset(user.Email, user.Name, publicBaseUrl, token));

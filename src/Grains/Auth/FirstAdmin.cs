@@ -13,7 +13,7 @@ public static class FirstAdmin
 {
     public static async Task<bool> EnsureAsync(NpgsqlDataSource db, string? email, string? password, TextWriter terminal, ILogger logger)
     {
-        email = UserRows.NormalizeEmail(string.IsNullOrWhiteSpace(email) ? "admin@changemaker.local" : email);
+        email = EmailAddress.Normalize(string.IsNullOrWhiteSpace(email) ? "admin@changemaker.local" : email);
         var generated = string.IsNullOrEmpty(password);
         password = generated ? Secrets.NewReadablePassword() : password!;
         var problems = PasswordPolicy.Problems(password);

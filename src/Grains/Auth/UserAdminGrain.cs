@@ -45,7 +45,7 @@ public sealed class UserAdminGrain(NpgsqlDataSource db, TimeProvider time) : Gra
         }
         await using var connection = await db.OpenConnectionAsync();
         return await UserRows.InsertAsync(connection, null, new UserRows.NewUser(
-            UserRows.NormalizeEmail(command.Email), Passwords.Hash(command.Password), command.Name?.Trim(), command.Phone?.Trim(),
+            EmailAddress.Normalize(command.Email), Passwords.Hash(command.Password), command.Name?.Trim(), command.Phone?.Trim(),
             command.Role, UserCreatedVia.Admin, NormalizePermissions(command.Permissions), expiresAt, command.ExpireDays,
             // An admin vouches for the address they typed in.
             EmailVerified: true, CreatedBy: command.CreatedBy), now);

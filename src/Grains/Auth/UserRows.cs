@@ -83,6 +83,4 @@ public static class UserRows
         DateTimeOffset now, CancellationToken cancellationToken = default) =>
         connection.Command("UPDATE refresh_tokens SET revoked_at = @now WHERE user_id = @user AND revoked_at IS NULL",
             transaction, ("now", now), ("user", userId)).ExecuteAsync(cancellationToken);
-
-    public static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
 }

@@ -216,7 +216,7 @@ public sealed class ShiftGrain(
     private async Task<SignupView> SignUpByEmail(ShiftView shift, PersonSignupCommand command, NewCredential credential)
     {
         EnsureOpenForSignups(shift);
-        var email = UserRows.NormalizeEmail(command.Email);
+        var email = EmailAddress.Normalize(command.Email);
         var name = command.Name.Trim();
         var phone = Blank(command.Phone);
         var now = time.GetUtcNow();

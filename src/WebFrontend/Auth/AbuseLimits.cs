@@ -4,9 +4,9 @@ using ChangemakerLite.Grains.Interfaces.Platform;
 namespace ChangemakerLite.WebFrontend.Auth;
 
 /// <summary>
-/// Per-IP and per-email attempt limits for the endpoints that guess passwords or send mail
-/// (login, register, forgot-password). Counters live in one grain per key, so every frontend
-/// enforces the same budget.
+/// Per-IP and per-email attempt limits for the endpoints that guess passwords, make accounts or send
+/// mail (login, register, forgot-password, public shift signup). Counters live in one grain per key,
+/// so every frontend enforces the same budget.
 /// </summary>
 public sealed class AbuseLimits(IClusterClient cluster, IConfiguration configuration)
 {
@@ -15,11 +15,13 @@ public sealed class AbuseLimits(IClusterClient cluster, IConfiguration configura
 
     public async Task EnforceAsync(string action, HttpContext context, string? email)
     {
-        var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        await Check($"{action}:ip:{ip}", _perIpPerMinute, TimeSpan.FromMinutes(1));
+        await EnforcePerIpAsync(action, context, _perIpPerMinute);
         if (!string.IsNullOrWhiteSpace(email))
-            await Check($"{action}:email:{email.Trim().ToLowerInvariant()}", _perEmailPerQuarterHour, TimeSpan.FromMinutes(15));
+            await Check($"{action}:email:{EmailAddress.Normalize(email)}", _perEmailPerQuarterHour, TimeSpan.FromMinutes(15));
     }
+
+    public Task EnforcePerIpAsync(string action, HttpContext context, int perMinute) =>
+        Check($"{action}:ip:{context.Connection.RemoteIpAddress?.ToString() ?? "unknown"}", perMinute, TimeSpan.FromMinutes(1));
 
     private async Task Check(string key, int limit, TimeSpan window)
     {

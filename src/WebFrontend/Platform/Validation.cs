@@ -73,9 +73,6 @@ public sealed class Validation
         var domain = address.Host;
         return domain.Contains('.') && !domain.StartsWith('.') && !domain.EndsWith('.');
     }
-
-    /// <summary>Emails are stored lower-cased so that the unique constraint means "one account per person".</summary>
-    public static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
 }
 
 public static class Paging

@@ -22,7 +22,6 @@ public static class ShiftEndpoints
 
     public static IServiceCollection AddShiftsFrontend(this IServiceCollection services)
     {
-        services.AddSingleton<ShiftSignupLimits>();
         services.AddSingleton<ILiveTopicAuthorizer, ShiftTopicAuthorizer>();
         return services;
     }
@@ -181,7 +180,9 @@ public static class ShiftEndpoints
         publicShifts.MapGet("/", (HttpContext http, IClusterClient cluster) =>
             cluster.GetGrain<IShiftQueryGrain>(0).ListPublic(Paging.From(http.Request)));
 
-        publicShifts.MapPost("/{id:guid}/signups", async (Guid id, HttpContext http, IClusterClient cluster, ShiftSignupLimits limits) =>
+        // The public signup makes accounts and sends mail for anyone who asks: a small budget per IP, 5 a minute like the original.
+        var publicSignupsPerIpPerMinute = app.ServiceProvider.GetRequiredService<IConfiguration>().GetValue("SHIFT_SIGNUP_RATE_LIMIT_PER_IP", 5);
+        publicShifts.MapPost("/{id:guid}/signups", async (Guid id, HttpContext http, IClusterClient cluster, AbuseLimits limits) =>
         {
             var body = await RequestJson.ReadAsync<PublicSignupBody>(http.Request);
             var validation = new Validation();
@@ -189,7 +190,7 @@ public static class ShiftEndpoints
             validation.Email("email", body.Email);
             validation.MaxLength("phone", body.Phone, ShiftRules.PhoneMaxLength);
             validation.ThrowIfInvalid();
-            await limits.EnforceAsync(http);
+            await limits.EnforcePerIpAsync("shift-signup", http, publicSignupsPerIpPerMinute);
             var signup = await cluster.GetGrain<IShiftSignupIntakeGrain>(0).SignUpPublic(id, body.Email!, body.Name!, body.Phone);
             return Results.Created($"/api/public/shifts/{id}/signups/{signup.Id}", signup);
         });

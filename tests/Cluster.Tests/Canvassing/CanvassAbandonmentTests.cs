@@ -11,16 +11,12 @@ namespace ChangemakerLite.Cluster.Tests.Canvassing;
 /// The 12-hour rule is durable: it holds when every silo stopped in between, through the session's own
 /// reminder in PostgreSQL, and through the sweep when that reminder is gone.
 /// </summary>
-public sealed class CanvassAbandonmentTests : IAsyncLifetime
+public sealed class CanvassAbandonmentTests : DatabaseTest
 {
-    private TestDatabase _db = null!;
     private readonly ShiftedTimeProvider _clock = new();
 
-    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
-    public async Task DisposeAsync() => await _db.DisposeAsync();
-
     private Task<LocalCluster> Start(string abandonCheckSeconds, string sweepSeconds) =>
-        LocalCluster.StartAsync(_db, silos: 1, frontends: 0,
+        LocalCluster.StartAsync(Db, silos: 1, frontends: 0,
             settings: new Dictionary<string, string?>
             {
                 ["CANVASS_ABANDON_CHECK_SECONDS"] = abandonCheckSeconds,
@@ -30,8 +26,8 @@ public sealed class CanvassAbandonmentTests : IAsyncLifetime
 
     private async Task<Guid> StartSession(LocalCluster cluster)
     {
-        var cut = await CanvassTestData.InsertCutAsync(_db, 53.50, -113.51, 53.51, -113.50);
-        var user = await TestUsers.CreateAsync(_db, UserRole.User);
+        var cut = await CanvassTestData.InsertCutAsync(Db, 53.50, -113.51, 53.51, -113.50);
+        var user = await TestUsers.CreateAsync(Db, UserRole.User);
         var id = Ids.New();
         await cluster.SiloService<IGrainFactory>(0).GetGrain<ICanvassSessionGrain>(id)
             .Start(new Caller(user.Id, false), new StartSessionCommand(cut, null, 53.505, -113.505));
@@ -39,10 +35,10 @@ public sealed class CanvassAbandonmentTests : IAsyncLifetime
     }
 
     private Task<string?> Status(Guid id) =>
-        _db.ScalarAsync<string>("SELECT status::text FROM canvass_sessions WHERE id = @id", ("id", id));
+        Db.ScalarAsync<string>("SELECT status::text FROM canvass_sessions WHERE id = @id", ("id", id));
 
     private Task<long> Reminders(Guid id) =>
-        _db.ScalarAsync<long>("SELECT count(*) FROM orleansreminderstable WHERE grainid LIKE '%' || @key || '%'", ("key", id.ToString("N")));
+        Db.ScalarAsync<long>("SELECT count(*) FROM orleansreminderstable WHERE grainid LIKE '%' || @key || '%'", ("key", id.ToString("N")));
 
     [Fact]
     public async Task The_session_s_reminder_abandons_it_after_every_silo_restarted()
@@ -67,9 +63,9 @@ public sealed class CanvassAbandonmentTests : IAsyncLifetime
 
         await using var restarted = await Start(abandonCheckSeconds: "1", sweepSeconds: "3600");
         await Eventually.True(async () => await Status(id) == "ABANDONED", "the reminder abandoned the session on the new silo", TimeSpan.FromSeconds(60));
-        await Eventually.True(async () => !await _db.ScalarAsync<bool>("SELECT is_active FROM tracking_sessions WHERE canvass_session_id = @id", ("id", id)),
+        await Eventually.True(async () => !await Db.ScalarAsync<bool>("SELECT is_active FROM tracking_sessions WHERE canvass_session_id = @id", ("id", id)),
             "the trail closed");
-        Assert.Equal(1L, await _db.ScalarAsync<long>("""
+        Assert.Equal(1L, await Db.ScalarAsync<long>("""
             SELECT count(*) FROM track_points p JOIN tracking_sessions t ON t.id = p.tracking_session_id
             WHERE t.canvass_session_id = @id AND p.event_type = 'SESSION_ENDED'
             """, ("id", id)));
@@ -91,15 +87,15 @@ public sealed class CanvassAbandonmentTests : IAsyncLifetime
         {
             await cluster.DisposeAsync();
         }
-        Assert.Equal(1, await _db.ExecuteAsync("DELETE FROM orleansreminderstable WHERE grainid LIKE '%' || @key || '%'", ("key", id.ToString("N"))));
+        Assert.Equal(1, await Db.ExecuteAsync("DELETE FROM orleansreminderstable WHERE grainid LIKE '%' || @key || '%'", ("key", id.ToString("N"))));
         _clock.Advance(CanvassRules.AbandonAfter + TimeSpan.FromMinutes(5));
 
         await using var restarted = await Start(abandonCheckSeconds: "3600", sweepSeconds: "1");
         await Eventually.True(async () => await Status(id) == "ABANDONED", "the sweep abandoned the session", TimeSpan.FromSeconds(60));
-        await Eventually.True(async () => !await _db.ScalarAsync<bool>("SELECT is_active FROM tracking_sessions WHERE canvass_session_id = @id", ("id", id)),
+        await Eventually.True(async () => !await Db.ScalarAsync<bool>("SELECT is_active FROM tracking_sessions WHERE canvass_session_id = @id", ("id", id)),
             "the trail closed");
-        var (started, ended) = (await _db.ScalarAsync<DateTime>("SELECT started_at FROM canvass_sessions WHERE id = @id", ("id", id)),
-            await _db.ScalarAsync<DateTime>("SELECT ended_at FROM canvass_sessions WHERE id = @id", ("id", id)));
+        var (started, ended) = (await Db.ScalarAsync<DateTime>("SELECT started_at FROM canvass_sessions WHERE id = @id", ("id", id)),
+            await Db.ScalarAsync<DateTime>("SELECT ended_at FROM canvass_sessions WHERE id = @id", ("id", id)));
         Assert.Equal(CanvassRules.AbandonAfter, ended - started);
     }
 

@@ -13,31 +13,17 @@ namespace ChangemakerLite.Cluster.Tests.Canvassing;
 /// the API acknowledged (accepted or reported as a duplicate, i.e. already durable) is in the database
 /// exactly once, with the trail's totals agreeing with its rows.
 /// </summary>
-public sealed class CanvassIngestFailoverTests : IAsyncLifetime
+public sealed class CanvassIngestFailoverTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db, silos: 2, frontends: 1);
-        await Eventually.True(async () =>
-            (await _cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2, "both silos active");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+    protected override int Silos => 2;
+    protected override int Frontends => 1;
 
     [Fact]
     public async Task Killing_the_silo_of_a_trail_mid_ingest_loses_nothing_acknowledged()
     {
-        var cut = await CanvassTestData.InsertCutAsync(_db, 53.50, -113.51, 53.51, -113.50);
-        var user = await TestUsers.CreateAsync(_db, UserRole.User);
-        var canvasser = new CanvassClient(_cluster.Http(0, TestTokens.Mint(_cluster.SigningKey, user.Id, user.Email, UserRole.User)));
+        var cut = await CanvassTestData.InsertCutAsync(Db, 53.50, -113.51, 53.51, -113.50);
+        var user = await TestUsers.CreateAsync(Db, UserRole.User);
+        var canvasser = new CanvassClient(Cluster.Http(0, TestTokens.Mint(Cluster.SigningKey, user.Id, user.Email, UserRole.User)));
         var sessionId = await canvasser.StartSessionAsync(cut);
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-30);
         object Fix(long seq) => Point(seq, 53.5 + seq * 0.00002, -113.505, t0.AddSeconds(seq));
@@ -52,10 +38,10 @@ public sealed class CanvassIngestFailoverTests : IAsyncLifetime
             var seqs = Enumerable.Range(batch * 15, batchSize).Select(i => (long)i).ToList();
             if (batch == 15)
             {
-                var grain = _cluster.ClientOf(0).GetGrain<ITrackingSessionGrain>(sessionId);
-                var host = await _cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
-                var victim = Enumerable.Range(0, 2).Single(i => _cluster.SiloService<ILocalSiloDetails>(i).SiloAddress.Equals(host));
-                await _cluster.StopSiloAsync(victim, graceful: false);
+                var grain = Cluster.ClientOf(0).GetGrain<ITrackingSessionGrain>(sessionId);
+                var host = await Cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+                var victim = Enumerable.Range(0, 2).Single(i => Cluster.SiloService<ILocalSiloDetails>(i).SiloAddress.Equals(host));
+                await Cluster.StopSiloAsync(victim, graceful: false);
                 killed = true;
             }
             // A phone retries until the server confirms; only a confirmed batch counts as acknowledged.
@@ -80,8 +66,8 @@ public sealed class CanvassIngestFailoverTests : IAsyncLifetime
         Assert.Equal(15, ackedBeforeKill);
         Assert.Equal(25, ackedAfterKill);
 
-        var trail = await _db.ScalarAsync<Guid>("SELECT id FROM tracking_sessions WHERE canvass_session_id = @s", ("s", sessionId));
-        var rows = await _db.DataSource.CreateCommand($"""
+        var trail = await Db.ScalarAsync<Guid>("SELECT id FROM tracking_sessions WHERE canvass_session_id = @s", ("s", sessionId));
+        var rows = await Db.DataSource.CreateCommand($"""
             SELECT seq, latitude::float8, longitude::float8, accuracy, recorded_at FROM track_points
             WHERE tracking_session_id = '{trail}' AND seq IS NOT NULL ORDER BY recorded_at, seq
             """).ExecuteReaderAsync();
@@ -95,11 +81,11 @@ public sealed class CanvassIngestFailoverTests : IAsyncLifetime
         Assert.Equal(acknowledged.Order(), stored.Select(p => p.Seq).Where(acknowledged.Contains).Order());
         Assert.Equal(stored.Count, stored.Select(p => p.Seq).Distinct().Count());
         // Totals agree with the rows.
-        var totalPoints = await _db.ScalarAsync<int>("SELECT total_points FROM tracking_sessions WHERE id = @t", ("t", trail));
+        var totalPoints = await Db.ScalarAsync<int>("SELECT total_points FROM tracking_sessions WHERE id = @t", ("t", trail));
         Assert.Equal(stored.Count, totalPoints);
         var odometer = new TrackOdometer();
         foreach (var point in stored) odometer.Add(point);
-        Assert.Equal(odometer.TotalMeters, await _db.ScalarAsync<double>("SELECT total_distance_m FROM tracking_sessions WHERE id = @t", ("t", trail)), 3);
+        Assert.Equal(odometer.TotalMeters, await Db.ScalarAsync<double>("SELECT total_distance_m FROM tracking_sessions WHERE id = @t", ("t", trail)), 3);
 
         // The session carries on: its detail answers from the surviving silo.
         var details = await JsonAsync(await canvasser.Http.GetAsync($"/api/canvass/sessions/{sessionId}"));
@@ -111,10 +97,10 @@ public sealed class CanvassIngestFailoverTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_posters_through_a_silo_kill_lose_nothing_acknowledged()
     {
-        var cut = await CanvassTestData.InsertCutAsync(_db, 53.50, -113.51, 53.51, -113.50);
-        var user = await TestUsers.CreateAsync(_db, UserRole.User);
-        var token = TestTokens.Mint(_cluster.SigningKey, user.Id, user.Email, UserRole.User);
-        var sessionId = await new CanvassClient(_cluster.Http(0, token)).StartSessionAsync(cut);
+        var cut = await CanvassTestData.InsertCutAsync(Db, 53.50, -113.51, 53.51, -113.50);
+        var user = await TestUsers.CreateAsync(Db, UserRole.User);
+        var token = TestTokens.Mint(Cluster.SigningKey, user.Id, user.Email, UserRole.User);
+        var sessionId = await new CanvassClient(Cluster.Http(0, token)).StartSessionAsync(cut);
         var t0 = DateTimeOffset.UtcNow.AddHours(-1);
         var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>();
         using var stop = new CancellationTokenSource();
@@ -123,7 +109,7 @@ public sealed class CanvassIngestFailoverTests : IAsyncLifetime
         // previous batch's tail, so the grain batches concurrent requests and sees duplicates in flight.
         async Task Poster(int poster)
         {
-            var canvasser = new CanvassClient(_cluster.Http(0, token));
+            var canvasser = new CanvassClient(Cluster.Http(0, token));
             for (var batch = 0; !stop.IsCancellationRequested; batch++)
             {
                 var seqs = Enumerable.Range(batch * 8, 10).Select(i => poster * 1_000_000L + i).ToList();
@@ -148,22 +134,22 @@ public sealed class CanvassIngestFailoverTests : IAsyncLifetime
         var posters = Enumerable.Range(0, 4).Select(Poster).ToList();
         await Task.Delay(TimeSpan.FromSeconds(2));
         var beforeKill = acknowledged.Count;
-        var grain = _cluster.ClientOf(0).GetGrain<ITrackingSessionGrain>(sessionId);
-        var host = await _cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
-        await _cluster.StopSiloAsync(Enumerable.Range(0, 2).Single(i => _cluster.SiloService<ILocalSiloDetails>(i).SiloAddress.Equals(host)), graceful: false);
+        var grain = Cluster.ClientOf(0).GetGrain<ITrackingSessionGrain>(sessionId);
+        var host = await Cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+        await Cluster.StopSiloAsync(Enumerable.Range(0, 2).Single(i => Cluster.SiloService<ILocalSiloDetails>(i).SiloAddress.Equals(host)), graceful: false);
         var atKill = acknowledged.Count;
         await Eventually.True(() => Task.FromResult(acknowledged.Count > atKill + 200), "acknowledgements resume on the surviving silo", TimeSpan.FromSeconds(60));
         await stop.CancelAsync();
         await Task.WhenAll(posters);
 
-        var trail = await _db.ScalarAsync<Guid>("SELECT id FROM tracking_sessions WHERE canvass_session_id = @s", ("s", sessionId));
+        var trail = await Db.ScalarAsync<Guid>("SELECT id FROM tracking_sessions WHERE canvass_session_id = @s", ("s", sessionId));
         var acked = acknowledged.Keys.ToArray();
         Assert.True(beforeKill > 0);
-        Assert.Equal((long)acked.Length, await _db.ScalarAsync<long>(
+        Assert.Equal((long)acked.Length, await Db.ScalarAsync<long>(
             "SELECT count(*) FROM track_points WHERE tracking_session_id = @t AND seq = ANY(@seqs)", ("t", trail), ("seqs", acked)));
-        var rows = await _db.ScalarAsync<long>("SELECT count(*) FROM track_points WHERE tracking_session_id = @t AND seq IS NOT NULL", ("t", trail));
-        Assert.Equal(rows, await _db.ScalarAsync<long>("SELECT count(DISTINCT seq) FROM track_points WHERE tracking_session_id = @t", ("t", trail)));
-        Assert.Equal(rows, await _db.ScalarAsync<int>("SELECT total_points FROM tracking_sessions WHERE id = @t", ("t", trail)));
+        var rows = await Db.ScalarAsync<long>("SELECT count(*) FROM track_points WHERE tracking_session_id = @t AND seq IS NOT NULL", ("t", trail));
+        Assert.Equal(rows, await Db.ScalarAsync<long>("SELECT count(DISTINCT seq) FROM track_points WHERE tracking_session_id = @t", ("t", trail)));
+        Assert.Equal(rows, await Db.ScalarAsync<int>("SELECT total_points FROM tracking_sessions WHERE id = @t", ("t", trail)));
         Console.WriteLine($"concurrent failover: {beforeKill} acknowledged before the kill, {acked.Length} in all, {rows} rows");
     }
 }

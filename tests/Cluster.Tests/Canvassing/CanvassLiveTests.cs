@@ -11,56 +11,26 @@ using static ChangemakerLite.TestSupport.CanvassClient;
 namespace ChangemakerLite.Cluster.Tests.Canvassing;
 
 /// <summary>The live admin map across the cluster: moves posted through frontend 1 reach an admin on frontend 2, coalesced.</summary>
-public sealed class CanvassLiveTests : IAsyncLifetime
+public sealed class CanvassLiveTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db, silos: 2, frontends: 2);
-        await Eventually.True(async () =>
-            (await _cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2, "both silos active");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
-
-    /// <summary>
-    /// Each silo relays to the frontends it knew of when it last looked (a short cache); in a cluster that
-    /// just started, wait until both silos' heartbeats reach this frontend, so both relay to it.
-    /// </summary>
-    private async Task BothSilosRelayTo(int frontend)
-    {
-        var (_, rootToken) = await User(UserRole.SuperAdmin);
-        await using var hub = _cluster.Hub(frontend, rootToken);
-        var silos = new ConcurrentDictionary<string, bool>();
-        hub.On<JsonElement>("clusterHeartbeat", e => silos[e.GetProperty("siloAddress").GetString()!] = true);
-        await hub.StartAsync();
-        await hub.InvokeAsync("Subscribe", "cluster:heartbeat");
-        await Eventually.True(() => Task.FromResult(silos.Count == 2), $"heartbeats of both silos on frontend {frontend}");
-    }
+    protected override int Silos => 2;
+    protected override int Frontends => 2;
 
     private async Task<(TestUser User, string Token)> User(UserRole role)
     {
-        var user = await TestUsers.CreateAsync(_db, role);
-        return (user, TestTokens.Mint(_cluster.SigningKey, user.Id, user.Email, role));
+        var user = await TestUsers.CreateAsync(Db, role);
+        return (user, TestTokens.Mint(Cluster.SigningKey, user.Id, user.Email, role));
     }
 
     [Fact]
     public async Task An_admin_on_frontend_2_sees_moves_made_through_frontend_1_at_most_once_a_second()
     {
-        await BothSilosRelayTo(1);
-        var cut = await CanvassTestData.InsertCutAsync(_db, 53.50, -113.51, 53.51, -113.50);
-        var door = await CanvassTestData.InsertDoorAsync(_db, 53.505, -113.505, "5 Elm St");
+        var cut = await CanvassTestData.InsertCutAsync(Db, 53.50, -113.51, 53.51, -113.50);
+        var door = await CanvassTestData.InsertDoorAsync(Db, 53.505, -113.505, "5 Elm St");
         var (_, adminToken) = await User(UserRole.MapAdmin);
         var (canvasserUser, canvasserToken) = await User(UserRole.User);
 
-        await using var hub = _cluster.Hub(frontend: 1, adminToken);
+        await using var hub = Cluster.Hub(frontend: 1, adminToken);
         var moves = new ConcurrentQueue<(TimeSpan At, JsonElement Event)>();
         var cutMoves = new ConcurrentQueue<JsonElement>();
         var visits = new ConcurrentQueue<JsonElement>();
@@ -71,12 +41,12 @@ public sealed class CanvassLiveTests : IAsyncLifetime
         hub.On<JsonElement>("sessionChanged", e => changes.Enqueue(e));
         await hub.StartAsync();
         await hub.InvokeAsync("Subscribe", "canvass:live");
-        await using var cutHub = _cluster.Hub(frontend: 1, adminToken);
+        await using var cutHub = Cluster.Hub(frontend: 1, adminToken);
         cutHub.On<JsonElement>("canvasserMoved", e => cutMoves.Enqueue(e));
         await cutHub.StartAsync();
         await cutHub.InvokeAsync("Subscribe", $"canvass:cut:{cut}");
 
-        var canvasser = new CanvassClient(_cluster.Http(0, canvasserToken));
+        var canvasser = new CanvassClient(Cluster.Http(0, canvasserToken));
         var sessionId = await canvasser.StartSessionAsync(cut);
         await Eventually.True(() => Task.FromResult(changes.Any(c => c.GetProperty("sessionId").GetGuid() == sessionId)), "sessionChanged ACTIVE");
 
@@ -117,14 +87,13 @@ public sealed class CanvassLiveTests : IAsyncLifetime
     [Fact]
     public async Task Only_admins_watch_the_map_and_only_the_owner_and_admins_watch_a_session()
     {
-        await BothSilosRelayTo(0);
-        var cut = await CanvassTestData.InsertCutAsync(_db, 53.50, -113.51, 53.51, -113.50);
+        var cut = await CanvassTestData.InsertCutAsync(Db, 53.50, -113.51, 53.51, -113.50);
         var (_, ownerToken) = await User(UserRole.User);
         var (_, strangerToken) = await User(UserRole.User);
         var (_, adminToken) = await User(UserRole.SuperAdmin);
-        var sessionId = await new CanvassClient(_cluster.Http(0, ownerToken)).StartSessionAsync(cut);
+        var sessionId = await new CanvassClient(Cluster.Http(0, ownerToken)).StartSessionAsync(cut);
 
-        await using var owner = _cluster.Hub(0, ownerToken);
+        await using var owner = Cluster.Hub(0, ownerToken);
         var ownerChanges = new ConcurrentQueue<JsonElement>();
         owner.On<JsonElement>("sessionChanged", e => ownerChanges.Enqueue(e));
         await owner.StartAsync();
@@ -132,17 +101,17 @@ public sealed class CanvassLiveTests : IAsyncLifetime
         await Assert.ThrowsAsync<HubException>(() => owner.InvokeAsync("Subscribe", "canvass:live"));
         await Assert.ThrowsAsync<HubException>(() => owner.InvokeAsync("Subscribe", $"canvass:cut:{cut}"));
 
-        await using var stranger = _cluster.Hub(1, strangerToken);
+        await using var stranger = Cluster.Hub(1, strangerToken);
         await stranger.StartAsync();
         await Assert.ThrowsAsync<HubException>(() => stranger.InvokeAsync("Subscribe", $"session:{sessionId}"));
 
-        await using var admin = _cluster.Hub(1, adminToken);
+        await using var admin = Cluster.Hub(1, adminToken);
         await admin.StartAsync();
         await admin.InvokeAsync("Subscribe", $"session:{sessionId}");
         await admin.InvokeAsync("Subscribe", "canvass:live");
         await Assert.ThrowsAsync<HubException>(() => admin.InvokeAsync("Subscribe", "canvass:cut:not-a-uuid"));
 
-        var ended = await new CanvassClient(_cluster.Http(1, adminToken)).EndAsync(sessionId);
+        var ended = await new CanvassClient(Cluster.Http(1, adminToken)).EndAsync(sessionId);
         Assert.True(ended.StatusCode == HttpStatusCode.OK, $"{(int)ended.StatusCode} {await ended.Content.ReadAsStringAsync()}");
         await Eventually.True(() => Task.FromResult(ownerChanges.Any(c => c.GetProperty("status").GetString() == "COMPLETED")),
             "the owner saw the admin end the session");

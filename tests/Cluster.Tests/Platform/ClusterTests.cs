@@ -15,14 +15,6 @@ public sealed class TwoSiloClusterTests : ClusterTest
     protected override int Silos => 2;
     protected override int Frontends => 2;
 
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        await Eventually.True(async () =>
-            (await Cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2,
-            "both silos active");
-    }
-
     private string SiloAddress(int silo) => Cluster.SiloService<ILocalSiloDetails>(silo).SiloAddress.ToString();
 
     [Fact]
@@ -83,23 +75,8 @@ public sealed class TwoSiloClusterTests : ClusterTest
 }
 
 /// <summary>Grain state and reminders through the ADO.NET providers in PostgreSQL.</summary>
-public sealed class AdoNetProviderTests : IAsyncLifetime
+public sealed class AdoNetProviderTests : ClusterTest
 {
-    private TestDatabase Db = null!;
-    private LocalCluster Cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        Db = await TestDatabase.CreateAsync();
-        Cluster = await LocalCluster.StartAsync(Db, silos: 1, frontends: 1);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Cluster.DisposeAsync();
-        await Db.DisposeAsync();
-    }
-
     [Fact]
     public async Task Grain_state_survives_deactivation()
     {

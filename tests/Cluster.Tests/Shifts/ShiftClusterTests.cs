@@ -12,54 +12,39 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace ChangemakerLite.Cluster.Tests.Shifts;
 
 /// <summary>Shifts on two silos and two frontends: exact counts across a silo leaving, live counts on the other frontend.</summary>
-public sealed class ShiftClusterTests : IAsyncLifetime
+public sealed class ShiftClusterTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db, silos: 2, frontends: 2);
-        await Eventually.True(async () =>
-            (await _cluster.ClientOf(0).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2,
-            "both silos active");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+    protected override int Silos => 2;
+    protected override int Frontends => 2;
 
     private async Task<HttpStatusCode[]> SignUpAll(int frontend, Guid shift, IEnumerable<Volunteer> volunteers) =>
         await Task.WhenAll(volunteers.Select(async v =>
         {
-            using var http = _cluster.Http(frontend, v.AccessToken);
+            using var http = Cluster.Http(frontend, v.AccessToken);
             using var response = await http.PostAsync($"/api/shifts/{shift}/signups", null);
             return response.StatusCode;
         }));
 
     private async Task<(int Count, int ConfirmedRows, string Status)> Database(Guid shift) => (
-        await _db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)),
-        await _db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)),
-        (await _db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shift)))!);
+        await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)),
+        await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)),
+        (await Db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shift)))!);
 
     [Fact]
     public async Task The_count_stays_exact_when_the_silo_hosting_the_shift_stops()
     {
-        using var admin = _cluster.Http(0, await ShiftFixtures.AdminTokenAsync(_cluster));
+        using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
         var shift = (await ShiftFixtures.CreateShiftAsync(admin, maxVolunteers: 25)).GetProperty("id").GetGuid();
-        var volunteers = await ShiftFixtures.CreateVolunteersAsync(_cluster, 40);
+        var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 40);
 
         var before = await SignUpAll(0, shift, volunteers.Take(10));
         Assert.All(before, s => Assert.Equal(HttpStatusCode.Created, s));
 
-        var host = await _cluster.ClientOf(1).GetGrain<IManagementGrain>(0)
-            .GetActivationAddress(_cluster.ClientOf(1).GetGrain<IShiftGrain>(shift));
+        var host = await Cluster.ClientOf(1).GetGrain<IManagementGrain>(0)
+            .GetActivationAddress(Cluster.ClientOf(1).GetGrain<IShiftGrain>(shift));
         Assert.NotNull(host);
-        var hosting = Enumerable.Range(0, 2).Single(i => _cluster.SiloService<ILocalSiloDetails>(i).SiloAddress.Equals(host));
-        await _cluster.StopSiloAsync(hosting);
+        var hosting = Enumerable.Range(0, 2).Single(i => Cluster.SiloService<ILocalSiloDetails>(i).SiloAddress.Equals(host));
+        await Cluster.StopSiloAsync(hosting);
 
         // The frontend whose gateway was the stopped silo may still be moving over; use either.
         var after = await SignUpAll(1, shift, volunteers.Skip(10).Take(20));
@@ -67,11 +52,11 @@ public sealed class ShiftClusterTests : IAsyncLifetime
         Assert.Equal(5, after.Count(s => s == HttpStatusCode.Conflict));
         Assert.Equal((25, 25, "FULL"), await Database(shift));
 
-        using var viaSurvivor = _cluster.Http(1, volunteers[0].AccessToken);
+        using var viaSurvivor = Cluster.Http(1, volunteers[0].AccessToken);
         var view = JsonDocument.Parse(await viaSurvivor.GetStringAsync($"/api/shifts/{shift}")).RootElement;
         Assert.Equal(25, view.GetProperty("currentVolunteers").GetInt32());
 
-        var cancel = await _db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE user_email = @e", ("e", volunteers[0].Email));
+        var cancel = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE user_email = @e", ("e", volunteers[0].Email));
         Assert.Equal(HttpStatusCode.NoContent, (await viaSurvivor.DeleteAsync($"/api/shifts/{shift}/signups/{cancel}")).StatusCode);
         Assert.Equal((24, 24, "OPEN"), await Database(shift));
     }
@@ -79,11 +64,11 @@ public sealed class ShiftClusterTests : IAsyncLifetime
     [Fact]
     public async Task A_browser_on_frontend_2_sees_the_shift_fill_through_frontend_1_and_the_last_event_has_the_final_count()
     {
-        using var admin = _cluster.Http(0, await ShiftFixtures.AdminTokenAsync(_cluster));
+        using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
         var shift = (await ShiftFixtures.CreateShiftAsync(admin, maxVolunteers: 60)).GetProperty("id").GetGuid();
-        var volunteers = await ShiftFixtures.CreateVolunteersAsync(_cluster, 100);
+        var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 100);
 
-        await using var hub = _cluster.Hub(1, volunteers[0].AccessToken);
+        await using var hub = Cluster.Hub(1, volunteers[0].AccessToken);
         var events = new ConcurrentQueue<JsonElement>();
         hub.On<JsonElement>("shiftUpdated", e => events.Enqueue(e));
         await hub.StartAsync();
@@ -102,7 +87,7 @@ public sealed class ShiftClusterTests : IAsyncLifetime
         // Coalesced: sixty commits become a handful of events, not sixty.
         Assert.True(events.Count < 60, $"{events.Count} events for 60 signups");
 
-        var signup = await _db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE shift_id = @s LIMIT 1", ("s", shift));
+        var signup = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE shift_id = @s LIMIT 1", ("s", shift));
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/shifts/{shift}/signups/{signup}")).StatusCode);
         await Eventually.True(() => Task.FromResult(events.Last() is var e && e.GetProperty("currentVolunteers").GetInt32() == 59 &&
                 e.GetProperty("status").GetString() == "OPEN"), "the freed place");
@@ -111,11 +96,11 @@ public sealed class ShiftClusterTests : IAsyncLifetime
     [Fact]
     public async Task Anonymous_viewers_may_watch_public_shifts_only()
     {
-        using var admin = _cluster.Http(0, await ShiftFixtures.AdminTokenAsync(_cluster));
+        using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
         var open = (await ShiftFixtures.CreateShiftAsync(admin, 5, isPublic: true)).GetProperty("id").GetGuid();
         var hidden = (await ShiftFixtures.CreateShiftAsync(admin, 5, isPublic: false)).GetProperty("id").GetGuid();
 
-        await using var anonymous = _cluster.Hub(1);
+        await using var anonymous = Cluster.Hub(1);
         var events = new ConcurrentQueue<JsonElement>();
         anonymous.On<JsonElement>("shiftUpdated", e => events.Enqueue(e));
         await anonymous.StartAsync();
@@ -124,13 +109,13 @@ public sealed class ShiftClusterTests : IAsyncLifetime
         Assert.Contains("not allowed", refused.Message);
         await Assert.ThrowsAsync<HubException>(() => anonymous.InvokeAsync("Subscribe", "shift:not-a-guid"));
 
-        using var http = _cluster.Http(0);
+        using var http = Cluster.Http(0);
         Assert.Equal(HttpStatusCode.Created,
             (await http.PostAsJsonAsync($"/api/public/shifts/{open}/signups", new { name = "Watcher", email = "watcher@example.org" })).StatusCode);
         await Eventually.True(() => Task.FromResult(events.Any(e => e.GetProperty("currentVolunteers").GetInt32() == 1)), "the public count");
 
-        var member = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1, UserRole.User))[0];
-        await using var signedIn = _cluster.Hub(0, member.AccessToken);
+        var member = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1, UserRole.User))[0];
+        await using var signedIn = Cluster.Hub(0, member.AccessToken);
         await signedIn.StartAsync();
         await signedIn.InvokeAsync("Subscribe", $"shift:{hidden}");
     }

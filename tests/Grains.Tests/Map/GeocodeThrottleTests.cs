@@ -4,33 +4,16 @@ using ChangemakerLite.TestSupport;
 namespace ChangemakerLite.Grains.Tests.Map;
 
 /// <summary>The cluster-wide pacing of a provider, asked from two silos.</summary>
-public sealed class GeocodeThrottleTests : IAsyncLifetime
+public sealed class GeocodeThrottleTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db, silos: 2, frontends: 0);
-        // One activation per grain holds once both silos see each other; before that each could place its own.
-        await Eventually.True(async () =>
-            (await _cluster.SiloService<IGrainFactory>(0).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2 &&
-            (await _cluster.SiloService<IGrainFactory>(1).GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2,
-            "both silos active on both silos");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+    protected override int Silos => 2;
+    protected override int Frontends => 0;
 
     [Fact]
     public async Task Slots_are_spaced_by_the_rate_whichever_silo_asks_and_interactive_callers_do_not_queue()
     {
-        var fromFirst = _cluster.SiloService<IGrainFactory>(0).GetGrain<IGeocodeThrottleGrain>("NOMINATIM-test");
-        var fromSecond = _cluster.SiloService<IGrainFactory>(1).GetGrain<IGeocodeThrottleGrain>("NOMINATIM-test");
+        var fromFirst = Cluster.SiloService<IGrainFactory>(0).GetGrain<IGeocodeThrottleGrain>("NOMINATIM-test");
+        var fromSecond = Cluster.SiloService<IGrainFactory>(1).GetGrain<IGeocodeThrottleGrain>("NOMINATIM-test");
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         // A reservation answers "wait this long"; the slot it grants lies between the call's start and end plus that wait,

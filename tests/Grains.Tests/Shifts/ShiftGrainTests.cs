@@ -10,24 +10,10 @@ namespace ChangemakerLite.Grains.Tests.Shifts;
 /// The shift grain against writes it did not make: what a second activation during a membership change
 /// would do. The version check must make the grain reload and decide again, never overwrite.
 /// </summary>
-public sealed class ShiftGrainTests : IAsyncLifetime
+public sealed class ShiftGrainTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
-
-    private IShiftGrain Shift(Guid id) => _cluster.ClientOf(0).GetGrain<IShiftGrain>(id);
+    private IShiftGrain Shift(Guid id) => Cluster.ClientOf(0).GetGrain<IShiftGrain>(id);
 
     private async Task<Guid> NewShift(int max)
     {
@@ -39,7 +25,7 @@ public sealed class ShiftGrainTests : IAsyncLifetime
 
     /// <summary>Another writer's signup, exactly as another activation of the grain would commit it.</summary>
     private async Task SignUpBehindTheGrainsBack(Guid shift, Volunteer volunteer) =>
-        await _db.ExecuteAsync("""
+        await Db.ExecuteAsync("""
             WITH s AS (
                 INSERT INTO shift_signups (id, shift_id, shift_title, user_id, user_email, user_name, status, signup_source)
                 VALUES (gen_random_uuid(), @shift, 'Doors', @user, @email, 'Other activation', 'CONFIRMED', 'AUTHENTICATED')
@@ -54,16 +40,16 @@ public sealed class ShiftGrainTests : IAsyncLifetime
     public async Task A_signup_committed_by_another_activation_is_counted_not_overwritten()
     {
         var shift = await NewShift(max: 3);
-        var volunteers = await ShiftFixtures.CreateVolunteersAsync(_cluster, 4);
+        var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 4);
         await Shift(shift).SignUpSelf(volunteers[0].Id);
         await SignUpBehindTheGrainsBack(shift, volunteers[1]);
 
         // The grain still believes 1 of 3; its write must fail the version check, reload (2 of 3) and count on from there.
         var third = await Shift(shift).SignUpSelf(volunteers[2].Id);
         Assert.Equal(SignupStatus.Confirmed, third.Status);
-        Assert.Equal(3, await _db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
-        Assert.Equal("FULL", await _db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shift)));
-        Assert.Equal(3, await _db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(3, await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal("FULL", await Db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(3, await Db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", shift)));
         Assert.Equal(3, (await Shift(shift).Get()).CurrentVolunteers);
 
         var full = await Assert.ThrowsAsync<DomainException>(() => Shift(shift).SignUpSelf(volunteers[3].Id));
@@ -75,40 +61,40 @@ public sealed class ShiftGrainTests : IAsyncLifetime
     public async Task A_stale_grain_that_would_overbook_decides_again_on_the_fresh_state()
     {
         var shift = await NewShift(max: 2);
-        var volunteers = await ShiftFixtures.CreateVolunteersAsync(_cluster, 3);
+        var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 3);
         await Shift(shift).SignUpSelf(volunteers[0].Id);
         await SignUpBehindTheGrainsBack(shift, volunteers[1]);
 
         // In memory there is still a place; in the database the shift is full. The capacity rule must win.
         var refused = await Assert.ThrowsAsync<DomainException>(() => Shift(shift).SignUpSelf(volunteers[2].Id));
         Assert.Equal("full", refused.Extensions["reason"]);
-        Assert.Equal(2, await _db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
-        Assert.Equal(2, await _db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(2, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
+        Assert.Equal(2, await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
     }
 
     [Fact]
     public async Task An_edit_made_elsewhere_is_kept_when_the_grain_writes_next()
     {
         var shift = await NewShift(max: 5);
-        await _db.ExecuteAsync("UPDATE shifts SET location = 'Moved to the library', version = version + 1 WHERE id = @id", ("id", shift));
+        await Db.ExecuteAsync("UPDATE shifts SET location = 'Moved to the library', version = version + 1 WHERE id = @id", ("id", shift));
 
         var edited = await Shift(shift).Update(new UpdateShiftCommand("Renamed", null, null, null, null, null, 8, null, null));
         Assert.Equal("Moved to the library", edited.Location);
-        Assert.Equal("Moved to the library", await _db.ScalarAsync<string>("SELECT location FROM shifts WHERE id = @id", ("id", shift)));
-        Assert.Equal(8, await _db.ScalarAsync<int>("SELECT max_volunteers FROM shifts WHERE id = @id", ("id", shift)));
-        Assert.Equal(2, await _db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal("Moved to the library", await Db.ScalarAsync<string>("SELECT location FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(8, await Db.ScalarAsync<int>("SELECT max_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(2, await Db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", shift)));
     }
 
     [Fact]
     public async Task Every_write_bumps_the_version_once()
     {
         var shift = await NewShift(max: 5);
-        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1))[0];
+        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
         var signup = await Shift(shift).SignUpSelf(volunteer.Id);
         await Shift(shift).CancelSignup(signup.Id, volunteer.Id, asAdmin: false);
         await Shift(shift).Update(new UpdateShiftCommand(null, "Bring water", null, null, null, null, null, null, null));
         await Shift(shift).Cancel(Guid.NewGuid());
-        Assert.Equal(4, await _db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(4, await Db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", shift)));
         Assert.Equal(ShiftStatus.Cancelled, (await Shift(shift).Get()).Status);
     }
 
@@ -116,7 +102,7 @@ public sealed class ShiftGrainTests : IAsyncLifetime
     public async Task Signups_committed_together_count_each_person_once_and_stop_at_capacity()
     {
         var shift = await NewShift(max: 3);
-        var v = await ShiftFixtures.CreateVolunteersAsync(_cluster, 4);
+        var v = await ShiftFixtures.CreateVolunteersAsync(Cluster, 4);
         await Shift(shift).SignUpSelf(v[0].Id);
 
         // Arriving together they share a group commit: a person already in, the same person twice, and one too many.
@@ -133,8 +119,8 @@ public sealed class ShiftGrainTests : IAsyncLifetime
         Assert.Equal(2, created.Distinct().Count());
         Assert.DoesNotContain(v[0].Email, created);
         Assert.All(outcomes.Where(o => o.Item2 != "created"), o => Assert.Contains(o.Item2, new[] { "already_signed_up", "full" }));
-        Assert.Equal(3, await _db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
-        Assert.Equal(3, await _db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)));
+        Assert.Equal(3, await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(3, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)));
         Assert.Equal(ShiftStatus.Full, (await Shift(shift).Get()).Status);
     }
 
@@ -142,9 +128,9 @@ public sealed class ShiftGrainTests : IAsyncLifetime
     public async Task A_temp_user_is_refused_by_the_grain_itself()
     {
         var shift = await NewShift(max: 5);
-        var temp = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1, UserRole.Temp))[0];
+        var temp = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1, UserRole.Temp))[0];
         var refused = await Assert.ThrowsAsync<DomainException>(() => Shift(shift).SignUpSelf(temp.Id));
         Assert.Equal(DomainErrorKind.Forbidden, refused.Kind);
-        Assert.Equal(0, await _db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(0, await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
     }
 }

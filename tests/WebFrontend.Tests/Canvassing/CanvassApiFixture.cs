@@ -7,21 +7,20 @@ namespace ChangemakerLite.WebFrontend.Tests.Canvassing;
 /// One silo and one frontend for a test class, with a cut of nine doors (a 3×3 block) and one door
 /// outside it. Tests sign in as fresh users so they never share a session.
 /// </summary>
-public sealed class CanvassApiFixture : IAsyncLifetime
+public sealed class CanvassApiFixture : ClusterTest
 {
     public const double MinLat = 53.50, MinLng = -113.51, MaxLat = 53.51, MaxLng = -113.50;
 
-    public TestDatabase Db { get; private set; } = null!;
-    public LocalCluster Cluster { get; private set; } = null!;
     public Guid CutId { get; private set; }
     public Guid PrivateCutId { get; private set; }
     public List<Guid> Doors { get; } = [];
     public Guid DoorOutside { get; private set; }
 
-    public async Task InitializeAsync()
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["CANVASS_CUT_PROGRESS_SECONDS"] = "0.2" };
+
+    public override async Task InitializeAsync()
     {
-        Db = await TestDatabase.CreateAsync();
-        Cluster = await LocalCluster.StartAsync(Db, settings: new Dictionary<string, string?> { ["CANVASS_CUT_PROGRESS_SECONDS"] = "0.2" });
+        await base.InitializeAsync();
         CutId = await CanvassTestData.InsertCutAsync(Db, MinLat, MinLng, MaxLat, MaxLng);
         PrivateCutId = await CanvassTestData.InsertCutAsync(Db, MinLat, MinLng, MaxLat, MaxLng, isPublic: false, name: "Private");
         for (var row = 0; row < 3; row++)
@@ -30,11 +29,6 @@ public sealed class CanvassApiFixture : IAsyncLifetime
         DoorOutside = await CanvassTestData.InsertDoorAsync(Db, 53.52, -113.505, "1 Far Away Rd");
     }
 
-    public async Task DisposeAsync()
-    {
-        await Cluster.DisposeAsync();
-        await Db.DisposeAsync();
-    }
 
     public async Task<(TestUser User, CanvassClient Client)> SignInAsync(UserRole role = UserRole.User)
     {

@@ -13,10 +13,8 @@ namespace ChangemakerLite.WebFrontend.Tests.Map;
 /// One database, one silo, one frontend and the fake geocoders per test class, with real user rows for a
 /// map admin, a super admin and a canvasser (history and created_by columns point at them).
 /// </summary>
-public sealed class MapFixture : IAsyncLifetime
+public sealed class MapFixture : ClusterTest
 {
-    public TestDatabase Db { get; private set; } = null!;
-    public LocalCluster Cluster { get; private set; } = null!;
     public FakeGeocoders Geocoders { get; private set; } = null!;
     public Guid AdminId { get; } = Guid.NewGuid();
     public Guid SuperId { get; } = Guid.NewGuid();
@@ -29,11 +27,13 @@ public sealed class MapFixture : IAsyncLifetime
     public string Token(Guid id, UserRole role, string permissions = "{}") =>
         TestTokens.Mint(Cluster.SigningKey, id, $"{id:N}@example.org", role, permissionsJson: permissions);
 
-    public async Task InitializeAsync()
+    protected override IDictionary<string, string?>? Settings => Geocoders.Settings();
+
+    public override async Task InitializeAsync()
     {
-        Db = await TestDatabase.CreateAsync();
+        // The geocoder stand-ins must listen before the silos read their addresses from the settings.
         Geocoders = await FakeGeocoders.StartAsync();
-        Cluster = await LocalCluster.StartAsync(Db, settings: Geocoders.Settings());
+        await base.InitializeAsync();
         foreach (var (id, role) in new[] { (AdminId, "MAP_ADMIN"), (SuperId, "SUPER_ADMIN"), (CanvasserId, "USER") })
             await Db.ExecuteAsync($"INSERT INTO users (id, email, password_hash, name, role) VALUES (@id, @email, 'x', 'Test', '{role}')",
                 ("id", id), ("email", $"{id:N}@example.org"));
@@ -43,11 +43,10 @@ public sealed class MapFixture : IAsyncLifetime
         Anonymous = Cluster.Http(0);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await Cluster.DisposeAsync();
+        await base.DisposeAsync();
         await Geocoders.DisposeAsync();
-        await Db.DisposeAsync();
     }
 }
 

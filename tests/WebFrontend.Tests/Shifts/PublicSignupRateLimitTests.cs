@@ -6,29 +6,15 @@ using ChangemakerLite.TestSupport.Shifts;
 namespace ChangemakerLite.WebFrontend.Tests.Shifts;
 
 /// <summary>The public signup's per-IP budget at its default (5 a minute), on its own cluster so no other test spends it.</summary>
-public sealed class PublicSignupRateLimitTests : IAsyncLifetime
+public sealed class PublicSignupRateLimitTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
-    }
 
     [Fact]
     public async Task The_sixth_public_signup_from_one_ip_within_a_minute_is_429_with_retry_after_and_writes_nothing()
     {
-        using var admin = _cluster.Http(0, await ShiftFixtures.AdminTokenAsync(_cluster));
+        using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
         var shift = (await ShiftFixtures.CreateShiftAsync(admin, 50, isPublic: true)).GetProperty("id").GetGuid();
-        using var anonymous = _cluster.Http();
+        using var anonymous = Cluster.Http();
         for (var i = 0; i < 5; i++)
             Assert.Equal(HttpStatusCode.Created,
                 (await anonymous.PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = $"P{i}", email = $"p{i}@example.org" })).StatusCode);
@@ -36,7 +22,7 @@ public sealed class PublicSignupRateLimitTests : IAsyncLifetime
         var refused = await anonymous.PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = "P5", email = "p5@example.org" });
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.True(refused.Headers.RetryAfter is not null);
-        Assert.Equal(0, await _db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'p5@example.org'"));
-        Assert.Equal(5, await _db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(0, await Db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'p5@example.org'"));
+        Assert.Equal(5, await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
     }
 }

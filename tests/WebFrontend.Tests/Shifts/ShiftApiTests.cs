@@ -10,24 +10,23 @@ using ChangemakerLite.TestSupport.Shifts;
 namespace ChangemakerLite.WebFrontend.Tests.Shifts;
 
 /// <summary>The shifts API through real HTTP on a real cluster: capacity, signups, emails, lists and bad input.</summary>
-public sealed partial class ShiftApiTests : IAsyncLifetime
+public sealed partial class ShiftApiTests : ClusterTest
 {
-    private TestDatabase _db = null!;
-    private LocalCluster _cluster = null!;
     private HttpClient _admin = null!;
 
-    public async Task InitializeAsync()
+    protected override IDictionary<string, string?>? Settings =>
+        new Dictionary<string, string?> { ["SHIFT_SIGNUP_RATE_LIMIT_PER_IP"] = "100000" };
+
+    public override async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
-        _cluster = await LocalCluster.StartAsync(_db, settings: new Dictionary<string, string?> { ["SHIFT_SIGNUP_RATE_LIMIT_PER_IP"] = "100000" });
-        _admin = _cluster.Http(0, await ShiftFixtures.AdminTokenAsync(_cluster));
+        await base.InitializeAsync();
+        _admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         _admin.Dispose();
-        await _cluster.DisposeAsync();
-        await _db.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     private static async Task<JsonElement> Json(HttpResponseMessage response) =>
@@ -37,14 +36,14 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
 
     private async Task<HttpResponseMessage> SignUpSelf(Guid shiftId, string token)
     {
-        using var http = _cluster.Http(0, token);
+        using var http = Cluster.Http(0, token);
         return await http.PostAsync($"/api/shifts/{shiftId}/signups", null);
     }
 
     private async Task<(int Count, string Status, int ConfirmedRows)> Counts(Guid shiftId) => (
-        await _db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shiftId)),
-        (await _db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shiftId)))!,
-        await _db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shiftId)));
+        await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shiftId)),
+        (await Db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shiftId)))!,
+        await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shiftId)));
 
     private static async Task AssertConflict(HttpResponseMessage response, string reason)
     {
@@ -58,7 +57,7 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     public async Task Two_hundred_parallel_signups_to_ten_places_confirm_exactly_ten()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 10));
-        var volunteers = await ShiftFixtures.CreateVolunteersAsync(_cluster, 200);
+        var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 200);
 
         using var start = new SemaphoreSlim(0);
         var attempts = volunteers.Select(async v =>
@@ -73,7 +72,7 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
         Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.Created));
         Assert.Equal(190, statuses.Count(s => s == HttpStatusCode.Conflict));
         Assert.Equal((10, "FULL", 10), await Counts(shift));
-        Assert.Equal(10, await _db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
+        Assert.Equal(10, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
         var view = await Json(await _admin.GetAsync($"/api/shifts/{shift}"));
         Assert.Equal(10, view.GetProperty("currentVolunteers").GetInt32());
         Assert.Equal("FULL", view.GetProperty("status").GetString());
@@ -88,10 +87,10 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
         Assert.Equal("09:00", created.GetProperty("startTime").GetString());
         Assert.Equal("OPEN", created.GetProperty("status").GetString());
         Assert.Equal(0, created.GetProperty("currentVolunteers").GetInt32());
-        Assert.Equal(0, await _db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", id)));
+        Assert.Equal(0, await Db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", id)));
 
-        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1))[0];
-        using var asVolunteer = _cluster.Http(0, volunteer.AccessToken);
+        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
+        using var asVolunteer = Cluster.Http(0, volunteer.AccessToken);
         Assert.Equal(HttpStatusCode.OK, (await asVolunteer.GetAsync($"/api/shifts/{id}")).StatusCode);
 
         var patched = await _admin.PatchAsJsonAsync($"/api/shifts/{id}", new { title = "Evening doors", maxVolunteers = 6, startTime = "17:30", endTime = "20:00", cutId = (Guid?)null });
@@ -101,14 +100,14 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
         Assert.Equal(6, edited.GetProperty("maxVolunteers").GetInt32());
         Assert.Equal("17:30", edited.GetProperty("startTime").GetString());
         Assert.Equal("12 Main St", edited.GetProperty("location").GetString());
-        Assert.Equal(1, await _db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", id)));
-        Assert.Equal("Evening doors", await _db.ScalarAsync<string>("SELECT title FROM shifts WHERE id = @id", ("id", id)));
+        Assert.Equal(1, await Db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", id)));
+        Assert.Equal("Evening doors", await Db.ScalarAsync<string>("SELECT title FROM shifts WHERE id = @id", ("id", id)));
 
         var list = await Json(await asVolunteer.GetAsync($"/api/shifts?from={ShiftFixtures.Date(3)}&to={ShiftFixtures.Date(3)}&status=OPEN"));
         Assert.Contains(list.GetProperty("items").EnumerateArray(), s => IdOf(s) == id);
         Assert.Equal(1, list.GetProperty("page").GetInt32());
 
-        var publicList = await Json(await _cluster.Http().GetAsync("/api/public/shifts?pageSize=500"));
+        var publicList = await Json(await Cluster.Http().GetAsync("/api/public/shifts?pageSize=500"));
         var shown = publicList.GetProperty("items").EnumerateArray().Single(s => IdOf(s) == id);
         Assert.Equal(0, shown.GetProperty("currentVolunteers").GetInt32());
         Assert.False(shown.TryGetProperty("createdBy", out _));
@@ -120,12 +119,12 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     {
         var soon = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, 5, daysFromToday: 61, title: "Soon"));
         var later = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, 5, daysFromToday: 83, title: "Later"));
-        await _db.ExecuteAsync("""
+        await Db.ExecuteAsync("""
             INSERT INTO shifts (id, title, date, start_time, end_time, max_volunteers) VALUES (@id, 'Long ago', current_date - 30, '09:00', '10:00', 3)
             """, ("id", Guid.NewGuid()));
 
-        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1))[0];
-        using var asVolunteer = _cluster.Http(0, volunteer.AccessToken);
+        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
+        using var asVolunteer = Cluster.Http(0, volunteer.AccessToken);
         var upcoming = await Json(await asVolunteer.GetAsync("/api/shifts?pageSize=500"));
         Assert.DoesNotContain(upcoming.GetProperty("items").EnumerateArray(), s => s.GetProperty("title").GetString() == "Long ago");
         var all = await Json(await _admin.GetAsync("/api/shifts?pageSize=500"));
@@ -162,36 +161,36 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     public async Task A_cancelled_signup_frees_its_place_emails_the_volunteer_and_the_same_row_is_confirmed_again_on_re_signup()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 1, title: "Phone bank"));
-        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1))[0];
+        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
         var first = await SignUpSelf(shift, volunteer.AccessToken);
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         var signupId = IdOf(await Json(first));
         Assert.Equal((1, "FULL", 1), await Counts(shift));
         await AssertConflict(await SignUpSelf(shift, volunteer.AccessToken), "full");
 
-        var someoneElse = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1))[0];
-        using (var other = _cluster.Http(0, someoneElse.AccessToken))
+        var someoneElse = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
+        using (var other = Cluster.Http(0, someoneElse.AccessToken))
             Assert.Equal(HttpStatusCode.NotFound, (await other.DeleteAsync($"/api/shifts/{shift}/signups/{signupId}")).StatusCode);
 
-        using var asVolunteer = _cluster.Http(0, volunteer.AccessToken);
+        using var asVolunteer = Cluster.Http(0, volunteer.AccessToken);
         Assert.Equal(HttpStatusCode.NoContent, (await asVolunteer.DeleteAsync($"/api/shifts/{shift}/signups/{signupId}")).StatusCode);
         Assert.Equal((0, "OPEN", 0), await Counts(shift));
         await AssertConflict(await asVolunteer.DeleteAsync($"/api/shifts/{shift}/signups/{signupId}"), "already_cancelled");
-        await Eventually.True(() => Task.FromResult(_cluster.Mail.Messages.Any(m => m.To.Contains(volunteer.Email) && m.Subject == "Signup cancelled: Phone bank")),
+        await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Any(m => m.To.Contains(volunteer.Email) && m.Subject == "Signup cancelled: Phone bank")),
             "the cancellation email");
 
         var again = await SignUpSelf(shift, volunteer.AccessToken);
         Assert.Equal(HttpStatusCode.Created, again.StatusCode);
         Assert.Equal(signupId, IdOf(await Json(again)));
         Assert.Equal((1, "FULL", 1), await Counts(shift));
-        Assert.Equal(1, await _db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
+        Assert.Equal(1, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
     }
 
     [Fact]
     public async Task Signing_up_twice_is_409_already_signed_up()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 5));
-        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1))[0];
+        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
         Assert.Equal(HttpStatusCode.Created, (await SignUpSelf(shift, volunteer.AccessToken)).StatusCode);
         await AssertConflict(await SignUpSelf(shift, volunteer.AccessToken), "already_signed_up");
         Assert.Equal((1, "OPEN", 1), await Counts(shift));
@@ -201,11 +200,11 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     public async Task Lowering_max_volunteers_below_the_confirmed_signups_is_409_and_meeting_them_makes_the_shift_full()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 5));
-        foreach (var v in await ShiftFixtures.CreateVolunteersAsync(_cluster, 3))
+        foreach (var v in await ShiftFixtures.CreateVolunteersAsync(Cluster, 3))
             Assert.Equal(HttpStatusCode.Created, (await SignUpSelf(shift, v.AccessToken)).StatusCode);
 
         await AssertConflict(await _admin.PatchAsJsonAsync($"/api/shifts/{shift}", new { maxVolunteers = 2 }), "below_signups");
-        Assert.Equal(5, await _db.ScalarAsync<int>("SELECT max_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(5, await Db.ScalarAsync<int>("SELECT max_volunteers FROM shifts WHERE id = @id", ("id", shift)));
 
         Assert.Equal("FULL", (await Json(await _admin.PatchAsJsonAsync($"/api/shifts/{shift}", new { maxVolunteers = 3 }))).GetProperty("status").GetString());
         Assert.Equal((3, "FULL", 3), await Counts(shift));
@@ -217,30 +216,30 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     public async Task Past_and_cancelled_shifts_refuse_signups_with_their_reason()
     {
         var past = Guid.NewGuid();
-        await _db.ExecuteAsync("""
+        await Db.ExecuteAsync("""
             INSERT INTO shifts (id, title, date, start_time, end_time, max_volunteers, is_public) VALUES (@id, 'Yesterday', current_date - 1, '09:00', '10:00', 3, true)
             """, ("id", past));
-        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1))[0];
+        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
         await AssertConflict(await SignUpSelf(past, volunteer.AccessToken), "past");
-        await AssertConflict(await _cluster.Http().PostAsJsonAsync($"/api/public/shifts/{past}/signups", new { name = "Late", email = "late@example.org" }), "past");
+        await AssertConflict(await Cluster.Http().PostAsJsonAsync($"/api/public/shifts/{past}/signups", new { name = "Late", email = "late@example.org" }), "past");
 
         var cancelled = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 3));
         Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync($"/api/shifts/{cancelled}/cancel", null)).StatusCode);
         await AssertConflict(await SignUpSelf(cancelled, volunteer.AccessToken), "cancelled");
         await AssertConflict(await _admin.PostAsync($"/api/shifts/{cancelled}/cancel", null), "cancelled");
         await AssertConflict(await _admin.PatchAsJsonAsync($"/api/shifts/{cancelled}", new { maxVolunteers = 9 }), "cancelled");
-        Assert.Equal(0, await _db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id IN (@a, @b)", ("a", past), ("b", cancelled)));
-        Assert.Equal(0, await _db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'late@example.org'"));
+        Assert.Equal(0, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id IN (@a, @b)", ("a", past), ("b", cancelled)));
+        Assert.Equal(0, await Db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'late@example.org'"));
     }
 
     [Fact]
     public async Task Cancelling_a_shift_emails_every_confirmed_volunteer_and_only_them()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 5, title: "Lit drop"));
-        var volunteers = await ShiftFixtures.CreateVolunteersAsync(_cluster, 4);
+        var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 4);
         foreach (var v in volunteers) Assert.Equal(HttpStatusCode.Created, (await SignUpSelf(shift, v.AccessToken)).StatusCode);
         var withdrawn = volunteers[3];
-        var signupOfWithdrawn = await _db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE user_email = @e", ("e", withdrawn.Email));
+        var signupOfWithdrawn = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE user_email = @e", ("e", withdrawn.Email));
         Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/shifts/{shift}/signups/{signupOfWithdrawn}")).StatusCode);
 
         var cancelled = await _admin.PostAsync($"/api/shifts/{shift}/cancel", null);
@@ -249,17 +248,17 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
         Assert.Equal("CANCELLED", (await Counts(shift)).Status);
 
         foreach (var v in volunteers.Take(3))
-            await Eventually.True(() => Task.FromResult(_cluster.Mail.Messages.Any(m => m.To.Contains(v.Email) && m.Subject == "Shift cancelled: Lit drop")),
+            await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Any(m => m.To.Contains(v.Email) && m.Subject == "Shift cancelled: Lit drop")),
                 $"the cancellation email to {v.Email}");
         await Task.Delay(500);
-        Assert.DoesNotContain(_cluster.Mail.Messages, m => m.To.Contains(withdrawn.Email) && m.Subject.StartsWith("Shift cancelled"));
+        Assert.DoesNotContain(Cluster.Mail.Messages, m => m.To.Contains(withdrawn.Email) && m.Subject.StartsWith("Shift cancelled"));
     }
 
     [Fact]
     public async Task Temp_users_cannot_use_the_authenticated_signup()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 5));
-        var temp = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1, UserRole.Temp))[0];
+        var temp = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1, UserRole.Temp))[0];
         Assert.Equal(HttpStatusCode.Forbidden, (await SignUpSelf(shift, temp.AccessToken)).StatusCode);
         Assert.Equal((0, "OPEN", 0), await Counts(shift));
     }
@@ -268,7 +267,7 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     public async Task Admins_add_volunteers_by_user_id_or_by_email_and_others_may_not()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 5, title: "Canvass"));
-        var existing = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1))[0];
+        var existing = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
         var byId = await _admin.PostAsJsonAsync($"/api/shifts/{shift}/signups", new { userId = existing.Id });
         Assert.Equal(HttpStatusCode.Created, byId.StatusCode);
         Assert.Equal("ADMIN", (await Json(byId)).GetProperty("signupSource").GetString());
@@ -276,17 +275,17 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
         var byEmail = await _admin.PostAsJsonAsync($"/api/shifts/{shift}/signups", new { email = "New.Person@Example.org", name = "New Person" });
         Assert.Equal(HttpStatusCode.Created, byEmail.StatusCode);
         Assert.Equal("new.person@example.org", (await Json(byEmail)).GetProperty("userEmail").GetString());
-        Assert.Equal("TEMP", await _db.ScalarAsync<string>("SELECT role::text FROM users WHERE email = 'new.person@example.org'"));
-        Assert.Equal("ADMIN", await _db.ScalarAsync<string>("SELECT created_via::text FROM users WHERE email = 'new.person@example.org'"));
-        await Eventually.True(() => Task.FromResult(_cluster.Mail.Messages.Any(m => m.To.Contains("new.person@example.org") && m.TextBody!.Contains("password:"))),
+        Assert.Equal("TEMP", await Db.ScalarAsync<string>("SELECT role::text FROM users WHERE email = 'new.person@example.org'"));
+        Assert.Equal("ADMIN", await Db.ScalarAsync<string>("SELECT created_via::text FROM users WHERE email = 'new.person@example.org'"));
+        await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Any(m => m.To.Contains("new.person@example.org") && m.TextBody!.Contains("password:"))),
             "the confirmation with the temporary password");
 
         Assert.Equal(HttpStatusCode.NotFound, (await _admin.PostAsJsonAsync($"/api/shifts/{shift}/signups", new { userId = Guid.NewGuid() })).StatusCode);
         var both = await _admin.PostAsJsonAsync($"/api/shifts/{shift}/signups", new { userId = existing.Id, email = "x@example.org", name = "X" });
         Assert.Equal(HttpStatusCode.BadRequest, both.StatusCode);
 
-        var plain = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1))[0];
-        using var asPlain = _cluster.Http(0, plain.AccessToken);
+        var plain = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
+        using var asPlain = Cluster.Http(0, plain.AccessToken);
         Assert.Equal(HttpStatusCode.Forbidden, (await asPlain.PostAsJsonAsync($"/api/shifts/{shift}/signups", new { email = "y@example.org", name = "Y" })).StatusCode);
         Assert.Equal((2, "OPEN", 2), await Counts(shift));
     }
@@ -296,7 +295,7 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     {
         var shift = await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 5, isPublic: true, daysFromToday: 10, title: "Sign build");
         var id = IdOf(shift);
-        using var anonymous = _cluster.Http();
+        using var anonymous = Cluster.Http();
         var response = await anonymous.PostAsJsonAsync($"/api/public/shifts/{id}/signups", new { name = "Pat Public", email = "Pat@Example.org", phone = "555-0100" });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await Json(response);
@@ -305,16 +304,16 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
         Assert.False(body.TryGetProperty("userId", out _));
         Assert.False(body.TryGetProperty("password", out _));
 
-        Assert.Equal("TEMP", await _db.ScalarAsync<string>("SELECT role::text FROM users WHERE email = 'pat@example.org'"));
-        Assert.Equal("PUBLIC_SHIFT_SIGNUP", await _db.ScalarAsync<string>("SELECT created_via::text FROM users WHERE email = 'pat@example.org'"));
-        var expiresAt = await _db.ScalarAsync<DateTime>("SELECT expires_at FROM users WHERE email = 'pat@example.org'");
+        Assert.Equal("TEMP", await Db.ScalarAsync<string>("SELECT role::text FROM users WHERE email = 'pat@example.org'"));
+        Assert.Equal("PUBLIC_SHIFT_SIGNUP", await Db.ScalarAsync<string>("SELECT created_via::text FROM users WHERE email = 'pat@example.org'"));
+        var expiresAt = await Db.ScalarAsync<DateTime>("SELECT expires_at FROM users WHERE email = 'pat@example.org'");
         var shiftDay = DateTime.Parse(shift.GetProperty("date").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(expiresAt > shiftDay.AddDays(1), $"expires {expiresAt:o}, shift on {shiftDay:yyyy-MM-dd}");
-        Assert.Equal("PUBLIC", await _db.ScalarAsync<string>("SELECT signup_source::text FROM shift_signups WHERE user_email = 'pat@example.org'"));
+        Assert.Equal("PUBLIC", await Db.ScalarAsync<string>("SELECT signup_source::text FROM shift_signups WHERE user_email = 'pat@example.org'"));
         Assert.Equal((1, "OPEN", 1), await Counts(id));
 
-        await Eventually.True(() => Task.FromResult(_cluster.Mail.Messages.Any(m => m.To.Contains("pat@example.org"))), "the confirmation email");
-        var mail = _cluster.Mail.Messages.Single(m => m.To.Contains("pat@example.org"));
+        await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Any(m => m.To.Contains("pat@example.org"))), "the confirmation email");
+        var mail = Cluster.Mail.Messages.Single(m => m.To.Contains("pat@example.org"));
         Assert.Equal("You're signed up: Sign build", mail.Subject);
         var password = PasswordInMail().Match(mail.TextBody!).Groups[1].Value;
         var login = await anonymous.PostAsJsonAsync("/api/auth/login", new { email = "pat@example.org", password });
@@ -325,44 +324,44 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     [Fact]
     public async Task Public_signup_with_an_existing_account_links_it_untouched_and_a_temp_user_is_kept_until_the_later_shift()
     {
-        var member = await TestUsers.CreateAsync(_db, UserRole.User, email: "member@example.org");
-        var hashBefore = await _db.ScalarAsync<string>("SELECT password_hash FROM users WHERE id = @id", ("id", member.Id));
+        var member = await TestUsers.CreateAsync(Db, UserRole.User, email: "member@example.org");
+        var hashBefore = await Db.ScalarAsync<string>("SELECT password_hash FROM users WHERE id = @id", ("id", member.Id));
         var soon = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, 5, isPublic: true, daysFromToday: 5));
         var later = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, 5, isPublic: true, daysFromToday: 25));
-        using var anonymous = _cluster.Http();
+        using var anonymous = Cluster.Http();
 
         var linked = await anonymous.PostAsJsonAsync($"/api/public/shifts/{soon}/signups", new { name = "Someone Else", email = "member@example.org" });
         Assert.Equal(HttpStatusCode.Created, linked.StatusCode);
-        Assert.Equal(member.Id, await _db.ScalarAsync<Guid>("SELECT user_id FROM shift_signups WHERE shift_id = @s", ("s", soon)));
-        Assert.Equal("USER", await _db.ScalarAsync<string>("SELECT role::text FROM users WHERE id = @id", ("id", member.Id)));
-        Assert.Equal(hashBefore, await _db.ScalarAsync<string>("SELECT password_hash FROM users WHERE id = @id", ("id", member.Id)));
-        Assert.Null(await _db.ScalarAsync<DateTime?>("SELECT expires_at FROM users WHERE id = @id", ("id", member.Id)));
+        Assert.Equal(member.Id, await Db.ScalarAsync<Guid>("SELECT user_id FROM shift_signups WHERE shift_id = @s", ("s", soon)));
+        Assert.Equal("USER", await Db.ScalarAsync<string>("SELECT role::text FROM users WHERE id = @id", ("id", member.Id)));
+        Assert.Equal(hashBefore, await Db.ScalarAsync<string>("SELECT password_hash FROM users WHERE id = @id", ("id", member.Id)));
+        Assert.Null(await Db.ScalarAsync<DateTime?>("SELECT expires_at FROM users WHERE id = @id", ("id", member.Id)));
         // The answer looks the same as for a brand-new volunteer.
         var fresh = await anonymous.PostAsJsonAsync($"/api/public/shifts/{soon}/signups", new { name = "Fresh", email = "fresh@example.org" });
         Assert.Equal(
             (await Json(linked)).EnumerateObject().Select(p => p.Name).Order().ToArray(),
             (await Json(fresh)).EnumerateObject().Select(p => p.Name).Order().ToArray());
 
-        var firstExpiry = await _db.ScalarAsync<DateTime>("SELECT expires_at FROM users WHERE email = 'fresh@example.org'");
+        var firstExpiry = await Db.ScalarAsync<DateTime>("SELECT expires_at FROM users WHERE email = 'fresh@example.org'");
         Assert.Equal(HttpStatusCode.Created, (await anonymous.PostAsJsonAsync($"/api/public/shifts/{later}/signups", new { name = "Fresh", email = "fresh@example.org" })).StatusCode);
-        var secondExpiry = await _db.ScalarAsync<DateTime>("SELECT expires_at FROM users WHERE email = 'fresh@example.org'");
+        var secondExpiry = await Db.ScalarAsync<DateTime>("SELECT expires_at FROM users WHERE email = 'fresh@example.org'");
         Assert.Equal(firstExpiry.AddDays(20), secondExpiry);
-        Assert.Equal(1, await _db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'fresh@example.org'"));
+        Assert.Equal(1, await Db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'fresh@example.org'"));
 
-        await Eventually.True(() => Task.FromResult(_cluster.Mail.Messages.Count(m => m.To.Contains("fresh@example.org")) == 2), "both confirmations");
-        Assert.Single(_cluster.Mail.Messages, m => m.To.Contains("fresh@example.org") && m.TextBody!.Contains("password:"));
-        await Eventually.True(() => Task.FromResult(_cluster.Mail.Messages.Any(m => m.To.Contains("member@example.org"))), "the member's confirmation");
-        Assert.DoesNotContain(_cluster.Mail.Messages, m => m.To.Contains("member@example.org") && m.TextBody!.Contains("password:"));
+        await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Count(m => m.To.Contains("fresh@example.org")) == 2), "both confirmations");
+        Assert.Single(Cluster.Mail.Messages, m => m.To.Contains("fresh@example.org") && m.TextBody!.Contains("password:"));
+        await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Any(m => m.To.Contains("member@example.org"))), "the member's confirmation");
+        Assert.DoesNotContain(Cluster.Mail.Messages, m => m.To.Contains("member@example.org") && m.TextBody!.Contains("password:"));
     }
 
     [Fact]
     public async Task Public_signup_to_a_shift_that_is_not_public_is_404()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, 5, isPublic: false));
-        var response = await _cluster.Http().PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = "N", email = "hidden@example.org" });
+        var response = await Cluster.Http().PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = "N", email = "hidden@example.org" });
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal(0, await _db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'hidden@example.org'"));
-        var publicList = await Json(await _cluster.Http().GetAsync("/api/public/shifts?pageSize=500"));
+        Assert.Equal(0, await Db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'hidden@example.org'"));
+        var publicList = await Json(await Cluster.Http().GetAsync("/api/public/shifts?pageSize=500"));
         Assert.DoesNotContain(publicList.GetProperty("items").EnumerateArray(), s => IdOf(s) == shift);
     }
 
@@ -370,10 +369,10 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     public async Task Deleting_a_shift_removes_its_signups()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, 5));
-        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(_cluster, 1))[0];
+        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
         Assert.Equal(HttpStatusCode.Created, (await SignUpSelf(shift, volunteer.AccessToken)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/shifts/{shift}")).StatusCode);
-        Assert.Equal(0, await _db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
+        Assert.Equal(0, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
         Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync($"/api/shifts/{shift}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _admin.DeleteAsync($"/api/shifts/{shift}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await SignUpSelf(shift, volunteer.AccessToken)).StatusCode);
@@ -405,12 +404,12 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     [MemberData(nameof(BadShifts))]
     public async Task Bad_shift_input_is_400_naming_the_field_and_writes_nothing(string json, string field)
     {
-        var before = await _db.ScalarAsync<long>("SELECT count(*) FROM shifts");
+        var before = await Db.ScalarAsync<long>("SELECT count(*) FROM shifts");
         var response = await _admin.PostAsync("/api/shifts", new StringContent(json, Encoding.UTF8, "application/json"));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {body}");
         Assert.True(JsonDocument.Parse(body).RootElement.GetProperty("errors").TryGetProperty(field, out _), body);
-        Assert.Equal(before, await _db.ScalarAsync<long>("SELECT count(*) FROM shifts"));
+        Assert.Equal(before, await Db.ScalarAsync<long>("SELECT count(*) FROM shifts"));
     }
 
     public static TheoryData<string, string> BadEdits() => new()
@@ -435,7 +434,7 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {body}");
         Assert.True(JsonDocument.Parse(body).RootElement.GetProperty("errors").TryGetProperty(field, out _), body);
-        Assert.Equal(0, await _db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(0, await Db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", shift)));
     }
 
     public static TheoryData<string, string> BadPublicSignups() => new()
@@ -453,12 +452,12 @@ public sealed partial class ShiftApiTests : IAsyncLifetime
     public async Task Bad_public_signups_are_400_naming_the_field_and_write_nothing(string json, string field)
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, 5, isPublic: true));
-        var users = await _db.ScalarAsync<long>("SELECT count(*) FROM users");
-        var response = await _cluster.Http().PostAsync($"/api/public/shifts/{shift}/signups", new StringContent(json, Encoding.UTF8, "application/json"));
+        var users = await Db.ScalarAsync<long>("SELECT count(*) FROM users");
+        var response = await Cluster.Http().PostAsync($"/api/public/shifts/{shift}/signups", new StringContent(json, Encoding.UTF8, "application/json"));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {body}");
         Assert.True(JsonDocument.Parse(body).RootElement.GetProperty("errors").TryGetProperty(field, out _), body);
-        Assert.Equal(users, await _db.ScalarAsync<long>("SELECT count(*) FROM users"));
+        Assert.Equal(users, await Db.ScalarAsync<long>("SELECT count(*) FROM users"));
         Assert.Equal((0, "OPEN", 0), await Counts(shift));
     }
 
