@@ -10,6 +10,14 @@ public static class Database
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // The hot statements (a signup round, a visit, a trail batch) are the same few texts run thousands of times:
+        // prepared once per pooled connection they skip the server's parse and plan, a third of its CPU per write.
+        // A connection string that sets it (Max Auto Prepare=0 behind a transaction-mode pooler) keeps its own value.
+        if (!SetsAutoPrepare(connectionString))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
         var mapEnum = typeof(NpgsqlDataSourceBuilder).GetMethods()
             .Single(m => m.Name == nameof(NpgsqlDataSourceBuilder.MapEnum) && m.IsGenericMethodDefinition &&
                          m.GetParameters().Length == 2);
@@ -19,6 +27,12 @@ public static class Database
             mapEnum.MakeGenericMethod(enumType).Invoke(builder, [pgTypeName, translator]);
         }
         return builder.Build();
+    }
+
+    private static bool SetsAutoPrepare(string connectionString)
+    {
+        var keys = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys;
+        return keys.Cast<string>().Any(k => k.Replace(" ", "").Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
     }
 
     private sealed class WireNameTranslator(bool lowerCase) : INpgsqlNameTranslator
