@@ -81,8 +81,19 @@ public interface IMapQueryGrain : IGrainWithIntegerKey
     /// <summary>Every unit inside the cut (buildings without units appear once with no address id).</summary>
     [Alias("AddressesInCut")] Task<IReadOnlyList<CutAddressRow>> AddressesInCut(Guid cutId, int limit);
 
-    [Alias("StreamAddressesInCut")] IAsyncEnumerable<CutAddressRow> StreamAddressesInCut(Guid cutId);
     [Alias("GetJob")] Task<MapJob?> GetJob(Guid jobId);
     [Alias("GetJobOwner")] Task<JobOwner?> GetJobOwner(Guid jobId);
     [Alias("ComputeCutCompletion")] Task<CutCompletion> ComputeCutCompletion(Guid cutId);
+}
+
+/// <summary>
+/// One CSV export of a cut, streamed. Each export is its own activation (keyed by a fresh id): a stream's
+/// enumerator lives in the activation that started it, and a stateless worker's next call may land on
+/// another activation, which would end the stream half-way under load.
+/// </summary>
+[Alias("cml.map.ICutExportGrain")]
+public interface ICutExportGrain : IGrainWithGuidKey
+{
+    /// <summary>Every unit inside the cut, as <see cref="IMapQueryGrain.AddressesInCut"/>, without a limit.</summary>
+    [Alias("StreamAddresses")] IAsyncEnumerable<CutAddressRow> StreamAddresses(Guid cutId);
 }

@@ -130,13 +130,15 @@ public sealed class MapQueryGrain(NpgsqlDataSource db) : Grain, IMapQueryGrain
         return new Page<Cut>(items, total, page.Page, page.PageSize);
     }
 
-    public Task<Cut?> GetCut(Guid id) =>
+    public Task<Cut?> GetCut(Guid id) => ReadCut(db, id);
+
+    private static Task<Cut?> ReadCut(NpgsqlDataSource db, Guid id) =>
         db.Command($"SELECT {MapRows.CutColumns} FROM cuts c WHERE c.id = @id", ("id", id)).FirstOrDefaultAsync(MapRows.ReadCut);
 
     public async Task<IReadOnlyList<CutAddressRow>> AddressesInCut(Guid cutId, int limit)
     {
         var rows = new List<CutAddressRow>();
-        await foreach (var row in StreamAddressesInCut(cutId))
+        await foreach (var row in ReadAddressesInCut(db, cutId))
         {
             if (rows.Count >= limit)
                 throw DomainException.Conflict($"The cut holds more than {limit} doors; split it to print walk sheets.");
@@ -145,11 +147,11 @@ public sealed class MapQueryGrain(NpgsqlDataSource db) : Grain, IMapQueryGrain
         return rows;
     }
 
-    public IAsyncEnumerable<CutAddressRow> StreamAddressesInCut(Guid cutId) => ReadAddressesInCut(cutId);
-
-    private async IAsyncEnumerable<CutAddressRow> ReadAddressesInCut(Guid cutId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Every unit inside the cut, read row by row (a whole city's cut is never held in memory).</summary>
+    internal static async IAsyncEnumerable<CutAddressRow> ReadAddressesInCut(NpgsqlDataSource db, Guid cutId,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var cut = await GetCut(cutId) ?? throw DomainException.NotFound("Cut");
+        var cut = await ReadCut(db, cutId) ?? throw DomainException.NotFound("Cut");
         var polygon = GeoPolygon.Parse(cut.GeoJson);
         await using var command = db.Command($"""
             SELECT l.id AS location_id, a.id AS address_id, l.address, a.unit_number, l.postal_code, l.latitude::float8 AS latitude,

@@ -397,7 +397,7 @@ public static class MapEndpoints
         response.Headers.ContentDisposition = $"attachment; filename=\"cut-{(safeName.Length == 0 ? cut.Id.ToString() : safeName)}.csv\"";
         await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), 64 * 1024);
         await writer.WriteAsync(string.Join(',', ExportColumns) + "\r\n");
-        await foreach (var row in Query(client).StreamAddressesInCut(id).WithCancellation(context.RequestAborted))
+        await foreach (var row in client.GetGrain<ICutExportGrain>(Guid.NewGuid()).StreamAddresses(id).WithCancellation(context.RequestAborted))
         {
             var fields = new[]
             {

@@ -194,6 +194,35 @@ public sealed class MapCutTests(MapFixture f) : IClassFixture<MapFixture>
     }
 
     [Fact]
+    public async Task Concurrent_exports_of_a_large_cut_each_stream_every_door()
+    {
+        // 4,000 buildings of one unit each on a 0.05° square of their own: many stream batches per export.
+        await f.Db.ExecuteAsync("""
+            WITH l AS (
+                INSERT INTO locations (id, latitude, longitude, address)
+                SELECT gen_random_uuid(), 70 + (g / 64) * 0.0007, 70 + (g % 64) * 0.0007, g || ' Export Row'
+                FROM generate_series(0, 3999) g
+                RETURNING id)
+            INSERT INTO addresses (id, location_id, unit_number) SELECT gen_random_uuid(), id, '1' FROM l
+            """);
+        var square = new { type = "Polygon", coordinates = new[] { new[] {
+            new[] { 69.99, 69.99 }, new[] { 70.05, 69.99 }, new[] { 70.05, 70.05 }, new[] { 69.99, 70.05 }, new[] { 69.99, 69.99 } } } };
+        var id = (await CreateCut(new { name = "Export in parallel", geojson = square, exportEnabled = true })).GetProperty("id").GetGuid();
+
+        var exports = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            var response = await f.Admin.GetAsync($"/api/map/cuts/{id}/export");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        }));
+        Assert.All(exports, lines =>
+        {
+            Assert.Equal(4001, lines.Length);
+            Assert.Equal(4000, lines.Skip(1).Select(l => l.Split(',')[1]).Distinct().Count());
+        });
+    }
+
+    [Fact]
     public async Task Completion_is_computed_from_canvass_visits_inside_the_cut()
     {
         var building = await Location(60.01, 60.01, "1 Visit St", "1", "2", "3", "4");
