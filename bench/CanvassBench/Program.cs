@@ -53,7 +53,9 @@ try
     var httpPort = FreePort();
     var common = new Dictionary<string, string>
     {
-        ["DATABASE_URL"] = connectionString,
+        // BENCH_DB_OPTIONS adds Npgsql options to the hosts' connection string, as an operator would (e.g. "Maximum Pool Size=16").
+        ["DATABASE_URL"] = Environment.GetEnvironmentVariable("BENCH_DB_OPTIONS") is { Length: > 0 } dbOptions
+            ? $"{connectionString};{dbOptions}" : connectionString,
         ["ORLEANS_CLUSTER_ID"] = clusterId,
         ["ORLEANS_SERVICE_ID"] = clusterId,
         ["MIGRATE_ON_START"] = "false",
