@@ -94,7 +94,9 @@ try
     await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.StartSession(http));
     Console.WriteLine($"started {canvassers.Count} sessions in {startClock.Elapsed.TotalSeconds:F1} s");
 
-    // Warm-up: a few seconds of load, not counted, so JIT and connection pools are settled.
+    // Warm-up: a minute of load, not counted. The hosts' tiered JIT is still recompiling hot code (with profile data)
+    // for tens of seconds after start, which took a third of their CPU in a 5-second warm-up; a campaign's servers
+    // run for days, so the figures are taken once that has settled.
     using (var warm = new CancellationTokenSource(TimeSpan.FromSeconds(options.WarmupSeconds)))
         await Task.WhenAll(canvassers.Select(c => c.Run(http, warm.Token, record: false)));
 
@@ -266,7 +268,7 @@ sealed record Options(int Canvassers, int Seconds, int Batch, double PointInterv
         string? Arg(string name) => args.SkipWhile(a => a != $"--{name}").Skip(1).FirstOrDefault();
         double Num(string name, double fallback) => Arg(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new Options((int)Num("canvassers", 1000), (int)Num("seconds", 30), (int)Num("batch", 100), Num("point-interval", 2),
-            Num("visit-interval", 0.2), (int)Num("warmup", 5), (int)Num("walk-buildings", 2000));
+            Num("visit-interval", 0.2), (int)Num("warmup", 60), (int)Num("walk-buildings", 2000));
     }
 
     public static string FindRepoRoot()
