@@ -25,6 +25,7 @@ public sealed class CanvassSessionGrain(
     LivePublisher live,
     CanvassSettings settings,
     CutAddressCache cuts,
+    VisitWriter visits,
     [FromKeyedServices(CanvassClock.Key)] TimeProvider time,
     ILogger<CanvassSessionGrain> logger) : Grain, ICanvassSessionGrain, IRemindable
 {
@@ -151,41 +152,19 @@ public sealed class CanvassSessionGrain(
             var visit = new VisitView(Ids.New(), command.ClientVisitId, Id, command.AddressId, session.UserId, session.CutId, session.ShiftId,
                 command.Outcome, command.SupportLevel, command.SignRequested ?? false, command.SignSize?.Trim(), command.Notes?.Trim(),
                 command.DurationSeconds, Truncate(command.VisitedAt?.ToUniversalTime() ?? now));
-            // One statement, so one round trip and atomic: the visit (only while the session is still ACTIVE at the
-            // version this activation knows), its marker on the trail, and the address's support data when given.
-            await using var connection = await db.OpenConnectionAsync();
-            await using var statement = connection.Command("""
-                WITH s AS (
-                    SELECT 1 FROM canvass_sessions WHERE id = @session AND status = 'ACTIVE' AND version = @version
-                ), ins AS (
-                    INSERT INTO canvass_visits (id, address_id, user_id, shift_id, session_id, cut_id, client_visit_id, outcome, support_level,
-                                                sign_requested, sign_size, notes, duration_seconds, visited_at)
-                    SELECT @id, @address, @user, @shift, @session, @cut, @clientVisitId, @outcome, @supportLevel::support_level,
-                           @signRequested, @signSize::text, @notes::text, @duration::integer, @visitedAt
-                    WHERE EXISTS (SELECT 1 FROM s)
-                    ON CONFLICT (session_id, client_visit_id) DO NOTHING
-                    RETURNING id
-                ), marker AS (
-                    INSERT INTO track_points (tracking_session_id, seq, latitude, longitude, recorded_at, event_type)
-                    SELECT @trail, NULL, @lat::float8, @lng::float8, @visitedAt, 'VISIT_RECORDED' FROM ins
-                ), addr AS (
-                    UPDATE addresses SET support_level = coalesce(@supportLevel::support_level, support_level),
-                                         sign = coalesce(@signFlag::boolean, sign),
-                                         sign_size = coalesce(@signSize::text, sign_size),
-                                         updated_by_user_id = @user, updated_at = @now
-                    WHERE id = @address AND EXISTS (SELECT 1 FROM ins) AND (@supportLevel::support_level IS NOT NULL OR @signFlag::boolean IS NOT NULL)
-                )
-                SELECT EXISTS (SELECT 1 FROM s) AS active, EXISTS (SELECT 1 FROM ins) AS inserted
-                """, null,
-                ("session", Id), ("version", session.Version), ("id", visit.Id), ("address", visit.AddressId), ("user", visit.UserId),
-                ("shift", visit.ShiftId), ("cut", visit.CutId), ("clientVisitId", visit.ClientVisitId), ("outcome", visit.Outcome),
-                ("supportLevel", (object?)visit.SupportLevel), ("signRequested", visit.SignRequested),
-                ("signFlag", (object?)command.SignRequested), ("signSize", visit.SignSize), ("notes", visit.Notes),
-                ("duration", (object?)visit.DurationSeconds), ("visitedAt", visit.VisitedAt), ("trail", session.TrackingSessionId),
-                ("lat", address.Latitude), ("lng", address.Longitude), ("now", now));
-            // The hottest statement of canvassing: prepared once per pooled connection, then only executed.
-            await statement.PrepareAsync();
-            var outcome = await statement.FirstOrDefaultAsync(r => (Active: r.Get<bool>("active"), Inserted: r.Get<bool>("inserted")));
+            // Written with other sessions' visits in one transaction (VisitWriter): the visit only while the session is
+            // still ACTIVE at the version this activation knows, its marker on the trail, the address's support data.
+            VisitWriteOutcome outcome;
+            try
+            {
+                outcome = await visits.WriteAsync(new VisitWrite(session.Version, visit, command.SignRequested, session.TrackingSessionId,
+                    address.Latitude, address.Longitude, now));
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation && ex.ConstraintName == "canvass_visits_address_id_fkey")
+            {
+                // The door was deleted after it was located (the cut's cached doors still held it).
+                throw DomainException.Invalid("addressId", "No address has this id.");
+            }
 
             if (outcome.Inserted)
             {

@@ -20,7 +20,8 @@ public sealed record CanvassSettings(
     TimeSpan SweepPeriod,
     int TrackWriters,
     int TrackMaxRowsPerTransaction,
-    TimeSpan CutProgressInterval)
+    TimeSpan CutProgressInterval,
+    int VisitWriters)
 {
     public static CanvassSettings From(IConfiguration configuration) => new(
         // Each session's reminder ticks this often (and first when the 12 hours are up, if sooner).
@@ -28,7 +29,8 @@ public sealed record CanvassSettings(
         TimeSpan.FromSeconds(configuration.GetValue("CANVASS_SWEEP_SECONDS", 300.0)),
         Math.Max(1, configuration.GetValue("CANVASS_TRACK_WRITERS", 3)),
         Math.Max(1000, configuration.GetValue("CANVASS_TRACK_MAX_ROWS", 4_000)),
-        TimeSpan.FromSeconds(configuration.GetValue("CANVASS_CUT_PROGRESS_SECONDS", 2.0)));
+        TimeSpan.FromSeconds(configuration.GetValue("CANVASS_CUT_PROGRESS_SECONDS", 2.0)),
+        Math.Max(1, configuration.GetValue("CANVASS_VISIT_WRITERS", 2)));
 }
 
 public static class CanvassSetup
@@ -39,6 +41,7 @@ public static class CanvassSetup
         services.TryAddKeyedSingleton<TimeProvider>(CanvassClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.TryAddSingleton(sp => CanvassSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton<TrackWriter>();
+        services.TryAddSingleton<VisitWriter>();
         services.TryAddSingleton<CutAddressCache>();
         return services;
     }

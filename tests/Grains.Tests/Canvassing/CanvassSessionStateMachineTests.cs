@@ -1,6 +1,7 @@
 using ChangemakerLite.Grains.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
+using ChangemakerLite.Grains.Interfaces.Map;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,6 +70,38 @@ public sealed class CanvassSessionStateMachineTests(CanvassGrainFixture fx) : IC
     {
         var error = await Assert.ThrowsAsync<DomainException>(call);
         Assert.Equal(DomainErrorKind.Conflict, error.Kind);
+    }
+
+    [Fact]
+    public async Task Visits_of_many_sessions_written_together_fail_only_for_a_door_deleted_meanwhile()
+    {
+        // A cut of its own, so the silo's cached list of its doors is read while all twelve exist.
+        var cut = await CanvassTestData.InsertCutAsync(fx.Db, 54.00, -114.01, 54.01, -114.00);
+        var doors = new List<Guid>();
+        for (var i = 0; i < 12; i++) doors.Add(await CanvassTestData.InsertDoorAsync(fx.Db, 54.001 + i * 0.0005, -114.005, $"{i} Batch Rd"));
+        var sessions = new List<(Caller Owner, ICanvassSessionGrain Grain)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var user = await TestUsers.CreateAsync(fx.Db, UserRole.User);
+            var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(Ids.New());
+            await grain.Start(new Caller(user.Id, IsAdmin: false), new StartSessionCommand(cut, null, null, null));
+            sessions.Add((new Caller(user.Id, IsAdmin: false), grain));
+        }
+        RecordVisitCommand VisitTo(Guid door) => new(Guid.NewGuid(), door, VisitOutcome.SpokeWith, SupportLevel.Level2, true, "small", null, null, null, false);
+        Assert.True((await sessions[0].Grain.RecordVisit(sessions[0].Owner, VisitTo(doors[0]))).Created);
+        await fx.Db.ExecuteAsync("DELETE FROM addresses WHERE id = @id", ("id", doors[11]));
+
+        var calls = Enumerable.Range(1, 11).Select(i => sessions[i].Grain.RecordVisit(sessions[i].Owner, VisitTo(doors[i]))).ToList();
+        var refused = await Assert.ThrowsAsync<DomainException>(() => calls[^1]);
+        Assert.Equal(DomainErrorKind.Invalid, refused.Kind);
+        foreach (var call in calls.Take(10)) Assert.True((await call).Created);
+        Assert.Equal(11L, await fx.Db.ScalarAsync<long>("SELECT count(*) FROM canvass_visits WHERE cut_id = @cut", ("cut", cut)));
+        Assert.Equal(11L, await fx.Db.ScalarAsync<long>(
+            "SELECT count(*) FROM addresses WHERE id = ANY(@doors) AND support_level = 'LEVEL_2' AND sign AND sign_size = 'small'", ("doors", doors.ToArray())));
+        Assert.Equal(11L, await fx.Db.ScalarAsync<long>("""
+            SELECT count(*) FROM track_points p JOIN tracking_sessions t ON t.id = p.tracking_session_id
+            JOIN canvass_sessions s ON s.id = t.canvass_session_id WHERE s.cut_id = @cut AND p.event_type = 'VISIT_RECORDED'
+            """, ("cut", cut)));
     }
 
     [Fact]
