@@ -1,6 +1,6 @@
-using System.Threading.Channels;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Platform;
+using ChangemakerLite.Grains.Platform;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -36,63 +36,25 @@ public sealed record TrackFlush(
 /// A stale trail (version moved, closed, or poisoned as above) has nothing written; its grain reloads
 /// and decides again.
 /// </summary>
-public sealed class TrackWriter : IAsyncDisposable
+public sealed class TrackWriter : GroupCommitWriter<TrackFlush, bool>
 {
     private readonly NpgsqlDataSource _db;
     private readonly ILogger<TrackWriter> _logger;
-    private readonly int _maxRows;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task[] _loops;
 
-    private sealed record Pending(TrackFlush Flush, TaskCompletionSource<bool> Done);
-
+    /// <remarks>A flush's result is true once committed, false when the trail was stale (nothing of it written).</remarks>
     public TrackWriter(NpgsqlDataSource db, CanvassSettings settings, ILogger<TrackWriter> logger)
+        : base(settings.TrackMaxRowsPerTransaction)
     {
         _db = db;
         _logger = logger;
-        _maxRows = settings.TrackMaxRowsPerTransaction;
-        _loops = Enumerable.Range(0, settings.TrackWriters).Select(_ => Task.Run(Loop)).ToArray();
+        Start(settings.TrackWriters);
     }
 
-    /// <summary>True once committed; false when the trail was stale (nothing of it written).</summary>
-    public Task<bool> WriteAsync(TrackFlush flush)
-    {
-        var pending = new Pending(flush, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending)) throw new InvalidOperationException("The silo is stopping.");
-        return pending.Done.Task;
-    }
+    protected override int Weight(TrackFlush flush) => flush.Points.Count;
 
-    private async Task Loop()
+    protected override async Task WriteBatch(List<Pending> batch)
     {
-        var batch = new List<Pending>();
-        try
-        {
-            while (await _queue.Reader.WaitToReadAsync(_stopping.Token))
-            {
-                var rows = 0;
-                while (rows < _maxRows && _queue.Reader.TryRead(out var next))
-                {
-                    batch.Add(next);
-                    rows += next.Flush.Points.Count;
-                }
-                if (batch.Count == 0) continue;
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                await WriteBatch(batch);
-                if (_logger.IsEnabled(LogLevel.Debug))
-                    _logger.LogDebug("Wrote {Rows} points of {Trails} trails in {Milliseconds} ms", rows, batch.Count,
-                        System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                batch.Clear();
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-        foreach (var pending in batch) pending.Done.TrySetException(new InvalidOperationException("The silo is stopping."));
-    }
-
-    private async Task WriteBatch(List<Pending> batch)
-    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var remaining = batch.ToList();
         try
         {
@@ -100,6 +62,9 @@ public sealed class TrackWriter : IAsyncDisposable
             {
                 foreach (var pending in copied.Stale) pending.Done.TrySetResult(false);
                 foreach (var pending in copied.Committed) pending.Done.TrySetResult(true);
+                if (_logger.IsEnabled(LogLevel.Debug))
+                    _logger.LogDebug("Wrote {Rows} points of {Trails} trails in {Milliseconds} ms", batch.Sum(p => p.Item.Points.Count), batch.Count,
+                        System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return;
             }
             while (remaining.Count > 0)
@@ -136,7 +101,7 @@ public sealed class TrackWriter : IAsyncDisposable
         var lastAt = new DateTime?[trails];
         for (var i = 0; i < trails; i++)
         {
-            var flush = batch[i].Flush;
+            var flush = batch[i].Item;
             ids[i] = flush.TrackingSessionId;
             versions[i] = flush.ExpectedVersion;
             totals[i] = flush.TotalPoints;
@@ -146,8 +111,8 @@ public sealed class TrackWriter : IAsyncDisposable
             lastAt[i] = flush.Last?.RecordedAt.UtcDateTime;
         }
 
-        await using var connection = await _db.OpenConnectionAsync(_stopping.Token);
-        await using var transaction = await connection.BeginTransactionAsync(_stopping.Token);
+        await using var connection = await _db.OpenConnectionAsync(Stopping);
+        await using var transaction = await connection.BeginTransactionAsync(Stopping);
         var updated = new HashSet<Guid>();
         await using (var command = new NpgsqlCommand("""
             UPDATE tracking_sessions t
@@ -169,21 +134,21 @@ public sealed class TrackWriter : IAsyncDisposable
             command.Parameters.Add(new NpgsqlParameter("lastLat", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = lastLat });
             command.Parameters.Add(new NpgsqlParameter("lastLng", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = lastLng });
             command.Parameters.Add(new NpgsqlParameter("lastAt", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = lastAt });
-            await using var reader = await command.ExecuteReaderAsync(_stopping.Token);
-            while (await reader.ReadAsync(_stopping.Token)) updated.Add(reader.GetGuid(0));
+            await using var reader = await command.ExecuteReaderAsync(Stopping);
+            while (await reader.ReadAsync(Stopping)) updated.Add(reader.GetGuid(0));
         }
 
         try
         {
             await using var importer = await connection.BeginBinaryImportAsync(
                 "COPY track_points (tracking_session_id, seq, latitude, longitude, accuracy, recorded_at, event_type) FROM STDIN (FORMAT BINARY)",
-                _stopping.Token);
+                Stopping);
             foreach (var pending in batch)
             {
-                var trail = pending.Flush.TrackingSessionId;
+                var trail = pending.Item.TrackingSessionId;
                 if (!updated.Contains(trail)) continue;
                 // Synchronous writes fill Npgsql's buffer without a task per field; it flushes to the socket as it fills.
-                foreach (var point in pending.Flush.Points)
+                foreach (var point in pending.Item.Points)
                 {
                     importer.StartRow();
                     importer.Write(trail, NpgsqlDbType.Uuid);
@@ -197,16 +162,16 @@ public sealed class TrackWriter : IAsyncDisposable
                     else importer.WriteNull();
                 }
             }
-            await importer.CompleteAsync(_stopping.Token);
+            await importer.CompleteAsync(Stopping);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            await transaction.RollbackAsync(_stopping.Token);
+            await transaction.RollbackAsync(Stopping);
             return null;
         }
-        await transaction.CommitAsync(_stopping.Token);
-        return (batch.Where(p => updated.Contains(p.Flush.TrackingSessionId)).ToList(),
-                batch.Where(p => !updated.Contains(p.Flush.TrackingSessionId)).ToList());
+        await transaction.CommitAsync(Stopping);
+        return (batch.Where(p => updated.Contains(p.Item.TrackingSessionId)).ToList(),
+                batch.Where(p => !updated.Contains(p.Item.TrackingSessionId)).ToList());
     }
 
     /// <summary>The columns are numeric(10,8) / numeric(11,8): eight decimals, about a millimetre.</summary>
@@ -222,7 +187,7 @@ public sealed class TrackWriter : IAsyncDisposable
         var lastLat = new double?[trails];
         var lastLng = new double?[trails];
         var lastAt = new DateTime?[trails];
-        var pointCount = batch.Sum(p => p.Flush.Points.Count);
+        var pointCount = batch.Sum(p => p.Item.Points.Count);
         var pTrail = new Guid[pointCount];
         var pSeq = new long[pointCount];
         var pLat = new double[pointCount];
@@ -233,7 +198,7 @@ public sealed class TrackWriter : IAsyncDisposable
         var k = 0;
         for (var i = 0; i < trails; i++)
         {
-            var flush = batch[i].Flush;
+            var flush = batch[i].Item;
             ids[i] = flush.TrackingSessionId;
             versions[i] = flush.ExpectedVersion;
             totals[i] = flush.TotalPoints;
@@ -254,8 +219,8 @@ public sealed class TrackWriter : IAsyncDisposable
             }
         }
 
-        await using var connection = await _db.OpenConnectionAsync(_stopping.Token);
-        await using var transaction = await connection.BeginTransactionAsync(_stopping.Token);
+        await using var connection = await _db.OpenConnectionAsync(Stopping);
+        await using var transaction = await connection.BeginTransactionAsync(Stopping);
         await using var command = new NpgsqlCommand("""
             WITH u AS (
                 SELECT * FROM unnest(@ids, @versions, @totals, @distances, @lastLat, @lastLng, @lastAt)
@@ -297,8 +262,8 @@ public sealed class TrackWriter : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter("pEvent", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = pEvent });
 
         var inserted = new Dictionary<Guid, long>();
-        await using (var reader = await command.ExecuteReaderAsync(_stopping.Token))
-            while (await reader.ReadAsync(_stopping.Token))
+        await using (var reader = await command.ExecuteReaderAsync(Stopping))
+            while (await reader.ReadAsync(Stopping))
                 inserted[reader.GetGuid(0)] = reader.GetInt64(1);
 
         var committed = new List<Pending>();
@@ -306,25 +271,16 @@ public sealed class TrackWriter : IAsyncDisposable
         var poisoned = new List<Pending>();
         foreach (var pending in batch)
         {
-            if (!inserted.TryGetValue(pending.Flush.TrackingSessionId, out var count)) stale.Add(pending);
-            else if (count != pending.Flush.Points.Count) poisoned.Add(pending);
+            if (!inserted.TryGetValue(pending.Item.TrackingSessionId, out var count)) stale.Add(pending);
+            else if (count != pending.Item.Points.Count) poisoned.Add(pending);
             else committed.Add(pending);
         }
         if (poisoned.Count > 0)
         {
-            await transaction.RollbackAsync(_stopping.Token);
+            await transaction.RollbackAsync(Stopping);
             return (committed, stale, poisoned);
         }
-        await transaction.CommitAsync(_stopping.Token);
+        await transaction.CommitAsync(Stopping);
         return (committed, stale, poisoned);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await Task.WhenAny(Task.WhenAll(_loops), Task.Delay(TimeSpan.FromSeconds(5)));
-        await _stopping.CancelAsync();
-        while (_queue.Reader.TryRead(out var pending)) pending.Done.TrySetException(new InvalidOperationException("The silo is stopping."));
-        _stopping.Dispose();
     }
 }

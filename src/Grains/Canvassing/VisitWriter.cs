@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Platform;
@@ -39,53 +38,22 @@ public readonly record struct VisitWriteOutcome(bool Active, bool Inserted);
 /// visit by visit, so only that visit's canvasser gets the error. Two writers can meet on one address and
 /// deadlock; the loser's transaction was rolled back whole, so it is simply written again.
 /// </summary>
-public sealed class VisitWriter : IAsyncDisposable
+public sealed class VisitWriter : GroupCommitWriter<VisitWrite, VisitWriteOutcome>
 {
     private const int MaxBatch = 256;
     private const int DeadlockRetries = 5;
 
     private readonly NpgsqlDataSource _db;
     private readonly ILogger<VisitWriter> _logger;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task[] _loops;
 
-    private sealed record Pending(VisitWrite Write, TaskCompletionSource<VisitWriteOutcome> Done);
-
-    public VisitWriter(NpgsqlDataSource db, CanvassSettings settings, ILogger<VisitWriter> logger)
+    public VisitWriter(NpgsqlDataSource db, CanvassSettings settings, ILogger<VisitWriter> logger) : base(MaxBatch)
     {
         _db = db;
         _logger = logger;
-        _loops = Enumerable.Range(0, settings.VisitWriters).Select(_ => Task.Run(Loop)).ToArray();
+        Start(settings.VisitWriters);
     }
 
-    public Task<VisitWriteOutcome> WriteAsync(VisitWrite write)
-    {
-        var pending = new Pending(write, new TaskCompletionSource<VisitWriteOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending)) throw new InvalidOperationException("The silo is stopping.");
-        return pending.Done.Task;
-    }
-
-    private async Task Loop()
-    {
-        var batch = new List<Pending>();
-        try
-        {
-            while (await _queue.Reader.WaitToReadAsync(_stopping.Token))
-            {
-                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next)) batch.Add(next);
-                if (batch.Count == 0) continue;
-                await WriteBatch(batch);
-                batch.Clear();
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-        foreach (var pending in batch) pending.Done.TrySetException(new InvalidOperationException("The silo is stopping."));
-    }
-
-    private async Task WriteBatch(List<Pending> batch)
+    protected override async Task WriteBatch(List<Pending> batch)
     {
         try
         {
@@ -116,7 +84,7 @@ public sealed class VisitWriter : IAsyncDisposable
     private static void Answer(List<Pending> batch, Dictionary<Guid, VisitWriteOutcome> outcomes)
     {
         foreach (var pending in batch)
-            pending.Done.TrySetResult(outcomes.TryGetValue(pending.Write.Visit.Id, out var outcome) ? outcome : default);
+            pending.Done.TrySetResult(outcomes.TryGetValue(pending.Item.Visit.Id, out var outcome) ? outcome : default);
     }
 
     private async Task<Dictionary<Guid, VisitWriteOutcome>> ExecuteRetryingDeadlocks(List<Pending> batch)
@@ -135,11 +103,11 @@ public sealed class VisitWriter : IAsyncDisposable
 
     private async Task<Dictionary<Guid, VisitWriteOutcome>> Execute(List<Pending> batch)
     {
-        var writes = batch.Select(p => p.Write).ToList();
+        var writes = batch.Select(p => p.Item).ToList();
         T[] Column<T>(Func<VisitWrite, T> value) => writes.Select(value).ToArray();
 
-        await using var connection = await _db.OpenConnectionAsync(_stopping.Token);
-        await using var transaction = await connection.BeginTransactionAsync(_stopping.Token);
+        await using var connection = await _db.OpenConnectionAsync(Stopping);
+        await using var transaction = await connection.BeginTransactionAsync(Stopping);
         await using var statement = connection.Command("""
             WITH v AS (
                 SELECT * FROM unnest(@sessions, @versions, @ids, @addresses, @users, @shifts, @cuts, @clientVisitIds, @outcomes,
@@ -202,16 +170,7 @@ public sealed class VisitWriter : IAsyncDisposable
             ("nows", Column(w => w.Now)));
         var outcomes = (await statement.ListAsync(r => (Id: r.Get<Guid>("id"), Outcome: new VisitWriteOutcome(r.Get<bool>("active"), r.Get<bool>("inserted")))))
             .ToDictionary(o => o.Id, o => o.Outcome);
-        await transaction.CommitAsync(_stopping.Token);
+        await transaction.CommitAsync(Stopping);
         return outcomes;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await Task.WhenAny(Task.WhenAll(_loops), Task.Delay(TimeSpan.FromSeconds(5)));
-        await _stopping.CancelAsync();
-        while (_queue.Reader.TryRead(out var pending)) pending.Done.TrySetException(new InvalidOperationException("The silo is stopping."));
-        _stopping.Dispose();
     }
 }

@@ -1,0 +1,73 @@
+using System.Threading.Channels;
+
+namespace ChangemakerLite.Grains.Platform;
+
+/// <summary>
+/// Group commit across the grains of a silo: each grain decides what it wants written, hands it over and
+/// awaits; each of a few loops takes whatever is queued (up to a batch's weight) and writes it in one
+/// transaction, answering every caller only after that transaction committed. A thousand grains writing at
+/// once then cost a handful of commits, not a thousand.
+/// </summary>
+public abstract class GroupCommitWriter<TItem, TResult> : IAsyncDisposable
+{
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly int _maxBatchWeight;
+    private Task[] _loops = [];
+
+    protected sealed record Pending(TItem Item, TaskCompletionSource<TResult> Done);
+
+    protected GroupCommitWriter(int maxBatchWeight) => _maxBatchWeight = maxBatchWeight;
+
+    /// <summary>Starts the writing loops; the derived constructor calls it last, once its own fields are set.</summary>
+    protected void Start(int writers) => _loops = Enumerable.Range(0, writers).Select(_ => Task.Run(Loop)).ToArray();
+
+    protected CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>How much of a batch's weight one item takes (a trail's points, say); one by default.</summary>
+    protected virtual int Weight(TItem item) => 1;
+
+    /// <summary>Writes the batch in one transaction and answers every caller in it, with a result or an exception.</summary>
+    protected abstract Task WriteBatch(List<Pending> batch);
+
+    public Task<TResult> WriteAsync(TItem item)
+    {
+        var pending = new Pending(item, new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending)) throw new InvalidOperationException("The silo is stopping.");
+        return pending.Done.Task;
+    }
+
+    private async Task Loop()
+    {
+        var batch = new List<Pending>();
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(_stopping.Token))
+            {
+                var weight = 0;
+                while (weight < _maxBatchWeight && _queue.Reader.TryRead(out var next))
+                {
+                    batch.Add(next);
+                    weight += Weight(next.Item);
+                }
+                if (batch.Count == 0) continue;
+                await WriteBatch(batch);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        foreach (var pending in batch) pending.Done.TrySetException(new InvalidOperationException("The silo is stopping."));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAny(Task.WhenAll(_loops), Task.Delay(TimeSpan.FromSeconds(5)));
+        await _stopping.CancelAsync();
+        while (_queue.Reader.TryRead(out var pending)) pending.Done.TrySetException(new InvalidOperationException("The silo is stopping."));
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
