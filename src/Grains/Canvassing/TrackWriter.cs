@@ -91,49 +91,12 @@ public sealed class TrackWriter : GroupCommitWriter<TrackFlush, bool>
     /// <summary>The fast path; null when COPY met a duplicate and the batch has to go the ON CONFLICT way.</summary>
     private async Task<(List<Pending> Committed, List<Pending> Stale)?> TryCopy(List<Pending> batch)
     {
-        var trails = batch.Count;
-        var ids = new Guid[trails];
-        var versions = new int[trails];
-        var totals = new int[trails];
-        var distances = new double[trails];
-        var lastLat = new decimal?[trails];
-        var lastLng = new decimal?[trails];
-        var lastAt = new DateTime?[trails];
-        for (var i = 0; i < trails; i++)
-        {
-            var flush = batch[i].Item;
-            ids[i] = flush.TrackingSessionId;
-            versions[i] = flush.ExpectedVersion;
-            totals[i] = flush.TotalPoints;
-            distances[i] = flush.TotalDistanceM;
-            lastLat[i] = flush.Last is { } l1 ? Coordinate(l1.Latitude) : null;
-            lastLng[i] = flush.Last is { } l2 ? Coordinate(l2.Longitude) : null;
-            lastAt[i] = flush.Last?.RecordedAt.UtcDateTime;
-        }
-
         await using var connection = await _db.OpenConnectionAsync(Stopping);
         await using var transaction = await connection.BeginTransactionAsync(Stopping);
         var updated = new HashSet<Guid>();
-        await using (var command = new NpgsqlCommand("""
-            UPDATE tracking_sessions t
-            SET total_points = u.total_points, total_distance_m = u.total_distance_m,
-                last_latitude = coalesce(u.last_latitude, t.last_latitude),
-                last_longitude = coalesce(u.last_longitude, t.last_longitude),
-                last_recorded_at = coalesce(u.last_recorded_at, t.last_recorded_at),
-                version = t.version + 1
-            FROM unnest(@ids, @versions, @totals, @distances, @lastLat, @lastLng, @lastAt)
-                AS u(id, version, total_points, total_distance_m, last_latitude, last_longitude, last_recorded_at)
-            WHERE t.id = u.id AND t.version = u.version AND t.is_active
-            RETURNING t.id
-            """, connection, transaction))
+        await using (var command = new NpgsqlCommand(TrailUpdate, connection, transaction))
         {
-            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = ids });
-            command.Parameters.Add(new NpgsqlParameter("versions", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = versions });
-            command.Parameters.Add(new NpgsqlParameter("totals", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = totals });
-            command.Parameters.Add(new NpgsqlParameter("distances", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = distances });
-            command.Parameters.Add(new NpgsqlParameter("lastLat", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = lastLat });
-            command.Parameters.Add(new NpgsqlParameter("lastLng", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = lastLng });
-            command.Parameters.Add(new NpgsqlParameter("lastAt", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = lastAt });
+            AddTrailParameters(command, batch);
             await using var reader = await command.ExecuteReaderAsync(Stopping);
             while (await reader.ReadAsync(Stopping)) updated.Add(reader.GetGuid(0));
         }
@@ -177,16 +140,40 @@ public sealed class TrackWriter : GroupCommitWriter<TrackFlush, bool>
     /// <summary>The columns are numeric(10,8) / numeric(11,8): eight decimals, about a millimetre.</summary>
     private static decimal Coordinate(double degrees) => Math.Round((decimal)degrees, 8);
 
+    /// <summary>
+    /// Every trail row of the batch in one UPDATE: its totals and last position, only at the version its grain read
+    /// and while active. Returns the ids it updated; a trail missing from them is stale.
+    /// </summary>
+    private const string TrailUpdate = """
+        UPDATE tracking_sessions t
+        SET total_points = u.total_points, total_distance_m = u.total_distance_m,
+            last_latitude = coalesce(u.last_latitude, t.last_latitude),
+            last_longitude = coalesce(u.last_longitude, t.last_longitude),
+            last_recorded_at = coalesce(u.last_recorded_at, t.last_recorded_at),
+            version = t.version + 1
+        FROM unnest(@ids, @versions, @totals, @distances, @lastLat, @lastLng, @lastAt)
+            AS u(id, version, total_points, total_distance_m, last_latitude, last_longitude, last_recorded_at)
+        WHERE t.id = u.id AND t.version = u.version AND t.is_active
+        RETURNING t.id
+        """;
+
+    private static void AddTrailParameters(NpgsqlCommand command, List<Pending> batch)
+    {
+        T[] Column<T>(Func<TrackFlush, T> value) => batch.Select(p => value(p.Item)).ToArray();
+        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = Column(f => f.TrackingSessionId) });
+        command.Parameters.Add(new NpgsqlParameter("versions", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = Column(f => f.ExpectedVersion) });
+        command.Parameters.Add(new NpgsqlParameter("totals", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = Column(f => f.TotalPoints) });
+        command.Parameters.Add(new NpgsqlParameter("distances", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = Column(f => f.TotalDistanceM) });
+        command.Parameters.Add(new NpgsqlParameter("lastLat", NpgsqlDbType.Array | NpgsqlDbType.Numeric)
+            { Value = Column(f => f.Last is { } last ? Coordinate(last.Latitude) : (decimal?)null) });
+        command.Parameters.Add(new NpgsqlParameter("lastLng", NpgsqlDbType.Array | NpgsqlDbType.Numeric)
+            { Value = Column(f => f.Last is { } last ? Coordinate(last.Longitude) : (decimal?)null) });
+        command.Parameters.Add(new NpgsqlParameter("lastAt", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz)
+            { Value = Column(f => f.Last?.RecordedAt.UtcDateTime) });
+    }
+
     private async Task<(List<Pending> Committed, List<Pending> Stale, List<Pending> Poisoned)> TryCommit(List<Pending> batch)
     {
-        var trails = batch.Count;
-        var ids = new Guid[trails];
-        var versions = new int[trails];
-        var totals = new int[trails];
-        var distances = new double[trails];
-        var lastLat = new double?[trails];
-        var lastLng = new double?[trails];
-        var lastAt = new DateTime?[trails];
         var pointCount = batch.Sum(p => p.Item.Points.Count);
         var pTrail = new Guid[pointCount];
         var pSeq = new long[pointCount];
@@ -196,16 +183,8 @@ public sealed class TrackWriter : GroupCommitWriter<TrackFlush, bool>
         var pAt = new DateTime[pointCount];
         var pEvent = new string?[pointCount];
         var k = 0;
-        for (var i = 0; i < trails; i++)
+        foreach (var flush in batch.Select(p => p.Item))
         {
-            var flush = batch[i].Item;
-            ids[i] = flush.TrackingSessionId;
-            versions[i] = flush.ExpectedVersion;
-            totals[i] = flush.TotalPoints;
-            distances[i] = flush.TotalDistanceM;
-            lastLat[i] = flush.Last?.Latitude;
-            lastLng[i] = flush.Last?.Longitude;
-            lastAt[i] = flush.Last?.RecordedAt.UtcDateTime;
             foreach (var point in flush.Points)
             {
                 pTrail[k] = flush.TrackingSessionId;
@@ -221,20 +200,9 @@ public sealed class TrackWriter : GroupCommitWriter<TrackFlush, bool>
 
         await using var connection = await _db.OpenConnectionAsync(Stopping);
         await using var transaction = await connection.BeginTransactionAsync(Stopping);
-        await using var command = new NpgsqlCommand("""
-            WITH u AS (
-                SELECT * FROM unnest(@ids, @versions, @totals, @distances, @lastLat, @lastLng, @lastAt)
-                    AS u(id, version, total_points, total_distance_m, last_latitude, last_longitude, last_recorded_at)
-            ), upd AS (
-                UPDATE tracking_sessions t
-                SET total_points = u.total_points, total_distance_m = u.total_distance_m,
-                    last_latitude = coalesce(u.last_latitude::numeric(10,8), t.last_latitude),
-                    last_longitude = coalesce(u.last_longitude::numeric(11,8), t.last_longitude),
-                    last_recorded_at = coalesce(u.last_recorded_at, t.last_recorded_at),
-                    version = t.version + 1
-                FROM u
-                WHERE t.id = u.id AND t.version = u.version AND t.is_active
-                RETURNING t.id
+        await using var command = new NpgsqlCommand($"""
+            WITH upd AS (
+                {TrailUpdate}
             ), ins AS (
                 INSERT INTO track_points (tracking_session_id, seq, latitude, longitude, accuracy, recorded_at, event_type)
                 SELECT p.trail, p.seq, p.lat, p.lng, p.accuracy, p.at, p.event::track_point_event
@@ -246,13 +214,7 @@ public sealed class TrackWriter : GroupCommitWriter<TrackFlush, bool>
             SELECT upd.id, coalesce(c.inserted, 0) AS inserted
             FROM upd LEFT JOIN (SELECT tracking_session_id, count(*) AS inserted FROM ins GROUP BY 1) c ON c.tracking_session_id = upd.id
             """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = ids });
-        command.Parameters.Add(new NpgsqlParameter("versions", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = versions });
-        command.Parameters.Add(new NpgsqlParameter("totals", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = totals });
-        command.Parameters.Add(new NpgsqlParameter("distances", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = distances });
-        command.Parameters.Add(new NpgsqlParameter("lastLat", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = lastLat });
-        command.Parameters.Add(new NpgsqlParameter("lastLng", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = lastLng });
-        command.Parameters.Add(new NpgsqlParameter("lastAt", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = lastAt });
+        AddTrailParameters(command, batch);
         command.Parameters.Add(new NpgsqlParameter("pTrail", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = pTrail });
         command.Parameters.Add(new NpgsqlParameter("pSeq", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = pSeq });
         command.Parameters.Add(new NpgsqlParameter("pLat", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = pLat });
