@@ -298,6 +298,14 @@ public sealed class ShiftGrain(
         await _writeLock.WaitAsync();
         try
         {
+            // A full, cancelled or started shift refuses the whole round from memory: once a popular shift fills, the
+            // rest of the rush costs the database nothing.
+            var atStart = await Current();
+            if (ClosedReason(atStart, atStart.CurrentVolunteers) is { } closed)
+            {
+                foreach (var pending in round) pending.Done.TrySetException(closed);
+                return;
+            }
             var users = (await db.Command($"SELECT {UserRows.Columns} FROM users WHERE id = ANY(@ids)",
                     ("ids", round.Select(p => p.UserId).Distinct().ToArray())).ListAsync(UserRows.Read))
                 .ToDictionary(u => u.Id);
