@@ -20,6 +20,7 @@ public sealed class ShiftGrain(
     TimeProvider time,
     IConfiguration configuration,
     LivePublisher live,
+    SignupWriter signups,
     ILogger<ShiftGrain> logger) : Grain, IShiftGrain
 {
     private const int MaxAttempts = 3;
@@ -309,23 +310,24 @@ public sealed class ShiftGrain(
             var users = (await db.Command($"SELECT {UserRows.Columns} FROM users WHERE id = ANY(@ids)",
                     ("ids", round.Select(p => p.UserId).Distinct().ToArray())).ListAsync(UserRows.Read))
                 .ToDictionary(u => u.Id);
-            // Emails the database already holds as confirmed: found when the insert skips them, then refused and the round decided again.
-            var alreadyConfirmed = new HashSet<string>(StringComparer.Ordinal);
             var staleAttempts = 0;
             while (true)
             {
                 var shift = await Current();
                 var refused = new Dictionary<PendingSignup, DomainException>();
+                // Refused only because the places ran out in this round: if a place turns out to be free, they try again.
+                var refusedAsFull = new List<PendingSignup>();
                 var accepted = new List<(PendingSignup Pending, UserView User)>();
                 var emailsInRound = new HashSet<string>(StringComparer.Ordinal);
                 var count = shift.CurrentVolunteers;
                 foreach (var pending in round)
                 {
                     users.TryGetValue(pending.UserId, out var user);
-                    var reason = Refusal(shift, count, pending, user, emailsInRound, alreadyConfirmed);
+                    var reason = Refusal(shift, count, pending, user, emailsInRound);
                     if (reason is not null)
                     {
                         refused[pending] = reason;
+                        if (count >= shift.MaxVolunteers) refusedAsFull.Add(pending);
                         continue;
                     }
                     accepted.Add((pending, user!));
@@ -338,69 +340,37 @@ public sealed class ShiftGrain(
                     return;
                 }
 
-                var next = WithCount(shift, count);
+                // Committed with other shifts' rounds in one statement (SignupWriter), under this activation's version.
                 var now = time.GetUtcNow();
-                await using var connection = await db.OpenConnectionAsync();
-                await using var transaction = await connection.BeginTransactionAsync();
-                // One round trip: the rows, the count under the version check, the confirmations. Rows skipped by the
-                // insert (already confirmed) or a version that moved on roll the whole round back to be decided again.
-                await using var batch = new NpgsqlBatch(connection, transaction)
+                var outcome = await signups.WriteAsync(new SignupRound(ShiftId, _version, shift.Title, now,
+                    accepted.Select(a => new SignupRow(Ids.New(), a.User.Id, a.User.Email, a.User.Name, a.User.Phone, a.Pending.Source,
+                        ShiftEmails.SignupConfirmed(shift, a.User.Email, a.User.Name, null))).ToList()));
+                if (!outcome.Fenced)
                 {
-                    BatchCommands =
-                    {
-                        BatchCommand($"""
-                            INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
-                            SELECT n.id, @shift, @title, n.user_id, n.email, n.name, n.phone, @now, 'CONFIRMED', n.source::signup_source
-                            FROM unnest(@ids, @users, @emails, @names, @phones, @sources) AS n(id, user_id, email, name, phone, source)
-                            ON CONFLICT ON CONSTRAINT shift_signups_shift_id_user_email_key DO UPDATE
-                                SET status = 'CONFIRMED', shift_title = EXCLUDED.shift_title, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
-                                    user_phone = EXCLUDED.user_phone, signup_date = EXCLUDED.signup_date, signup_source = EXCLUDED.signup_source
-                                WHERE s.status = 'CANCELLED'
-                            RETURNING {ShiftRows.SignupColumns}
-                            """,
-                            ("shift", ShiftId), ("title", shift.Title), ("now", now),
-                            ("ids", accepted.Select(_ => Ids.New()).ToArray()),
-                            ("users", accepted.Select(a => a.User.Id).ToArray()),
-                            ("emails", accepted.Select(a => a.User.Email).ToArray()),
-                            ("names", accepted.Select(a => a.User.Name).ToArray()),
-                            ("phones", accepted.Select(a => a.User.Phone).ToArray()),
-                            ("sources", accepted.Select(a => EnumWireNames.ToWireName(a.Pending.Source)).ToArray())),
-                        SaveCountsCommand(next),
-                        ShiftEmails.EnqueueManyCommand(accepted.Select(a => ShiftEmails.SignupConfirmed(shift, a.User.Email, a.User.Name, null)).ToList()),
-                    },
-                };
-                var inserted = new Dictionary<string, SignupView>(StringComparer.Ordinal);
-                bool saved;
-                await using (var reader = await batch.ExecuteReaderAsync())
-                {
-                    while (await reader.ReadAsync())
-                    {
-                        var signup = ShiftRows.ReadSignup(reader);
-                        inserted[signup.UserEmail] = signup;
-                    }
-                    await reader.NextResultAsync();
-                    saved = await reader.ReadAsync();
-                }
-                if (inserted.Count < accepted.Count)
-                {
-                    // Some were signed up already; their places must not count. Decide the round again without them.
-                    await transaction.RollbackAsync();
-                    foreach (var (_, user) in accepted)
-                        if (!inserted.ContainsKey(user.Email)) alreadyConfirmed.Add(user.Email);
-                    continue;
-                }
-                if (!saved)
-                {
-                    await transaction.RollbackAsync();
+                    // Another activation wrote first; nothing of this round was written. Decide it again on fresh state.
                     await Reload();
                     if (++staleAttempts >= MaxAttempts)
                         throw DomainException.Conflict("The shift was changed at the same time; try again.");
                     continue;
                 }
-                await transaction.CommitAsync();
-                Apply(next, _version + 1);
-                foreach (var (pending, user) in accepted) pending.Done.TrySetResult(inserted[user.Email]);
-                foreach (var (pending, error) in refused) pending.Done.TrySetException(error);
+                Apply(shift with { CurrentVolunteers = outcome.CurrentVolunteers, Status = outcome.Status, UpdatedAt = now }, outcome.Version);
+                var placeLeft = false;
+                foreach (var (pending, user) in accepted)
+                {
+                    if (outcome.Inserted.TryGetValue(user.Email, out var signup))
+                        pending.Done.TrySetResult(signup);
+                    else
+                    {
+                        // The database already held this email as confirmed: the place it was given stays free.
+                        placeLeft = true;
+                        pending.Done.TrySetException(Conflict("This email is already signed up for the shift.", "already_signed_up"));
+                    }
+                }
+                foreach (var (pending, error) in refused)
+                {
+                    if (placeLeft && refusedAsFull.Contains(pending)) _pendingSignups.Add(pending);
+                    else pending.Done.TrySetException(error);
+                }
                 return;
             }
         }
@@ -415,15 +385,14 @@ public sealed class ShiftGrain(
         }
     }
 
-    private DomainException? Refusal(ShiftView shift, int count, PendingSignup pending, UserView? user,
-        HashSet<string> emailsInRound, HashSet<string> alreadyConfirmed)
+    private DomainException? Refusal(ShiftView shift, int count, PendingSignup pending, UserView? user, HashSet<string> emailsInRound)
     {
         if (ClosedReason(shift, count) is { } closed) return closed;
         if (user is null) return DomainException.NotFound("The user");
         if (pending.Source == SignupSource.Authenticated && user.Role == UserRole.Temp)
             return DomainException.Forbidden("Temporary accounts sign up through the public shift page.");
         if (user.Status != UserStatus.Active) return Conflict("The account is not active.", "account_inactive");
-        if (emailsInRound.Contains(user.Email) || alreadyConfirmed.Contains(user.Email))
+        if (emailsInRound.Contains(user.Email))
             return Conflict("This email is already signed up for the shift.", "already_signed_up");
         return null;
     }

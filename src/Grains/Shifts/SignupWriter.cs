@@ -1,0 +1,184 @@
+using ChangemakerLite.Grains.Interfaces.Platform;
+using ChangemakerLite.Grains.Interfaces.Shifts;
+using ChangemakerLite.Grains.Platform;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ChangemakerLite.Grains.Shifts;
+
+/// <summary>One signup a shift grain accepted: the row to insert and the confirmation to send if it is inserted.</summary>
+public sealed record SignupRow(Guid Id, Guid UserId, string Email, string? Name, string? Phone, SignupSource Source, OutboundEmail Confirmation);
+
+/// <summary>A shift grain's round of accepted signups, valid only while the shift row is still at <see cref="ExpectedVersion"/>.</summary>
+public sealed record SignupRound(Guid ShiftId, int ExpectedVersion, string Title, DateTimeOffset Now, IReadOnlyList<SignupRow> Rows);
+
+/// <summary>
+/// Whether the version fence held (when not, nothing was written), and if so the shift's new version, count and status
+/// as the database now holds them, and the signups actually inserted by email (one already confirmed is skipped).
+/// </summary>
+public sealed record SignupRoundOutcome(bool Fenced, int Version, int CurrentVolunteers, ShiftStatus Status, IReadOnlyDictionary<string, SignupView> Inserted);
+
+/// <summary>
+/// Group commit of signups across the shifts of a silo, as <see cref="Canvassing.VisitWriter"/> is for visits: every
+/// shift grain still decides its own round (capacity, duplicates, closed shifts) and awaits; a writer packs the rounds
+/// queued by many shifts into one statement, so a rush on a hundred shifts costs a few commits, not one per shift.
+/// A grain is answered only after that statement committed.
+///
+/// Per round the statement does what the grain's own transaction did: under the version fence (the round is written
+/// only if the shift row is still at the version the grain knows), the signup rows (a cancelled one for the same email
+/// is confirmed again), the count and status bumped by the rows actually inserted, and a confirmation for each of
+/// them. A row skipped because the email is already confirmed costs no place and sends no mail, so one duplicate
+/// never spoils the round or the batch. A batch that fails as a whole because of one round (a user deleted
+/// meanwhile, say) is written again round by round, so only that shift's callers get the error.
+/// </summary>
+public sealed class SignupWriter : GroupCommitWriter<SignupRound, SignupRoundOutcome>
+{
+    private const int MaxBatchRows = 500;
+
+    private readonly NpgsqlDataSource _db;
+    private readonly ILogger<SignupWriter> _logger;
+
+    public SignupWriter(NpgsqlDataSource db, ShiftSettings settings, ILogger<SignupWriter> logger) : base(MaxBatchRows)
+    {
+        _db = db;
+        _logger = logger;
+        Start(settings.SignupWriters);
+    }
+
+    protected override int Weight(SignupRound item) => item.Rows.Count;
+
+    protected override async Task WriteBatch(List<Pending> batch)
+    {
+        // Two activations of one shift (a moment of a membership change) may both have a round queued at the same
+        // version. In one statement both would pass the fence; written one after the other, the second fails it.
+        var firstPerShift = batch.DistinctBy(p => p.Item.ShiftId).ToList();
+        if (firstPerShift.Count < batch.Count)
+        {
+            await WriteBatch(firstPerShift);
+            await WriteBatch(batch.Except(firstPerShift).ToList());
+            return;
+        }
+        try
+        {
+            Answer(batch, await Execute(batch));
+        }
+        catch (PostgresException) when (batch.Count > 1)
+        {
+            // One round spoiled the batch (nothing of it was committed): write each alone, so only that one fails.
+            foreach (var pending in batch)
+            {
+                try
+                {
+                    Answer([pending], await Execute([pending]));
+                }
+                catch (Exception single)
+                {
+                    pending.Done.TrySetException(single);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Could not write {Count} signup rounds", batch.Count);
+            foreach (var pending in batch) pending.Done.TrySetException(ex);
+        }
+    }
+
+    private static void Answer(List<Pending> batch, Dictionary<Guid, SignupRoundOutcome> outcomes)
+    {
+        foreach (var pending in batch)
+            pending.Done.TrySetResult(outcomes.TryGetValue(pending.Item.ShiftId, out var outcome)
+                ? outcome
+                : new SignupRoundOutcome(false, 0, 0, default, new Dictionary<string, SignupView>()));
+    }
+
+    private async Task<Dictionary<Guid, SignupRoundOutcome>> Execute(List<Pending> batch)
+    {
+        var rounds = batch.Select(p => p.Item).ToList();
+        var rows = rounds.SelectMany(r => r.Rows.Select(row => (Round: r, Row: row))).ToList();
+        T[] Column<T>(Func<(SignupRound Round, SignupRow Row), T> value) => rows.Select(value).ToArray();
+
+        // One statement is one transaction: the shift rows are locked in id order (two writers never wait on each other
+        // in a cycle), the inserts and the mail only go to fenced shifts, and the count follows what was inserted.
+        await using var statement = _db.Command($"""
+            WITH fenced AS (
+                SELECT s.id FROM shifts s
+                JOIN unnest(@roundShifts, @roundVersions) AS r(shift_id, version) ON r.shift_id = s.id AND r.version = s.version
+                ORDER BY s.id
+                FOR UPDATE OF s
+            ), n AS (
+                SELECT * FROM unnest(@ids, @shifts, @titles, @users, @emails, @names, @phones, @sources, @nows,
+                                     @mailIds, @kinds, @toNames, @subjects, @texts, @htmls)
+                    AS n(id, shift_id, title, user_id, email, name, phone, source, now, mail_id, kind, to_name, subject, text_body, html_body)
+                WHERE n.shift_id IN (SELECT id FROM fenced)
+            ), inserted AS (
+                INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
+                SELECT n.id, n.shift_id, n.title, n.user_id, n.email, n.name, n.phone, n.now, 'CONFIRMED', n.source::signup_source FROM n
+                ON CONFLICT ON CONSTRAINT shift_signups_shift_id_user_email_key DO UPDATE
+                    SET status = 'CONFIRMED', shift_title = EXCLUDED.shift_title, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
+                        user_phone = EXCLUDED.user_phone, signup_date = EXCLUDED.signup_date, signup_source = EXCLUDED.signup_source
+                    WHERE s.status = 'CANCELLED'
+                RETURNING {ShiftRows.SignupColumns}
+            ), counted AS (
+                UPDATE shifts s
+                SET current_volunteers = s.current_volunteers + a.added,
+                    status = CASE WHEN s.status = 'CANCELLED' THEN s.status
+                                  WHEN s.current_volunteers + a.added >= s.max_volunteers THEN 'FULL'
+                                  ELSE 'OPEN' END,
+                    version = s.version + 1,
+                    updated_at = a.now
+                FROM (SELECT f.id, count(i.id)::int AS added, max(r.now) AS now
+                      FROM fenced f
+                      JOIN unnest(@roundShifts, @roundNows) AS r(shift_id, now) ON r.shift_id = f.id
+                      LEFT JOIN inserted i ON i.shift_id = f.id
+                      GROUP BY f.id) a
+                WHERE s.id = a.id
+                RETURNING s.id, s.version, s.current_volunteers, s.status
+            ), mailed AS (
+                INSERT INTO outbox_messages (id, kind, to_address, to_name, subject, text_body, html_body)
+                SELECT n.mail_id, n.kind, n.email, n.to_name, n.subject, n.text_body, n.html_body
+                FROM n JOIN inserted i ON i.shift_id = n.shift_id AND i.user_email = n.email
+            )
+            SELECT c.id AS round_shift, c.version AS round_version, c.current_volunteers AS round_count, c.status AS round_status,
+                   i.id IS NOT NULL AS has_signup, i.*
+            FROM counted c LEFT JOIN inserted i ON i.shift_id = c.id
+            """,
+            ("roundShifts", rounds.Select(r => r.ShiftId).ToArray()),
+            ("roundVersions", rounds.Select(r => r.ExpectedVersion).ToArray()),
+            ("roundNows", rounds.Select(r => r.Now).ToArray()),
+            ("ids", Column(x => x.Row.Id)),
+            ("shifts", Column(x => x.Round.ShiftId)),
+            ("titles", Column(x => x.Round.Title)),
+            ("users", Column(x => x.Row.UserId)),
+            ("emails", Column(x => x.Row.Email)),
+            ("names", Column(x => x.Row.Name)),
+            ("phones", Column(x => x.Row.Phone)),
+            ("sources", Column(x => EnumWireNames.ToWireName(x.Row.Source))),
+            ("nows", Column(x => x.Round.Now)),
+            ("mailIds", Column(_ => Ids.New())),
+            ("kinds", Column(x => x.Row.Confirmation.Kind)),
+            ("toNames", Column(x => x.Row.Confirmation.ToName)),
+            ("subjects", Column(x => x.Row.Confirmation.Subject)),
+            ("texts", Column(x => x.Row.Confirmation.TextBody)),
+            ("htmls", Column(x => x.Row.Confirmation.HtmlBody)));
+
+        var outcomes = new Dictionary<Guid, SignupRoundOutcome>();
+        await using var reader = await statement.ExecuteReaderAsync(Stopping);
+        while (await reader.ReadAsync(Stopping))
+        {
+            var shiftId = reader.Get<Guid>("round_shift");
+            if (!outcomes.TryGetValue(shiftId, out var outcome))
+            {
+                outcome = new SignupRoundOutcome(true, reader.Get<int>("round_version"), reader.Get<int>("round_count"),
+                    reader.Get<ShiftStatus>("round_status"), new Dictionary<string, SignupView>(StringComparer.Ordinal));
+                outcomes[shiftId] = outcome;
+            }
+            if (reader.Get<bool>("has_signup"))
+            {
+                var signup = ShiftRows.ReadSignup(reader);
+                ((Dictionary<string, SignupView>)outcome.Inserted)[signup.UserEmail] = signup;
+            }
+        }
+        return outcomes;
+    }
+}
