@@ -125,6 +125,43 @@ public sealed class ShiftGrainTests : ClusterTest
     }
 
     [Fact]
+    public async Task Rounds_of_many_shifts_committed_together_keep_each_shift_exact_and_a_stale_one_decides_again()
+    {
+        var shifts = new List<Guid>();
+        for (var i = 0; i < 12; i++) shifts.Add(await NewShift(max: 2));
+        var v = await ShiftFixtures.CreateVolunteersAsync(Cluster, 3);
+        foreach (var shift in shifts) await Shift(shift).SignUpSelf(v[0].Id);
+        // Shift 0 is filled by another activation: its grain still believes one place is left.
+        await SignUpBehindTheGrainsBack(shifts[0], v[1]);
+
+        // All shifts at once, so their rounds share the silo's signup writer: v[1] again (already in on shift 0),
+        // and v[2] everywhere.
+        var outcomes = await Task.WhenAll(shifts.SelectMany(shift => new[] { v[1], v[2] }.Select(async x =>
+        {
+            try { return (Shift: shift, x.Email, Reason: (await Shift(shift).SignUpSelf(x.Id)).Status.ToString()); }
+            catch (DomainException e) { return (Shift: shift, x.Email, Reason: e.Extensions["reason"]?.ToString() ?? e.Message); }
+        })));
+
+        Assert.All(outcomes.Where(o => o.Shift == shifts[0]), o => Assert.Contains(o.Reason, new[] { "full", "already_signed_up" }));
+        foreach (var shift in shifts.Skip(1))
+        {
+            // One place was left: exactly one of the two got it, the other was told the shift is full.
+            var mine = outcomes.Where(o => o.Shift == shift).Select(o => o.Reason).Order().ToList();
+            Assert.Equal(new[] { "Confirmed", "full" }, mine);
+        }
+        foreach (var shift in shifts)
+        {
+            Assert.Equal(2, await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+            Assert.Equal(2, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)));
+            Assert.Equal("FULL", await Db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shift)));
+            Assert.Equal(2, (await Shift(shift).Get()).CurrentVolunteers);
+        }
+        // One confirmation per confirmed signup, none for a refused one.
+        Assert.Equal(shifts.Count + 11, await Db.ScalarAsync<int>(
+            "SELECT count(*)::int FROM outbox_messages WHERE to_address = ANY(@emails)", ("emails", v.Select(x => x.Email).ToArray())));
+    }
+
+    [Fact]
     public async Task A_temp_user_is_refused_by_the_grain_itself()
     {
         var shift = await NewShift(max: 5);
