@@ -53,33 +53,9 @@ public sealed class VisitWriter : GroupCommitWriter<VisitWrite, VisitWriteOutcom
         Start(settings.VisitWriters);
     }
 
-    protected override async Task WriteBatch(List<Pending> batch)
-    {
-        try
-        {
-            Answer(batch, await ExecuteRetryingDeadlocks(batch));
-        }
-        catch (PostgresException ex) when (batch.Count > 1 && ex.SqlState != PostgresErrorCodes.DeadlockDetected)
-        {
-            // One visit spoiled the batch (nothing of it was committed): write each alone, so only that one fails.
-            foreach (var pending in batch)
-            {
-                try
-                {
-                    Answer([pending], await ExecuteRetryingDeadlocks([pending]));
-                }
-                catch (Exception single)
-                {
-                    pending.Done.TrySetException(single);
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            _logger.LogWarning(ex, "Could not write {Count} visits", batch.Count);
-            foreach (var pending in batch) pending.Done.TrySetException(ex);
-        }
-    }
+    protected override Task WriteBatch(List<Pending> batch) =>
+        WriteSplittingOnFailure(batch, async part => Answer(part, await ExecuteRetryingDeadlocks(part)),
+            ex => ex.SqlState != PostgresErrorCodes.DeadlockDetected, _logger, "visits");
 
     private static void Answer(List<Pending> batch, Dictionary<Guid, VisitWriteOutcome> outcomes)
     {

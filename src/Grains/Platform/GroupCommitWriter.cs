@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace ChangemakerLite.Grains.Platform;
 
@@ -29,6 +31,38 @@ public abstract class GroupCommitWriter<TItem, TResult> : IAsyncDisposable
 
     /// <summary>Writes the batch in one transaction and answers every caller in it, with a result or an exception.</summary>
     protected abstract Task WriteBatch(List<Pending> batch);
+
+    /// <summary>
+    /// Writes the batch with <paramref name="writeAndAnswer"/>; when it fails as a whole because of one item (nothing
+    /// of it was committed), writes each item alone, so only the callers of the item at fault get the error.
+    /// </summary>
+    protected static async Task WriteSplittingOnFailure(List<Pending> batch, Func<List<Pending>, Task> writeAndAnswer,
+        Func<PostgresException, bool> spoiledByOneItem, ILogger logger, string what)
+    {
+        try
+        {
+            await writeAndAnswer(batch);
+        }
+        catch (PostgresException ex) when (batch.Count > 1 && spoiledByOneItem(ex))
+        {
+            foreach (var pending in batch)
+            {
+                try
+                {
+                    await writeAndAnswer([pending]);
+                }
+                catch (Exception single)
+                {
+                    pending.Done.TrySetException(single);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not write {Count} {What}", batch.Count, what);
+            foreach (var pending in batch) pending.Done.TrySetException(ex);
+        }
+    }
 
     public Task<TResult> WriteAsync(TItem item)
     {

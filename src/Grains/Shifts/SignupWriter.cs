@@ -58,30 +58,7 @@ public sealed class SignupWriter : GroupCommitWriter<SignupRound, SignupRoundOut
             await WriteBatch(batch.Except(firstPerShift).ToList());
             return;
         }
-        try
-        {
-            Answer(batch, await Execute(batch));
-        }
-        catch (PostgresException) when (batch.Count > 1)
-        {
-            // One round spoiled the batch (nothing of it was committed): write each alone, so only that one fails.
-            foreach (var pending in batch)
-            {
-                try
-                {
-                    Answer([pending], await Execute([pending]));
-                }
-                catch (Exception single)
-                {
-                    pending.Done.TrySetException(single);
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            _logger.LogWarning(ex, "Could not write {Count} signup rounds", batch.Count);
-            foreach (var pending in batch) pending.Done.TrySetException(ex);
-        }
+        await WriteSplittingOnFailure(batch, async part => Answer(part, await Execute(part)), _ => true, _logger, "signup rounds");
     }
 
     private static void Answer(List<Pending> batch, Dictionary<Guid, SignupRoundOutcome> outcomes)
