@@ -35,6 +35,7 @@ public static class SiloHost
         builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => Database.CreateDataSource(settings.ConnectionString));
+        builder.Services.AddKeyedSingleton(Database.SessionStateKey, (_, _) => Database.CreateDataSource(settings.ConnectionString, resetSessionsOnClose: true));
         builder.Services.AddSingleton<LivePublisher>();
         builder.Services.AddMapGrains(builder.Configuration);
         builder.Services.AddCanvassGrains();

@@ -7,7 +7,14 @@ namespace ChangemakerLite.Grains.Platform;
 /// <summary>Builds the one Npgsql data source a process uses, with every domain enum mapped to its PostgreSQL type.</summary>
 public static class Database
 {
-    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    /// <summary>
+    /// The key of the second data source a silo registers, for work that changes its session (temporary tables, SET,
+    /// session advisory locks: the map jobs). Its connections are reset when they go back to the pool, so nothing of
+    /// a job's session (synchronous_commit off, above all) ever reaches a signup that reuses the connection.
+    /// </summary>
+    public const string SessionStateKey = "session-state";
+
+    public static NpgsqlDataSource CreateDataSource(string connectionString, bool resetSessionsOnClose = false)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         // The hot statements (a signup round, a visit, a trail batch) are the same few texts run thousands of times:
@@ -24,9 +31,9 @@ public static class Database
         if (!Sets(connectionString, "MaxPoolSize", "MaximumPoolSize"))
             builder.ConnectionStringBuilder.MaxPoolSize = 30;
         // Returning a connection to the pool otherwise costs the server seven reset statements at its next use (the
-        // parts of DISCARD ALL that keep prepared statements). Nothing here leaves session state behind: no SET, no
-        // temporary table, no LISTEN, and the two session advisory locks (migrations, map jobs) are released in finally.
-        if (!Sets(connectionString, "NoResetOnClose"))
+        // parts of DISCARD ALL that keep prepared statements). The default data source's users leave no session state
+        // behind (no SET, no temporary table, no LISTEN, no advisory lock); those that do use the SessionStateKey one.
+        if (!resetSessionsOnClose && !Sets(connectionString, "NoResetOnClose"))
             builder.ConnectionStringBuilder.NoResetOnClose = true;
         var mapEnum = typeof(NpgsqlDataSourceBuilder).GetMethods()
             .Single(m => m.Name == nameof(NpgsqlDataSourceBuilder.MapEnum) && m.IsGenericMethodDefinition &&

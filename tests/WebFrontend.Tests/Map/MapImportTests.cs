@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Auth;
+using ChangemakerLite.Grains.Platform;
 using ChangemakerLite.TestSupport;
 using ChangemakerLite.TestSupport.Map;
 using Microsoft.AspNetCore.SignalR;
@@ -152,6 +153,30 @@ public sealed class MapImportTests(MapFixture f) : IClassFixture<MapFixture>
             WHERE l.loc_guid = @g AND h.field = 'coordinates' AND h.old_value LIKE '53.55%' AND h.new_value LIKE '53.551%'
             """, ("g", s.Loc(1))));
         Assert.Equal(0L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM map_import_chunks"));
+    }
+
+    [Fact]
+    public async Task An_import_leaves_no_session_state_on_the_connections_other_writes_reuse()
+    {
+        // The importers turn synchronous_commit off and create temporary tables on their sessions. None of that may
+        // reach the silo's shared pool, where the next connection might commit a signup the caller is told is durable.
+        await f.Admin.WaitForJob(await StartNar(Register()));
+        var pool = f.Cluster.SiloService<Npgsql.NpgsqlDataSource>(0);
+        var connections = new List<Npgsql.NpgsqlConnection>();
+        try
+        {
+            // Every connection the pool holds, at once (the pool keeps at most 30).
+            for (var i = 0; i < 30; i++) connections.Add(await pool.OpenConnectionAsync());
+            foreach (var connection in connections)
+            {
+                Assert.Equal("on", await connection.Command("SHOW synchronous_commit").ScalarAsync<string>());
+                Assert.Equal(0L, await connection.Command("SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()").ScalarAsync<long>());
+            }
+        }
+        finally
+        {
+            foreach (var connection in connections) await connection.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using ChangemakerLite.Grains.Interfaces.Map;
 using ChangemakerLite.Grains.Interfaces.Media;
 using ChangemakerLite.Grains.Map.Geocoding;
 using ChangemakerLite.Grains.Platform;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -13,10 +14,11 @@ namespace ChangemakerLite.Grains.Map.Jobs;
 /// Runs one map job to its end, off the grain's scheduler (an import takes minutes; the grain must stay
 /// responsive). A session advisory lock on the job id makes sure that only one runner works on a job even
 /// if two activations ever coexist; a job interrupted by a silo's death stays "running" and is started
-/// again by its grain's reminder: imports are idempotent, so starting over is safe.
+/// again by its grain's reminder: imports are idempotent, so starting over is safe. Its connections come from the
+/// data source that resets sessions: the importers turn synchronous_commit off and create temporary tables.
 /// </summary>
 public sealed class MapJobRunner(
-    NpgsqlDataSource db,
+    [FromKeyedServices(Database.SessionStateKey)] NpgsqlDataSource db,
     LivePublisher live,
     GeocodingService geocoding,
     TimeProvider time,
