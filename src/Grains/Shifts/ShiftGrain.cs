@@ -409,19 +409,12 @@ public sealed class ShiftGrain(
         batch.BatchCommands.Add(BatchCommand($"""
             INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
             VALUES (@signup, @id, @title, @user, @email, @name, @phone, @now, 'CONFIRMED', @source)
-            ON CONFLICT ON CONSTRAINT shift_signups_shift_id_user_email_key DO UPDATE
-                SET status = 'CONFIRMED', shift_title = EXCLUDED.shift_title, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
-                    user_phone = EXCLUDED.user_phone, signup_date = EXCLUDED.signup_date, signup_source = EXCLUDED.signup_source
-                WHERE s.status = 'CANCELLED'
+            {ShiftRows.ConfirmAgainIfCancelled}
             RETURNING {ShiftRows.SignupColumns}
             """, ("signup", Ids.New()), ("id", ShiftId), ("title", shift.Title), ("user", userId), ("email", email), ("name", name),
             ("phone", phone), ("now", now), ("source", source)));
         batch.BatchCommands.Add(SaveCountsCommand(next));
-        batch.BatchCommands.Add(BatchCommand("""
-            INSERT INTO outbox_messages (id, kind, to_address, to_name, subject, text_body, html_body)
-            VALUES (@id, @kind, @to, @toName, @subject, @text, @html)
-            """, ("id", Ids.New()), ("kind", confirmation.Kind), ("to", confirmation.ToAddress), ("toName", confirmation.ToName),
-            ("subject", confirmation.Subject), ("text", confirmation.TextBody), ("html", confirmation.HtmlBody)));
+        batch.BatchCommands.Add(ShiftEmails.EnqueueManyCommand([confirmation]));
 
         SignupView? signup;
         bool saved;

@@ -16,6 +16,17 @@ public static class ShiftRows
         id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source
         """;
 
+    /// <summary>
+    /// How a signup insert (into <c>shift_signups AS s</c>) meets a row for the same shift and email: a cancelled one is
+    /// confirmed again, keeping its id; a confirmed one is left alone and returns no row, so the caller answers 409.
+    /// </summary>
+    public const string ConfirmAgainIfCancelled = """
+        ON CONFLICT ON CONSTRAINT shift_signups_shift_id_user_email_key DO UPDATE
+            SET status = 'CONFIRMED', shift_title = EXCLUDED.shift_title, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
+                user_phone = EXCLUDED.user_phone, signup_date = EXCLUDED.signup_date, signup_source = EXCLUDED.signup_source
+            WHERE s.status = 'CANCELLED'
+        """;
+
     public static ShiftView Read(NpgsqlDataReader r) => Read(r, "");
 
     public static ShiftView Read(NpgsqlDataReader r, string prefix) => new(

@@ -16,7 +16,7 @@ public sealed record SignupRound(Guid ShiftId, int ExpectedVersion, string Title
 /// Whether the version fence held (when not, nothing was written), and if so the shift's new version, count and status
 /// as the database now holds them, and the signups actually inserted by email (one already confirmed is skipped).
 /// </summary>
-public sealed record SignupRoundOutcome(bool Fenced, int Version, int CurrentVolunteers, ShiftStatus Status, IReadOnlyDictionary<string, SignupView> Inserted);
+public sealed record SignupRoundOutcome(bool Fenced, int Version, int CurrentVolunteers, ShiftStatus Status, Dictionary<string, SignupView> Inserted);
 
 /// <summary>
 /// Group commit of signups across the shifts of a silo, as <see cref="Canvassing.VisitWriter"/> is for visits: every
@@ -91,14 +91,12 @@ public sealed class SignupWriter : GroupCommitWriter<SignupRound, SignupRoundOut
             ), inserted AS (
                 INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
                 SELECT n.id, n.shift_id, n.title, n.user_id, n.email, n.name, n.phone, n.now, 'CONFIRMED', n.source::signup_source FROM n
-                ON CONFLICT ON CONSTRAINT shift_signups_shift_id_user_email_key DO UPDATE
-                    SET status = 'CONFIRMED', shift_title = EXCLUDED.shift_title, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
-                        user_phone = EXCLUDED.user_phone, signup_date = EXCLUDED.signup_date, signup_source = EXCLUDED.signup_source
-                    WHERE s.status = 'CANCELLED'
+                {ShiftRows.ConfirmAgainIfCancelled}
                 RETURNING {ShiftRows.SignupColumns}
             ), counted AS (
                 UPDATE shifts s
                 SET current_volunteers = s.current_volunteers + a.added,
+                    -- ShiftRows.StatusFor, on the count the rows actually inserted make
                     status = CASE WHEN s.status = 'CANCELLED' THEN s.status
                                   WHEN s.current_volunteers + a.added >= s.max_volunteers THEN 'FULL'
                                   ELSE 'OPEN' END,
@@ -145,15 +143,12 @@ public sealed class SignupWriter : GroupCommitWriter<SignupRound, SignupRoundOut
         {
             var shiftId = reader.Get<Guid>("round_shift");
             if (!outcomes.TryGetValue(shiftId, out var outcome))
-            {
-                outcome = new SignupRoundOutcome(true, reader.Get<int>("round_version"), reader.Get<int>("round_count"),
+                outcomes[shiftId] = outcome = new SignupRoundOutcome(true, reader.Get<int>("round_version"), reader.Get<int>("round_count"),
                     reader.Get<ShiftStatus>("round_status"), new Dictionary<string, SignupView>(StringComparer.Ordinal));
-                outcomes[shiftId] = outcome;
-            }
             if (reader.Get<bool>("has_signup"))
             {
                 var signup = ShiftRows.ReadSignup(reader);
-                ((Dictionary<string, SignupView>)outcome.Inserted)[signup.UserEmail] = signup;
+                outcome.Inserted[signup.UserEmail] = signup;
             }
         }
         return outcomes;
