@@ -53,7 +53,10 @@ public sealed class SchemaTests : DatabaseTest
             FROM pg_constraint c
             WHERE c.contype = 'f' AND NOT EXISTS (
               SELECT 1 FROM pg_index i
-              WHERE i.indrelid = c.conrelid AND i.indpred IS NULL
+              WHERE i.indrelid = c.conrelid
+                -- A partial index "WHERE fk IS NOT NULL" serves every lookup by the key (a NULL matches no parent).
+                AND (i.indpred IS NULL OR (cardinality(c.conkey) = 1 AND pg_get_expr(i.indpred, i.indrelid) =
+                     format('(%I IS NOT NULL)', (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = c.conkey[1]))))
                 AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] @> c.conkey
                 AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] <@ c.conkey)
             """);

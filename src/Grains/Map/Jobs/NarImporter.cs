@@ -118,12 +118,13 @@ public sealed class NarImporter(
         var writer = await db.OpenConnectionAsync(cancellationToken);
         await writer.Command("""
             SET synchronous_commit = off;
-            DROP TABLE IF EXISTS nar_addr, nar_res, nar_new;
+            DROP TABLE IF EXISTS nar_addr, nar_res, nar_new, nar_recount;
             CREATE TEMP TABLE nar_addr (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text, addr_guid text, unit text,
                 address text, postal text, province text, building_use int, lat float8, lng float8);
             CREATE TEMP TABLE nar_res (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text, addr_guid text, unit text,
                 address text, postal text, province text, building_use int, lat float8, lng float8, fed text);
             CREATE TEMP TABLE nar_new (id uuid PRIMARY KEY);
+            CREATE TEMP TABLE nar_recount (id uuid PRIMARY KEY);
             """).ExecuteAsync(cancellationToken);
         return writer;
     }
@@ -186,13 +187,13 @@ public sealed class NarImporter(
                     lng = longitudes[i] >= 0 ? Number(Field(reader, longitudes[i])) : null;
                 }
                 if (lat is null || lng is null || lat is < -90 or > 90 || lng is < -180 or > 180) { lat = null; lng = null; }
-                await importer.StartRowAsync(cancellationToken);
-                await importer.WriteAsync(loc, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(importer, lat, cancellationToken);
-                await WriteNullable(importer, lng, cancellationToken);
+                // Synchronous writes fill Npgsql's buffer without a task per field; it flushes to the socket as it fills.
+                importer.StartRow();
+                importer.Write(loc, NpgsqlDbType.Text);
+                WriteNullable(importer, lat);
+                WriteNullable(importer, lng);
                 var district = Field(reader, fed);
-                if (district.Length == 0) await importer.WriteNullAsync(cancellationToken);
-                else await importer.WriteAsync(district, NpgsqlDbType.Text, cancellationToken);
+                WriteNullable(importer, district.Length == 0 ? null : district);
                 _locationRows++;
             }
             await importer.CompleteAsync(cancellationToken);
@@ -203,11 +204,17 @@ public sealed class NarImporter(
         }
     }
 
-    private static Task WriteNullable(NpgsqlBinaryImporter importer, double? value, CancellationToken cancellationToken) =>
-        value is { } v ? importer.WriteAsync(v, NpgsqlDbType.Double, cancellationToken) : importer.WriteNullAsync(cancellationToken);
+    private static void WriteNullable(NpgsqlBinaryImporter importer, double? value)
+    {
+        if (value is { } v) importer.Write(v, NpgsqlDbType.Double);
+        else importer.WriteNull();
+    }
 
-    private static Task WriteNullable(NpgsqlBinaryImporter importer, string? value, CancellationToken cancellationToken) =>
-        value is { } v ? importer.WriteAsync(v, NpgsqlDbType.Text, cancellationToken) : importer.WriteNullAsync(cancellationToken);
+    private static void WriteNullable(NpgsqlBinaryImporter importer, string? value)
+    {
+        if (value is { } v) importer.Write(v, NpgsqlDbType.Text);
+        else importer.WriteNull();
+    }
 
     private sealed class AddressColumns(Dictionary<string, int> h)
     {
@@ -390,22 +397,22 @@ public sealed class NarImporter(
             cancellationToken);
         foreach (var r in rows)
         {
-            await importer.StartRowAsync(cancellationToken);
-            await importer.WriteAsync(r.Line, NpgsqlDbType.Bigint, cancellationToken);
-            await importer.WriteAsync(fileNo, NpgsqlDbType.Integer, cancellationToken);
+            importer.StartRow();
+            importer.Write(r.Line, NpgsqlDbType.Bigint);
+            importer.Write(fileNo, NpgsqlDbType.Integer);
             // Ids made here (UUIDv7 like Ids.New()); the location id is used only by the row that creates the building.
-            await importer.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
-            await importer.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
-            await importer.WriteAsync(r.LocGuid, NpgsqlDbType.Text, cancellationToken);
-            await importer.WriteAsync(r.AddrGuid, NpgsqlDbType.Text, cancellationToken);
-            await WriteNullable(importer, r.Unit, cancellationToken);
-            await importer.WriteAsync(r.Address, NpgsqlDbType.Text, cancellationToken);
-            await WriteNullable(importer, r.Postal, cancellationToken);
-            await WriteNullable(importer, r.Province, cancellationToken);
-            if (r.BuildingUse is { } use) await importer.WriteAsync(use, NpgsqlDbType.Integer, cancellationToken);
-            else await importer.WriteNullAsync(cancellationToken);
-            await WriteNullable(importer, r.Latitude, cancellationToken);
-            await WriteNullable(importer, r.Longitude, cancellationToken);
+            importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+            importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+            importer.Write(r.LocGuid, NpgsqlDbType.Text);
+            importer.Write(r.AddrGuid, NpgsqlDbType.Text);
+            WriteNullable(importer, r.Unit);
+            importer.Write(r.Address, NpgsqlDbType.Text);
+            WriteNullable(importer, r.Postal);
+            WriteNullable(importer, r.Province);
+            if (r.BuildingUse is { } use) importer.Write(use, NpgsqlDbType.Integer);
+            else importer.WriteNull();
+            WriteNullable(importer, r.Latitude);
+            WriteNullable(importer, r.Longitude);
         }
         await importer.CompleteAsync(cancellationToken);
     }
@@ -499,7 +506,7 @@ public sealed class NarImporter(
         long inserted, updated, addressesInserted, addressesUpdated, addressesSeen, filtered = 0;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.Command($"""
-            TRUNCATE nar_res, nar_new;
+            TRUNCATE nar_res, nar_new, nar_recount;
             INSERT INTO nar_res (line, file_no, addr_id, loc_id, loc_guid, addr_guid, unit, address, postal, province, building_use, lat, lng, fed)
             SELECT a.line, a.file_no, a.addr_id, a.loc_id, a.loc_guid, a.addr_guid, a.unit, a.address, a.postal, a.province, a.building_use,
                    CASE WHEN l.lat IS NOT NULL AND l.lng IS NOT NULL THEN l.lat ELSE a.lat END,
@@ -526,12 +533,10 @@ public sealed class NarImporter(
         var jobId = progress.JobId.ToString();
         await using (var locations = connection.Command("""
             WITH src AS (
-                SELECT DISTINCT ON (loc_guid) loc_id, loc_guid, round(lat::numeric, 8) AS lat, round(lng::numeric, 8) AS lng, address, postal,
-                       province, fed, building_use, count(*) OVER (PARTITION BY loc_guid) AS units
-                FROM nar_res ORDER BY loc_guid, unit NULLS FIRST, line
-            ), old AS (
-                SELECT l.loc_guid, l.latitude, l.longitude, l.address, l.postal_code, l.province, l.federal_district, l.building_use
-                FROM locations l WHERE l.loc_guid IN (SELECT loc_guid FROM src)
+                -- Identifiers are grouped byte by byte (COLLATE "C"): the same groups as the database's collation, sorted without it.
+                SELECT DISTINCT ON (loc_guid COLLATE "C") loc_id, loc_guid, round(lat::numeric, 8) AS lat, round(lng::numeric, 8) AS lng, address,
+                       postal, province, fed, building_use, count(*) OVER (PARTITION BY loc_guid COLLATE "C") AS units
+                FROM nar_res ORDER BY loc_guid COLLATE "C", unit NULLS FIRST, line
             ), up AS (
                 INSERT INTO locations AS l (id, latitude, longitude, address, postal_code, province, federal_district, building_use, loc_guid,
                     building_type, total_units, geocode_confidence)
@@ -546,6 +551,11 @@ public sealed class NarImporter(
                                         EXCLUDED.federal_district, EXCLUDED.building_use)
                 RETURNING l.id, l.loc_guid, l.latitude, l.longitude, l.address, l.postal_code, l.province, l.federal_district, l.building_use,
                           (l.xmax = 0) AS created
+            ), old AS (
+                -- Every part of one statement reads the table as it was before the statement: these are the values the
+                -- upsert replaced. Only changed buildings are looked up, so a first import or an unchanged rerun looks up none.
+                SELECT l.loc_guid, l.latitude, l.longitude, l.address, l.postal_code, l.province, l.federal_district, l.building_use
+                FROM locations l JOIN up ON up.loc_guid = l.loc_guid AND NOT up.created
             ), history AS (
                 INSERT INTO location_history (id, location_id, user_id, action, field, old_value, new_value, metadata)
                 SELECT map_uuid_v7(), up.id, @user, 'IMPORTED_NAR', c.field, c.old_value, c.new_value,
@@ -578,11 +588,10 @@ public sealed class NarImporter(
         }
         await using (var addresses = connection.Command("""
             WITH src AS (
-                SELECT DISTINCT ON (r.addr_guid) r.addr_id, r.addr_guid, r.unit, l.id AS location_id, l.created_at < @started AS existing_location
+                SELECT DISTINCT ON (r.addr_guid COLLATE "C") r.addr_id, r.addr_guid, r.unit, l.id AS location_id,
+                       l.created_at < @started AS existing_location
                 FROM nar_res r JOIN locations l ON l.loc_guid = r.loc_guid
-                ORDER BY r.addr_guid, r.line
-            ), old AS (
-                SELECT a.addr_guid, a.unit_number FROM addresses a WHERE a.addr_guid IN (SELECT addr_guid FROM src)
+                ORDER BY r.addr_guid COLLATE "C", r.line
             ), up AS (
                 INSERT INTO addresses AS a (id, location_id, unit_number, addr_guid)
                 SELECT addr_id, location_id, unit, addr_guid FROM src
@@ -590,6 +599,12 @@ public sealed class NarImporter(
                     updated_by_user_id = @user, updated_at = now()
                 WHERE (a.location_id, a.unit_number) IS DISTINCT FROM (EXCLUDED.location_id, EXCLUDED.unit_number)
                 RETURNING a.id, a.addr_guid, a.location_id, a.unit_number, (a.xmax = 0) AS created
+            ), old AS (
+                -- As for buildings: the units' values before this statement, looked up for the changed ones only.
+                SELECT a.addr_guid, a.unit_number FROM addresses a JOIN up ON up.addr_guid = a.addr_guid AND NOT up.created
+            ), recount AS (
+                INSERT INTO nar_recount (id) SELECT DISTINCT location_id FROM src WHERE location_id NOT IN (SELECT id FROM nar_new)
+                RETURNING 1
             ), history AS (
                 INSERT INTO location_history (id, location_id, user_id, action, field, old_value, new_value, metadata)
                 SELECT map_uuid_v7(), up.location_id, @user, 'IMPORTED_NAR', 'unit', old.unit_number, up.unit_number,
@@ -608,13 +623,13 @@ public sealed class NarImporter(
             addressesSeen = reader.GetInt64(2);
         }
         // Units of a building can arrive in several batches (or several imports): its count follows the addresses it has.
-        // Buildings this transaction created (nar_new) were given their batch's count already.
+        // Buildings this transaction created (nar_new) were given their batch's count already; the others the batch's
+        // units belong to are in nar_recount.
         await connection.Command("""
             UPDATE locations l SET total_units = c.n,
                 building_type = CASE WHEN c.n > 1 AND l.building_type = 'SINGLE_FAMILY' THEN 'MULTI_UNIT'::building_type ELSE l.building_type END
             FROM (SELECT a.location_id, count(*) AS n FROM addresses a
-                  WHERE a.location_id IN (SELECT l2.id FROM locations l2
-                                          WHERE l2.loc_guid IN (SELECT DISTINCT loc_guid FROM nar_res) AND l2.id NOT IN (SELECT id FROM nar_new))
+                  WHERE a.location_id IN (SELECT id FROM nar_recount)
                   GROUP BY a.location_id) c
             WHERE l.id = c.location_id AND l.total_units IS DISTINCT FROM c.n
             """, transaction).ExecuteAsync(cancellationToken);
