@@ -2,6 +2,8 @@ using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.TestSupport;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace ChangemakerLite.Grains.Tests.Canvassing;
 
@@ -55,5 +57,51 @@ public sealed class CanvassTrailTests(CanvassGrainFixture fx) : IClassFixture<Ca
         Assert.Equal(6L, await Rows(trail));
         // The grain counted what it wrote itself (5); the stray row is not its own.
         Assert.Equal(5, await Total(trail));
+    }
+
+    [Fact]
+    public async Task Points_naming_no_trail_are_refused_whole_and_a_deleted_user_takes_their_points_along()
+    {
+        var (owner, session, trail) = await Started();
+        Assert.Equal(new PointsResult(3, 0), await fx.Grains.GetGrain<ITrackingSessionGrain>(session).AddPoints(owner, Fixes(0, 3)));
+        var nowhere = Guid.NewGuid();
+
+        // A statement with one point of a trail that does not exist writes none of its points, by INSERT or by COPY.
+        var inserted = await Assert.ThrowsAsync<PostgresException>(() => fx.Db.ExecuteAsync("""
+            INSERT INTO track_points (tracking_session_id, seq, latitude, longitude, recorded_at)
+            VALUES (@t, 100, 53.5, -113.5, now()), (@nowhere, 1, 53.5, -113.5, now())
+            """, ("t", trail), ("nowhere", nowhere)));
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, inserted.SqlState);
+        Assert.Equal("track_points_tracking_session_id_fkey", inserted.ConstraintName);
+        await using (var connection = await fx.Db.DataSource.OpenConnectionAsync())
+        {
+            var copied = await Assert.ThrowsAsync<PostgresException>(async () =>
+            {
+                await using var importer = await connection.BeginBinaryImportAsync(
+                    "COPY track_points (tracking_session_id, seq, latitude, longitude, recorded_at) FROM STDIN (FORMAT BINARY)");
+                foreach (var (id, seq) in new[] { (trail, 101L), (nowhere, 2L) })
+                {
+                    await importer.StartRowAsync();
+                    await importer.WriteAsync(id, NpgsqlDbType.Uuid);
+                    await importer.WriteAsync(seq, NpgsqlDbType.Bigint);
+                    await importer.WriteAsync(53.5m, NpgsqlDbType.Numeric);
+                    await importer.WriteAsync(-113.5m, NpgsqlDbType.Numeric);
+                    await importer.WriteAsync(DateTime.UtcNow, NpgsqlDbType.TimestampTz);
+                }
+                await importer.CompleteAsync();
+            });
+            Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, copied.SqlState);
+        }
+        Assert.Equal(3L, await Rows(trail));
+
+        // A trail keeps its id while it has points.
+        var renamed = await Assert.ThrowsAsync<PostgresException>(() =>
+            fx.Db.ExecuteAsync("UPDATE tracking_sessions SET id = @n WHERE id = @t", ("n", Guid.NewGuid()), ("t", trail)));
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, renamed.SqlState);
+
+        // Deleting the canvasser deletes their sessions and trails, and with the trails every point of them.
+        await fx.Db.ExecuteAsync("DELETE FROM users WHERE id = @u", ("u", owner.UserId));
+        Assert.Equal(0L, await fx.Db.ScalarAsync<long>("SELECT count(*) FROM tracking_sessions WHERE id = @t", ("t", trail)));
+        Assert.Equal(0L, await fx.Db.ScalarAsync<long>("SELECT count(*) FROM track_points WHERE tracking_session_id = @t", ("t", trail)));
     }
 }
