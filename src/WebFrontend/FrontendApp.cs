@@ -98,6 +98,7 @@ public static class FrontendApp
         builder.Services.AddAuthorization(o => o.AddChangemakerPolicies());
 
         builder.Services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new WireNameEnumConverterFactory()));
+        builder.Services.AddSingleton<LiveSubscriptions>();
         builder.Services.AddSingleton<LiveRelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveRelayService>());
         builder.Services.AddSingleton<ILiveTopicAuthorizer, PlatformTopicAuthorizer>();

@@ -377,10 +377,13 @@ public sealed class CanvassSessionGrain(
     {
         var s = _session!;
         var payload = new { sessionId = Id, status = s.Status, userId = s.UserId, cutId = s.CutId, endedAt = s.EndedAt };
-        live.Publish(LiveTopics.Session(Id), "sessionChanged", payload);
-        live.Publish(LiveTopics.CanvassLive, "sessionChanged", payload);
-        if (s.CutId is { } cutId) live.Publish(LiveTopics.CanvassCut(cutId), "sessionChanged", payload);
+        live.Publish(Topics(s.CutId), "sessionChanged", payload);
     }
+
+    /// <summary>Where a session's events go: its own topic, the live map, and its cut's map when it has one.</summary>
+    private string[] Topics(Guid? cutId) => cutId is { } cut
+        ? [LiveTopics.Session(Id), LiveTopics.CanvassLive, LiveTopics.CanvassCut(cut)]
+        : [LiveTopics.Session(Id), LiveTopics.CanvassLive];
 
     private void PublishVisit(VisitView visit, double latitude, double longitude)
     {
@@ -389,9 +392,7 @@ public sealed class CanvassSessionGrain(
             sessionId = Id, visitId = visit.Id, userId = visit.UserId, addressId = visit.AddressId, cutId = visit.CutId,
             outcome = visit.Outcome, supportLevel = visit.SupportLevel, latitude, longitude, visitedAt = visit.VisitedAt,
         };
-        live.Publish(LiveTopics.Session(Id), "visitRecorded", payload);
-        live.Publish(LiveTopics.CanvassLive, "visitRecorded", payload);
-        if (visit.CutId is { } cutId) live.Publish(LiveTopics.CanvassCut(cutId), "visitRecorded", payload);
+        live.Publish(Topics(visit.CutId), "visitRecorded", payload);
     }
 
     /// <summary>PostgreSQL keeps microseconds; the in-memory copy must equal what a reload would read.</summary>

@@ -31,6 +31,13 @@ public sealed class LivePublisher(IGrainFactory grains, ILogger<LivePublisher> l
     public void Publish<TPayload>(string topic, string name, TPayload payload) =>
         _pending.Writer.TryWrite(new LiveEvent(topic, name, JsonSerializer.Serialize(payload, PayloadJson)));
 
+    /// <summary>One event on several topics, serialized once.</summary>
+    public void Publish<TPayload>(IEnumerable<string> topics, string name, TPayload payload)
+    {
+        var json = JsonSerializer.Serialize(payload, PayloadJson);
+        foreach (var topic in topics) _pending.Writer.TryWrite(new LiveEvent(topic, name, json));
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<LiveEvent>(MaxBatch);

@@ -7,7 +7,7 @@ namespace ChangemakerLite.WebFrontend.Platform;
 /// <see cref="ILiveTopicAuthorizer"/> decides who may see which topic. Events arrive from the silos
 /// through <see cref="LiveRelayService"/> and go to the SignalR group named after the topic.
 /// </summary>
-public sealed class LiveHub(IEnumerable<ILiveTopicAuthorizer> authorizers) : Hub
+public sealed class LiveHub(IEnumerable<ILiveTopicAuthorizer> authorizers, LiveSubscriptions subscriptions) : Hub
 {
     public const string Path = "/hubs/live";
     private const int MaxTopicLength = 200;
@@ -20,11 +20,31 @@ public sealed class LiveHub(IEnumerable<ILiveTopicAuthorizer> authorizers) : Hub
             ?? throw new HubException($"topic: unknown topic '{topic}'.");
         if (!await authorizer.MaySubscribe(Context.User!, topic, Context.ConnectionAborted))
             throw new HubException($"topic: not allowed to subscribe to '{topic}'.");
-        await Groups.AddToGroupAsync(Context.ConnectionId, topic, Context.ConnectionAborted);
+        // Counted before joining: the relay then never skips an event the new member could receive.
+        var added = subscriptions.Add(Context.ConnectionId, topic);
+        try
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, topic, Context.ConnectionAborted);
+        }
+        catch
+        {
+            if (added) subscriptions.Remove(Context.ConnectionId, topic);
+            throw;
+        }
     }
 
-    public Task Unsubscribe(string topic) =>
-        Groups.RemoveFromGroupAsync(Context.ConnectionId, topic, Context.ConnectionAborted);
+    public async Task Unsubscribe(string topic)
+    {
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, topic, Context.ConnectionAborted);
+        subscriptions.Remove(Context.ConnectionId, topic);
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        // SignalR drops a closed connection from its groups itself.
+        subscriptions.RemoveConnection(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
 }
 
 /// <summary>Decides, for the topics of one module, whether a connection's user may subscribe.</summary>

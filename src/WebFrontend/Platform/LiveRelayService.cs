@@ -7,11 +7,13 @@ namespace ChangemakerLite.WebFrontend.Platform;
 /// <summary>
 /// This frontend's observer in the cluster: it keeps a lease in the relay directory grain and forwards
 /// every event it receives to the SignalR group of the event's topic. Each frontend holds its own
-/// lease, so a browser connected to any frontend receives events raised on any silo.
+/// lease, so a browser connected to any frontend receives events raised on any silo. Events of topics no
+/// browser here watches are dropped on arrival.
 /// </summary>
 public sealed class LiveRelayService(
     IClusterClient client,
     IHubContext<LiveHub> hub,
+    LiveSubscriptions subscriptions,
     FrontendSettings settings,
     ILogger<LiveRelayService> logger) : BackgroundService, ILiveEventObserver
 {
@@ -57,6 +59,7 @@ public sealed class LiveRelayService(
     {
         foreach (var liveEvent in events)
         {
+            if (!subscriptions.IsWatched(liveEvent.Topic)) continue;
             try
             {
                 using var payload = JsonDocument.Parse(liveEvent.PayloadJson);

@@ -1,0 +1,50 @@
+using ChangemakerLite.WebFrontend.Platform;
+
+namespace ChangemakerLite.WebFrontend.Tests.Platform;
+
+/// <summary>The relay skips a topic only when no connection of this frontend watches it.</summary>
+public sealed class LiveSubscriptionsTests
+{
+    [Fact]
+    public void A_topic_stays_watched_until_its_last_viewer_leaves_by_unsubscribing_or_disconnecting()
+    {
+        var subscriptions = new LiveSubscriptions();
+        Assert.False(subscriptions.IsWatched("canvass:live"));
+
+        Assert.True(subscriptions.Add("a", "canvass:live"));
+        Assert.True(subscriptions.Add("b", "canvass:live"));
+        Assert.True(subscriptions.Add("b", "session:1"));
+        // Subscribing twice counts once: one unsubscribe ends it.
+        Assert.False(subscriptions.Add("a", "canvass:live"));
+
+        subscriptions.Remove("a", "canvass:live");
+        Assert.True(subscriptions.IsWatched("canvass:live"));
+        // Unsubscribing from a topic never subscribed, or again, changes nothing.
+        subscriptions.Remove("a", "canvass:live");
+        subscriptions.Remove("c", "canvass:live");
+        Assert.True(subscriptions.IsWatched("canvass:live"));
+
+        subscriptions.RemoveConnection("b");
+        Assert.False(subscriptions.IsWatched("canvass:live"));
+        Assert.False(subscriptions.IsWatched("session:1"));
+    }
+
+    [Fact]
+    public void Viewers_joining_and_leaving_at_once_leave_exactly_the_topics_still_watched()
+    {
+        var subscriptions = new LiveSubscriptions();
+        Parallel.For(0, 2_000, i =>
+        {
+            var connection = $"c{i}";
+            subscriptions.Add(connection, "canvass:live");
+            subscriptions.Add(connection, $"session:{i % 7}");
+            if (i % 2 == 0) subscriptions.RemoveConnection(connection);
+            else subscriptions.Remove(connection, $"session:{i % 7}");
+        });
+        Assert.True(subscriptions.IsWatched("canvass:live"));
+        for (var s = 0; s < 7; s++) Assert.False(subscriptions.IsWatched($"session:{s}"));
+
+        Parallel.For(0, 2_000, i => subscriptions.RemoveConnection($"c{i}"));
+        Assert.False(subscriptions.IsWatched("canvass:live"));
+    }
+}
