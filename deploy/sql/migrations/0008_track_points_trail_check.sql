@@ -7,8 +7,10 @@
 --     are locked FOR KEY SHARE, as the foreign key locks them, so a trail deleted at the same time either waits for
 --     the points' transaction (and then deletes them) or is seen gone (and the points are refused);
 --   * deleting trails deletes their points, as ON DELETE CASCADE did (a user's deletion cascades to their trails and
---     so to their points);
---   * a trail's id never changes; an UPDATE of it is refused, as NO ACTION on update did.
+--     so to their points); truncating the trails truncates the points;
+--   * ids never move: a trail's id, and the trail a point belongs to, cannot be updated.
+-- The application runs READ COMMITTED, where each of these statements reads what is committed when it runs; that is
+-- what makes the locking above equivalent to the foreign key's.
 ALTER TABLE track_points DROP CONSTRAINT track_points_tracking_session_id_fkey;
 
 CREATE FUNCTION track_points_trails_exist() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -23,7 +25,7 @@ BEGIN
     IF locked < wanted THEN
         SELECT n.tracking_session_id INTO missing FROM new_points n
         WHERE NOT EXISTS (SELECT 1 FROM tracking_sessions t WHERE t.id = n.tracking_session_id) LIMIT 1;
-        RAISE EXCEPTION 'insert or update on table "track_points" violates the trail check'
+        RAISE EXCEPTION 'insert on table "track_points" names a trail that does not exist'
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'track_points_tracking_session_id_fkey',
                   TABLE = 'track_points', COLUMN = 'tracking_session_id',
                   DETAIL = format('Key (tracking_session_id)=(%s) is not present in table "tracking_sessions".', missing);
@@ -53,3 +55,23 @@ $$;
 
 CREATE TRIGGER tracking_sessions_keep_id BEFORE UPDATE OF id ON tracking_sessions
     FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION tracking_sessions_keep_id();
+
+CREATE FUNCTION track_points_keep_trail() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'a track point cannot move to another trail' USING ERRCODE = 'foreign_key_violation', TABLE = 'track_points',
+        COLUMN = 'tracking_session_id';
+END
+$$;
+
+CREATE TRIGGER track_points_keep_trail BEFORE UPDATE OF tracking_session_id ON track_points
+    FOR EACH ROW WHEN (OLD.tracking_session_id IS DISTINCT FROM NEW.tracking_session_id) EXECUTE FUNCTION track_points_keep_trail();
+
+CREATE FUNCTION tracking_sessions_truncate_points() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE track_points;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER tracking_sessions_truncate_points AFTER TRUNCATE ON tracking_sessions
+    FOR EACH STATEMENT EXECUTE FUNCTION tracking_sessions_truncate_points();

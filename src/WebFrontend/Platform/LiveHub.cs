@@ -39,10 +39,16 @@ public sealed class LiveHub(IEnumerable<ILiveTopicAuthorizer> authorizers, LiveS
         subscriptions.Remove(Context.ConnectionId, topic);
     }
 
+    public override Task OnConnectedAsync()
+    {
+        subscriptions.Connect(Context.ConnectionId);
+        return base.OnConnectedAsync();
+    }
+
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         // SignalR drops a closed connection from its groups itself.
-        subscriptions.RemoveConnection(Context.ConnectionId);
+        subscriptions.Disconnect(Context.ConnectionId);
         return base.OnDisconnectedAsync(exception);
     }
 }

@@ -5,48 +5,57 @@ namespace ChangemakerLite.WebFrontend.Platform;
 /// <summary>
 /// The topics this frontend's browsers are subscribed to, so that the relay handles only events someone here
 /// watches: on a busy day the silos send every visit and move of every session, and most session topics have
-/// no viewer on a given frontend. A topic counts from just before its first connection joins the SignalR group
-/// until just after its last one leaves, so an event for a watched topic is never skipped.
+/// no viewer on a given frontend. A topic counts from just before a connection joins its SignalR group until
+/// just after it leaves, so an event for a watched topic is never skipped.
 /// </summary>
 public sealed class LiveSubscriptions
 {
+    private sealed class Connection
+    {
+        public readonly HashSet<string> Topics = new(StringComparer.Ordinal);
+        public bool Closed;
+    }
+
     private readonly ConcurrentDictionary<string, int> _viewers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, HashSet<string>> _topicsOfConnection = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
 
     public bool IsWatched(string topic) => _viewers.ContainsKey(topic);
 
-    /// <summary>False when the connection already had the topic (it then counts once).</summary>
+    public void Connect(string connectionId) => _connections.TryAdd(connectionId, new Connection());
+
+    /// <summary>
+    /// False when nothing was counted: the connection already had the topic, or it has closed (a hub call can still
+    /// be running when SignalR reports the disconnect, and a closed connection must not hold a topic open).
+    /// </summary>
     public bool Add(string connectionId, string topic)
     {
-        var topics = _topicsOfConnection.GetOrAdd(connectionId, _ => []);
-        lock (topics)
+        if (!_connections.TryGetValue(connectionId, out var connection)) return false;
+        lock (connection)
         {
-            if (!topics.Add(topic)) return false;
+            if (connection.Closed || !connection.Topics.Add(topic)) return false;
+            _viewers.AddOrUpdate(topic, 1, (_, count) => count + 1);
         }
-        _viewers.AddOrUpdate(topic, 1, (_, count) => count + 1);
         return true;
     }
 
     public void Remove(string connectionId, string topic)
     {
-        if (!_topicsOfConnection.TryGetValue(connectionId, out var topics)) return;
-        lock (topics)
+        if (!_connections.TryGetValue(connectionId, out var connection)) return;
+        lock (connection)
         {
-            if (!topics.Remove(topic)) return;
+            if (connection.Topics.Remove(topic)) Release(topic);
         }
-        Release(topic);
     }
 
-    public void RemoveConnection(string connectionId)
+    public void Disconnect(string connectionId)
     {
-        if (!_topicsOfConnection.TryRemove(connectionId, out var topics)) return;
-        string[] left;
-        lock (topics)
+        if (!_connections.TryRemove(connectionId, out var connection)) return;
+        lock (connection)
         {
-            left = [.. topics];
-            topics.Clear();
+            connection.Closed = true;
+            foreach (var topic in connection.Topics) Release(topic);
+            connection.Topics.Clear();
         }
-        foreach (var topic in left) Release(topic);
     }
 
     private void Release(string topic)

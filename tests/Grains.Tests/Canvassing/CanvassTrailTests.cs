@@ -94,10 +94,14 @@ public sealed class CanvassTrailTests(CanvassGrainFixture fx) : IClassFixture<Ca
         }
         Assert.Equal(3L, await Rows(trail));
 
-        // A trail keeps its id while it has points.
+        // Ids do not move: neither a trail's id nor a point's trail.
         var renamed = await Assert.ThrowsAsync<PostgresException>(() =>
             fx.Db.ExecuteAsync("UPDATE tracking_sessions SET id = @n WHERE id = @t", ("n", Guid.NewGuid()), ("t", trail)));
         Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, renamed.SqlState);
+        var moved = await Assert.ThrowsAsync<PostgresException>(() =>
+            fx.Db.ExecuteAsync("UPDATE track_points SET tracking_session_id = @n WHERE tracking_session_id = @t", ("n", nowhere), ("t", trail)));
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, moved.SqlState);
+        Assert.Equal(3L, await Rows(trail));
 
         // Deleting the canvasser deletes their sessions and trails, and with the trails every point of them.
         await fx.Db.ExecuteAsync("DELETE FROM users WHERE id = @u", ("u", owner.UserId));

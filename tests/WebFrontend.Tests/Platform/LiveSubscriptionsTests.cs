@@ -9,6 +9,8 @@ public sealed class LiveSubscriptionsTests
     public void A_topic_stays_watched_until_its_last_viewer_leaves_by_unsubscribing_or_disconnecting()
     {
         var subscriptions = new LiveSubscriptions();
+        subscriptions.Connect("a");
+        subscriptions.Connect("b");
         Assert.False(subscriptions.IsWatched("canvass:live"));
 
         Assert.True(subscriptions.Add("a", "canvass:live"));
@@ -24,9 +26,12 @@ public sealed class LiveSubscriptionsTests
         subscriptions.Remove("c", "canvass:live");
         Assert.True(subscriptions.IsWatched("canvass:live"));
 
-        subscriptions.RemoveConnection("b");
+        subscriptions.Disconnect("b");
         Assert.False(subscriptions.IsWatched("canvass:live"));
         Assert.False(subscriptions.IsWatched("session:1"));
+        // A hub call still running when its connection closed subscribes nothing.
+        Assert.False(subscriptions.Add("b", "canvass:live"));
+        Assert.False(subscriptions.IsWatched("canvass:live"));
     }
 
     [Fact]
@@ -36,15 +41,35 @@ public sealed class LiveSubscriptionsTests
         Parallel.For(0, 2_000, i =>
         {
             var connection = $"c{i}";
+            subscriptions.Connect(connection);
             subscriptions.Add(connection, "canvass:live");
             subscriptions.Add(connection, $"session:{i % 7}");
-            if (i % 2 == 0) subscriptions.RemoveConnection(connection);
+            if (i % 2 == 0) subscriptions.Disconnect(connection);
             else subscriptions.Remove(connection, $"session:{i % 7}");
         });
         Assert.True(subscriptions.IsWatched("canvass:live"));
         for (var s = 0; s < 7; s++) Assert.False(subscriptions.IsWatched($"session:{s}"));
 
-        Parallel.For(0, 2_000, i => subscriptions.RemoveConnection($"c{i}"));
+        Parallel.For(0, 2_000, i => subscriptions.Disconnect($"c{i}"));
+        Assert.False(subscriptions.IsWatched("canvass:live"));
+    }
+
+    [Fact]
+    public void A_subscription_racing_its_connections_close_never_holds_the_topic_open()
+    {
+        var subscriptions = new LiveSubscriptions();
+        subscriptions.Connect("watcher");
+        subscriptions.Add("watcher", "canvass:live");
+        Parallel.For(0, 2_000, i =>
+        {
+            var connection = $"c{i}";
+            subscriptions.Connect(connection);
+            // The subscribe and the disconnect of one connection run at once, in either order.
+            Parallel.Invoke(() => subscriptions.Add(connection, "canvass:live"), () => subscriptions.Disconnect(connection));
+            // Another viewer's topic is watched throughout.
+            Assert.True(subscriptions.IsWatched("canvass:live"));
+        });
+        subscriptions.Disconnect("watcher");
         Assert.False(subscriptions.IsWatched("canvass:live"));
     }
 }

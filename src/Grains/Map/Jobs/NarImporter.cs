@@ -57,7 +57,7 @@ public sealed class NarImporter(
         await Execute($"""
             SET synchronous_commit = off;
             DROP TABLE IF EXISTS {LocationMap};
-            CREATE UNLOGGED TABLE {LocationMap} (loc_guid text NOT NULL, lat float8, lng float8, fed text);
+            CREATE UNLOGGED TABLE {LocationMap} (loc_guid text COLLATE "C" NOT NULL, lat float8, lng float8, fed text);
             """, cancellationToken);
         var writers = new List<NpgsqlConnection>();
         try
@@ -116,12 +116,13 @@ public sealed class NarImporter(
     private async Task<NpgsqlConnection> OpenWriter(CancellationToken cancellationToken)
     {
         var writer = await db.OpenConnectionAsync(cancellationToken);
+        // Identifiers are COLLATE "C", as locations.loc_guid and addresses.addr_guid are: joins and sorts compare bytes.
         await writer.Command("""
             SET synchronous_commit = off;
             DROP TABLE IF EXISTS nar_addr, nar_res, nar_new, nar_recount;
-            CREATE TEMP TABLE nar_addr (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text, addr_guid text, unit text,
+            CREATE TEMP TABLE nar_addr (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text COLLATE "C", addr_guid text COLLATE "C", unit text,
                 address text, postal text, province text, building_use int, lat float8, lng float8);
-            CREATE TEMP TABLE nar_res (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text, addr_guid text, unit text,
+            CREATE TEMP TABLE nar_res (line bigint, file_no int, addr_id uuid, loc_id uuid, loc_guid text COLLATE "C", addr_guid text COLLATE "C", unit text,
                 address text, postal text, province text, building_use int, lat float8, lng float8, fed text);
             CREATE TEMP TABLE nar_new (id uuid PRIMARY KEY);
             CREATE TEMP TABLE nar_recount (id uuid PRIMARY KEY);
@@ -194,7 +195,8 @@ public sealed class NarImporter(
                 WriteNullable(importer, lng);
                 var district = Field(reader, fed);
                 WriteNullable(importer, district.Length == 0 ? null : district);
-                _locationRows++;
+                // Synchronous writes do not see the token: a register's millions of rows still stop on shutdown.
+                if (++_locationRows % 65_536 == 0) cancellationToken.ThrowIfCancellationRequested();
             }
             await importer.CompleteAsync(cancellationToken);
         }
@@ -533,10 +535,9 @@ public sealed class NarImporter(
         var jobId = progress.JobId.ToString();
         await using (var locations = connection.Command("""
             WITH src AS (
-                -- Identifiers are grouped byte by byte (COLLATE "C"): the same groups as the database's collation, sorted without it.
-                SELECT DISTINCT ON (loc_guid COLLATE "C") loc_id, loc_guid, round(lat::numeric, 8) AS lat, round(lng::numeric, 8) AS lng, address,
-                       postal, province, fed, building_use, count(*) OVER (PARTITION BY loc_guid COLLATE "C") AS units
-                FROM nar_res ORDER BY loc_guid COLLATE "C", unit NULLS FIRST, line
+                SELECT DISTINCT ON (loc_guid) loc_id, loc_guid, round(lat::numeric, 8) AS lat, round(lng::numeric, 8) AS lng, address, postal,
+                       province, fed, building_use, count(*) OVER (PARTITION BY loc_guid) AS units
+                FROM nar_res ORDER BY loc_guid, unit NULLS FIRST, line
             ), up AS (
                 INSERT INTO locations AS l (id, latitude, longitude, address, postal_code, province, federal_district, building_use, loc_guid,
                     building_type, total_units, geocode_confidence)
@@ -552,8 +553,9 @@ public sealed class NarImporter(
                 RETURNING l.id, l.loc_guid, l.latitude, l.longitude, l.address, l.postal_code, l.province, l.federal_district, l.building_use,
                           (l.xmax = 0) AS created
             ), old AS (
-                -- Every part of one statement reads the table as it was before the statement: these are the values the
-                -- upsert replaced. Only changed buildings are looked up, so a first import or an unchanged rerun looks up none.
+                -- Every part of one statement reads the table as of the statement's start, so these are the values before
+                -- the upsert (when the other writer changed the same building meanwhile, the values before that change).
+                -- Only changed buildings are looked up, so a first import or an unchanged rerun looks up none.
                 SELECT l.loc_guid, l.latitude, l.longitude, l.address, l.postal_code, l.province, l.federal_district, l.building_use
                 FROM locations l JOIN up ON up.loc_guid = l.loc_guid AND NOT up.created
             ), history AS (
@@ -588,10 +590,9 @@ public sealed class NarImporter(
         }
         await using (var addresses = connection.Command("""
             WITH src AS (
-                SELECT DISTINCT ON (r.addr_guid COLLATE "C") r.addr_id, r.addr_guid, r.unit, l.id AS location_id,
-                       l.created_at < @started AS existing_location
+                SELECT DISTINCT ON (r.addr_guid) r.addr_id, r.addr_guid, r.unit, l.id AS location_id, l.created_at < @started AS existing_location
                 FROM nar_res r JOIN locations l ON l.loc_guid = r.loc_guid
-                ORDER BY r.addr_guid COLLATE "C", r.line
+                ORDER BY r.addr_guid, r.line
             ), up AS (
                 INSERT INTO addresses AS a (id, location_id, unit_number, addr_guid)
                 SELECT addr_id, location_id, unit, addr_guid FROM src
