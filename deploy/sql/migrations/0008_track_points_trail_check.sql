@@ -47,24 +47,20 @@ $$;
 CREATE TRIGGER tracking_sessions_delete_points AFTER DELETE ON tracking_sessions
     REFERENCING OLD TABLE AS old_trails FOR EACH STATEMENT EXECUTE FUNCTION tracking_sessions_delete_points();
 
-CREATE FUNCTION tracking_sessions_keep_id() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One refusal for both key columns that must not move; the column is the trigger's argument.
+CREATE FUNCTION trail_key_cannot_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'the id of a tracking session cannot change' USING ERRCODE = 'foreign_key_violation', TABLE = 'tracking_sessions', COLUMN = 'id';
+    RAISE EXCEPTION '%.% cannot change', TG_TABLE_NAME, TG_ARGV[0]
+        USING ERRCODE = 'foreign_key_violation', TABLE = TG_TABLE_NAME, COLUMN = TG_ARGV[0];
 END
 $$;
 
 CREATE TRIGGER tracking_sessions_keep_id BEFORE UPDATE OF id ON tracking_sessions
-    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION tracking_sessions_keep_id();
-
-CREATE FUNCTION track_points_keep_trail() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'a track point cannot move to another trail' USING ERRCODE = 'foreign_key_violation', TABLE = 'track_points',
-        COLUMN = 'tracking_session_id';
-END
-$$;
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION trail_key_cannot_change('id');
 
 CREATE TRIGGER track_points_keep_trail BEFORE UPDATE OF tracking_session_id ON track_points
-    FOR EACH ROW WHEN (OLD.tracking_session_id IS DISTINCT FROM NEW.tracking_session_id) EXECUTE FUNCTION track_points_keep_trail();
+    FOR EACH ROW WHEN (OLD.tracking_session_id IS DISTINCT FROM NEW.tracking_session_id)
+    EXECUTE FUNCTION trail_key_cannot_change('tracking_session_id');
 
 CREATE FUNCTION tracking_sessions_truncate_points() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
