@@ -156,6 +156,31 @@ public sealed class MapImportTests(MapFixture f) : IClassFixture<MapFixture>
     }
 
     [Fact]
+    public async Task A_unit_a_newer_release_moves_to_another_building_is_counted_there_and_no_longer_in_the_old_one()
+    {
+        var s = Register();
+        Assert.Equal("completed", (await f.Admin.WaitForJob(await StartNar(s))).GetProperty("status").GetString());
+        Task<int> Units(int building) => f.Db.ScalarAsync<int>("SELECT total_units FROM locations WHERE loc_guid = @g", ("g", s.Loc(building)));
+        Assert.Equal(3, await Units(2));
+        Assert.Equal(1, await Units(1));
+
+        // In the newer release the house's one address is unit 103 of the tower; the house keeps its point but no unit.
+        var newer = Register();
+        for (var i = 0; i < newer.LocationRecords.Count; i++) newer.LocationRecords[i] = newer.LocationRecords[i].Replace(newer.Tag, s.Tag);
+        for (var i = 0; i < newer.AddressRecords.Count; i++) newer.AddressRecords[i] = newer.AddressRecords[i].Replace(newer.Tag, s.Tag);
+        newer.AddressRecords[1] = NarFiles.AddressLine(new(s.Loc(2), s.Addr(1), "103", "9930", "O'Brien \"The Tower\"", "ST", PostalCode: "T5K2J1"));
+        var result = (await f.Admin.WaitForJob(await StartNar(newer))).GetProperty("result");
+        Assert.Equal(1, result.GetProperty("addressesUpdated").GetInt64());
+        Assert.Equal(0, result.GetProperty("addressesCreated").GetInt64());
+
+        Assert.Equal(s.Loc(2), await f.Db.ScalarAsync<string>(
+            "SELECT l.loc_guid FROM addresses a JOIN locations l ON l.id = a.location_id WHERE a.addr_guid = @g", ("g", s.Addr(1))));
+        Assert.Equal(4, await Units(2));
+        Assert.Equal(0, await Units(1));
+        Assert.Equal(6L, await Count("SELECT count(*) FROM addresses WHERE addr_guid LIKE @tag", s));
+    }
+
+    [Fact]
     public async Task An_import_leaves_no_session_state_on_the_connections_other_writes_reuse()
     {
         // The importers turn synchronous_commit off and create temporary tables on their sessions. None of that may

@@ -602,9 +602,12 @@ public sealed class NarImporter(
                 RETURNING a.id, a.addr_guid, a.location_id, a.unit_number, (a.xmax = 0) AS created
             ), old AS (
                 -- As for buildings: the units' values before this statement, looked up for the changed ones only.
-                SELECT a.addr_guid, a.unit_number FROM addresses a JOIN up ON up.addr_guid = a.addr_guid AND NOT up.created
+                SELECT a.addr_guid, a.unit_number, a.location_id FROM addresses a JOIN up ON up.addr_guid = a.addr_guid AND NOT up.created
             ), recount AS (
-                INSERT INTO nar_recount (id) SELECT DISTINCT location_id FROM src WHERE location_id NOT IN (SELECT id FROM nar_new)
+                -- The buildings that gain units (other than those just created) and those a moved unit left.
+                INSERT INTO nar_recount (id)
+                SELECT location_id FROM src WHERE location_id NOT IN (SELECT id FROM nar_new)
+                UNION SELECT location_id FROM old
                 RETURNING 1
             ), history AS (
                 INSERT INTO location_history (id, location_id, user_id, action, field, old_value, new_value, metadata)
@@ -623,15 +626,14 @@ public sealed class NarImporter(
             addressesUpdated = reader.GetInt64(1);
             addressesSeen = reader.GetInt64(2);
         }
-        // Units of a building can arrive in several batches (or several imports): its count follows the addresses it has.
-        // Buildings this transaction created (nar_new) were given their batch's count already; the others the batch's
-        // units belong to are in nar_recount.
+        // Units of a building can arrive in several batches (or several imports), and a newer release can move a unit to
+        // another building: a count follows the addresses the building has. Buildings this transaction created (nar_new)
+        // were given their batch's count already; the others whose units changed are in nar_recount.
         await connection.Command("""
             UPDATE locations l SET total_units = c.n,
                 building_type = CASE WHEN c.n > 1 AND l.building_type = 'SINGLE_FAMILY' THEN 'MULTI_UNIT'::building_type ELSE l.building_type END
-            FROM (SELECT a.location_id, count(*) AS n FROM addresses a
-                  WHERE a.location_id IN (SELECT id FROM nar_recount)
-                  GROUP BY a.location_id) c
+            FROM (SELECT r.id AS location_id, count(a.id) AS n FROM nar_recount r LEFT JOIN addresses a ON a.location_id = r.id
+                  GROUP BY r.id) c
             WHERE l.id = c.location_id AND l.total_units IS DISTINCT FROM c.n
             """, transaction).ExecuteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
