@@ -602,12 +602,16 @@ public sealed class NarImporter(
                 RETURNING a.id, a.addr_guid, a.location_id, a.unit_number, (a.xmax = 0) AS created
             ), old AS (
                 -- As for buildings: the units' values before this statement, looked up for the changed ones only.
-                SELECT a.addr_guid, a.unit_number, a.location_id FROM addresses a JOIN up ON up.addr_guid = a.addr_guid AND NOT up.created
+                SELECT a.addr_guid, a.unit_number FROM addresses a JOIN up ON up.addr_guid = a.addr_guid AND NOT up.created
+            ), moved AS (
+                -- The buildings that changed units leave, one probe per changed unit.
+                SELECT o.location_id FROM up CROSS JOIN LATERAL (
+                    SELECT a.location_id FROM addresses a WHERE a.addr_guid = up.addr_guid LIMIT 1) o
+                WHERE NOT up.created
             ), recount AS (
-                -- The buildings that gain units (other than those just created) and those a moved unit left.
                 INSERT INTO nar_recount (id)
                 SELECT location_id FROM src WHERE location_id NOT IN (SELECT id FROM nar_new)
-                UNION SELECT location_id FROM old
+                UNION SELECT location_id FROM moved
                 RETURNING 1
             ), history AS (
                 INSERT INTO location_history (id, location_id, user_id, action, field, old_value, new_value, metadata)
@@ -627,13 +631,14 @@ public sealed class NarImporter(
             addressesSeen = reader.GetInt64(2);
         }
         // Units of a building can arrive in several batches (or several imports), and a newer release can move a unit to
-        // another building: a count follows the addresses the building has. Buildings this transaction created (nar_new)
-        // were given their batch's count already; the others whose units changed are in nar_recount.
+        // another building: a count follows the addresses the building has, down to none. Buildings this transaction
+        // created (nar_new) were given their batch's count already; the others whose units changed are in nar_recount,
+        // analyzed first so that the planner probes those few buildings instead of scanning them all.
         await connection.Command("""
+            ANALYZE nar_recount;
             UPDATE locations l SET total_units = c.n,
                 building_type = CASE WHEN c.n > 1 AND l.building_type = 'SINGLE_FAMILY' THEN 'MULTI_UNIT'::building_type ELSE l.building_type END
-            FROM (SELECT r.id AS location_id, count(a.id) AS n FROM nar_recount r LEFT JOIN addresses a ON a.location_id = r.id
-                  GROUP BY r.id) c
+            FROM (SELECT r.id AS location_id, (SELECT count(*) FROM addresses a WHERE a.location_id = r.id) AS n FROM nar_recount r) c
             WHERE l.id = c.location_id AND l.total_units IS DISTINCT FROM c.n
             """, transaction).ExecuteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
