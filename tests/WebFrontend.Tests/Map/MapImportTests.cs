@@ -15,9 +15,9 @@ namespace ChangemakerLite.WebFrontend.Tests.Map;
 public sealed class MapImportTests(MapFixture f) : IClassFixture<MapFixture>
 {
     /// <summary>A register sample whose rows each exercise one rule; <see cref="LineOf"/> gives each record's first physical line.</summary>
-    private sealed class Sample
+    private sealed class Sample(string? tag)
     {
-        public readonly string Tag = Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        public readonly string Tag = tag ?? Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
         public string Loc(int n) => $"{Tag}-LOC-{n}";
         public string Addr(int n) => $"{Tag}-ADDR-{n}";
         public readonly List<string> AddressRecords = [];
@@ -30,9 +30,10 @@ public sealed class MapImportTests(MapFixture f) : IClassFixture<MapFixture>
         public byte[] LocationFile => MapHttp.Utf8Bom(string.Join("\r\n", LocationRecords) + "\r\n");
     }
 
-    private static Sample Register(double moveHouseBy = 0)
+    /// <summary>The sample register; a newer release of an imported one reuses its <paramref name="tag"/>.</summary>
+    private static Sample Register(double moveHouseBy = 0, string? tag = null)
     {
-        var s = new Sample();
+        var s = new Sample(tag);
         s.LocationRecords.Add(NarFiles.LocationHeader);
         s.LocationRecords.Add(NarFiles.LocationLine(new NarLocationRow(s.Loc(1), 53.55 + moveHouseBy, -113.50)));
         s.LocationRecords.Add(NarFiles.LocationLine(new NarLocationRow(s.Loc(2), 53.56, -113.51, "Edmonton \"Centre\", Strathcona")));
@@ -142,9 +143,7 @@ public sealed class MapImportTests(MapFixture f) : IClassFixture<MapFixture>
         Assert.Equal(history, await Count("SELECT count(*) FROM location_history h JOIN locations l ON l.id = h.location_id WHERE l.loc_guid LIKE @tag", s));
 
         // A newer release moved the house: the same row is updated and the move recorded.
-        var moved = Register(moveHouseBy: 0.001);
-        for (var i = 0; i < moved.LocationRecords.Count; i++) moved.LocationRecords[i] = moved.LocationRecords[i].Replace(moved.Tag, s.Tag);
-        for (var i = 0; i < moved.AddressRecords.Count; i++) moved.AddressRecords[i] = moved.AddressRecords[i].Replace(moved.Tag, s.Tag);
+        var moved = Register(moveHouseBy: 0.001, tag: s.Tag);
         var third = (await f.Admin.WaitForJob(await StartNar(moved))).GetProperty("result");
         Assert.Equal(1, third.GetProperty("locationsUpdated").GetInt64());
         Assert.Equal(4L, await Count("SELECT count(*) FROM locations WHERE loc_guid LIKE @tag", s));
@@ -165,9 +164,7 @@ public sealed class MapImportTests(MapFixture f) : IClassFixture<MapFixture>
         Assert.Equal(1, await Units(1));
 
         // In the newer release the house's one address is unit 103 of the tower; the house keeps its point but no unit.
-        var newer = Register();
-        for (var i = 0; i < newer.LocationRecords.Count; i++) newer.LocationRecords[i] = newer.LocationRecords[i].Replace(newer.Tag, s.Tag);
-        for (var i = 0; i < newer.AddressRecords.Count; i++) newer.AddressRecords[i] = newer.AddressRecords[i].Replace(newer.Tag, s.Tag);
+        var newer = Register(tag: s.Tag);
         newer.AddressRecords[1] = NarFiles.AddressLine(new(s.Loc(2), s.Addr(1), "103", "9930", "O'Brien \"The Tower\"", "ST", PostalCode: "T5K2J1"));
         var result = (await f.Admin.WaitForJob(await StartNar(newer))).GetProperty("result");
         Assert.Equal(1, result.GetProperty("addressesUpdated").GetInt64());
