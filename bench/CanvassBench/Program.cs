@@ -80,10 +80,15 @@ try
     });
     processes.Add(frontend);
 
+    // A phone's client, without what a phone's requests here never need (redirects, cookies, a proxy): the load
+    // generator shares the two cores with the servers, so what it spends per request is taken from them.
     using var http = new HttpClient(new SocketsHttpHandler
     {
         MaxConnectionsPerServer = 4096,
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        UseProxy = false,
     })
     { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/"), Timeout = TimeSpan.FromSeconds(60) };
     await WaitReady(http);

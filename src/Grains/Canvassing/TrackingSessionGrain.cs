@@ -114,8 +114,9 @@ public sealed class TrackingSessionGrain(
                 var trail = _trail!;
                 if (!trail.IsActive) throw DomainException.Conflict("The session is not active; its trail is closed.");
 
-                var claimed = new HashSet<long>();
-                var fresh = new List<TrackPointInput>();
+                var offered = batch.Sum(r => r.Points.Count);
+                var claimed = new HashSet<long>(offered);
+                var fresh = new List<TrackPointInput>(offered);
                 var accepted = new int[batch.Count];
                 for (var r = 0; r < batch.Count; r++)
                     foreach (var point in batch[r].Points)
