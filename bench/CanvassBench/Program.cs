@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
@@ -80,37 +82,37 @@ try
     });
     processes.Add(frontend);
 
-    // A phone's client, without what a phone's requests here never need (redirects, cookies, a proxy): the load
-    // generator shares the two cores with the servers, so what it spends per request is taken from them.
-    using var http = new HttpClient(new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = 4096,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        UseProxy = false,
-    })
+    // For readiness and the walk-list timing; the canvassers' load goes through LeanHttp.
+    using var http = new HttpClient()
     { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/"), Timeout = TimeSpan.FromSeconds(60) };
     await WaitReady(http);
 
     // Sessions first (not measured as throughput): every canvasser starts one in their cut.
-    var canvassers = world.Users.Select((u, i) => new Canvasser(i, Jwt(signingKey, u), world.CutOf(i), world.DoorsOf(i), options)).ToList();
+    using var lean = new LeanHttp(new IPEndPoint(IPAddress.Loopback, httpPort));
+    var canvassers = world.Users.Select((u, i) => new Canvasser(i, Jwt(signingKey, u), world.CutOf(i), world.DoorsOf(i), options, lean)).ToList();
     var startClock = Stopwatch.StartNew();
-    await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.StartSession(http));
+    await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.StartSession());
     Console.WriteLine($"started {canvassers.Count} sessions in {startClock.Elapsed.TotalSeconds:F1} s");
 
     // Warm-up: a minute of load, not counted. The hosts' tiered JIT is still recompiling hot code (with profile data)
     // for tens of seconds after start, which took a third of their CPU in a 5-second warm-up; a campaign's servers
-    // run for days, so the figures are taken once that has settled.
-    using (var warm = new CancellationTokenSource(TimeSpan.FromSeconds(options.WarmupSeconds)))
-        await Task.WhenAll(canvassers.Select(c => c.Run(http, warm.Token, record: false)));
-
-    var cpuBefore = Cpu.Sample(silo, frontend, dbName);
-    var clock = Stopwatch.StartNew();
-    using (var run = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds)))
-        await Task.WhenAll(canvassers.Select(c => c.Run(http, run.Token, record: true)));
-    var elapsed = clock.Elapsed.TotalSeconds;
-    var cpuAfter = Cpu.Sample(silo, frontend, dbName);
+    // run for days, so the figures are taken once that has settled. The load runs on without a break into the
+    // measured window (a request counts when it is sent inside it): stopping every phone and starting them again
+    // would measure a restart, not the steady load.
+    var measureFrom = Stopwatch.GetTimestamp() + (long)(options.WarmupSeconds * Stopwatch.Frequency);
+    Task load;
+    double elapsed;
+    Cpu.Snapshot cpuBefore, cpuAfter;
+    using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.WarmupSeconds + options.Seconds)))
+    {
+        load = Task.WhenAll(canvassers.Select(c => c.Run(stop.Token, measureFrom)));
+        await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureFrom));
+        cpuBefore = Cpu.Sample(silo, frontend, dbName);
+        var clock = Stopwatch.StartNew();
+        await load;
+        elapsed = clock.Elapsed.TotalSeconds;
+        cpuAfter = Cpu.Sample(silo, frontend, dbName);
+    }
 
     var pointLatencies = canvassers.SelectMany(c => c.PointLatencies).ToArray();
     var visitLatencies = canvassers.SelectMany(c => c.VisitLatencies).ToArray();
@@ -122,6 +124,15 @@ try
     Console.WriteLine($"visits: {visitsAcked / elapsed,10:N0}/s                                      p50 {Percentile(visitLatencies, 50),6:F1} ms  p99 {Percentile(visitLatencies, 99),6:F1} ms  max {visitLatencies.DefaultIfEmpty().Max(),6:F0} ms");
     Console.WriteLine($"failed requests: {errors}" + string.Concat(Canvasser.Failures.OrderByDescending(f => f.Value).Take(5).Select(f => $"\n  {f.Value} × {f.Key}")));
     Cpu.Report(cpuBefore, cpuAfter, elapsed);
+    if (args.Contains("--timeline"))
+    {
+        // Whether the slow answers are spread out (queueing) or bunched in a few seconds (a pause somewhere).
+        foreach (var second in canvassers.SelectMany(c => c.Timeline).GroupBy(t => (int)((t.At - measureFrom) / Stopwatch.Frequency)).OrderBy(g => g.Key))
+        {
+            var latencies = second.Select(t => t.Milliseconds).ToArray();
+            Console.WriteLine($"  second {second.Key,3}: {latencies.Length,6} answers  p50 {Percentile(latencies, 50),6:F1}  p99 {Percentile(latencies, 99),6:F1}  max {latencies.Max(),6:F0} ms");
+        }
+    }
 
     // Nothing acknowledged may be missing.
     var verify = Stopwatch.StartNew();
@@ -398,16 +409,21 @@ sealed class World
 }
 
 /// <summary>One simulated phone: a session, a batch of fixes every few seconds, and visits.</summary>
-sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng) cut, Guid[] doors, Options options)
+sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng) cut, Guid[] doors, Options options, LeanHttp http)
 {
     private readonly Random _random = new(index);
+    private readonly ArrayBufferWriter<byte> _body = new(16 * 1024);
     private long _nextSeq;
     private double _lat = cut.Lat;
     private double _lng = cut.Lng;
+    private byte[] _pointsHead = [];
+    private byte[] _visitHead = [];
 
     public Guid SessionId { get; private set; }
     public List<double> PointLatencies { get; } = [];
     public List<double> VisitLatencies { get; } = [];
+    /// <summary>When each recorded answer came (Stopwatch ticks) and how long it took, points and visits alike.</summary>
+    public List<(long At, double Milliseconds)> Timeline { get; } = [];
     public List<long> AckedSeqs { get; } = [];
     public List<Guid> AckedVisits { get; } = [];
     public long PointsAckedRecorded { get; private set; }
@@ -421,28 +437,35 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
         Failures.AddOrUpdate(what, 1, (_, n) => n + 1);
     }
 
-    private static readonly MediaTypeHeaderValue JsonType = new("application/json");
-
-    private HttpRequestMessage Request(HttpMethod method, string path, object? body = null)
+    /// <summary>The JSON body, written straight to bytes as a phone's app would.</summary>
+    private ReadOnlyMemory<byte> Json(Action<Utf8JsonWriter> write)
     {
-        // Serialized up front so the request carries a Content-Length, as a phone's does, rather than a chunked body.
-        var request = new HttpRequestMessage(method, path)
+        _body.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(_body))
         {
-            Content = body is null ? null : new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body)) { Headers = { ContentType = JsonType } },
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return request;
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+        return _body.WrittenMemory;
     }
 
-    public async Task StartSession(HttpClient http)
+    public async Task StartSession()
     {
-        using var response = await http.SendAsync(Request(HttpMethod.Post, "/api/canvass/sessions", new { cutId = cut.Id, startLatitude = _lat, startLongitude = _lng }));
-        var text = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"start: {(int)response.StatusCode} {text}");
-        SessionId = JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
+        var response = await http.PostAsync(http.Head("/api/canvass/sessions", token), Json(w =>
+        {
+            w.WriteString("cutId", cut.Id);
+            w.WriteNumber("startLatitude", _lat);
+            w.WriteNumber("startLongitude", _lng);
+        }));
+        if (response.Status != 201) throw new InvalidOperationException($"start: {response.Status} {response.Body}");
+        SessionId = response.CreatedId;
+        _pointsHead = http.Head($"/api/canvass/sessions/{SessionId}/points", token);
+        _visitHead = http.Head($"/api/canvass/sessions/{SessionId}/visits", token);
     }
 
-    public async Task Run(HttpClient http, CancellationToken stop, bool record)
+    /// <summary>Posts points and visits on this phone's schedule until stopped; answers to requests sent from measureFrom on are recorded.</summary>
+    public async Task Run(CancellationToken stop, long measureFrom)
     {
         // Stagger phones so requests are spread over each interval rather than arriving in waves.
         var nextPoints = Stopwatch.GetTimestamp() + (long)(_random.NextDouble() * options.PointInterval * Stopwatch.Frequency);
@@ -458,75 +481,86 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
             if (nextPoints <= nextVisit)
             {
                 nextPoints += (long)(options.PointInterval * Stopwatch.Frequency);
-                await PostPoints(http, record);
+                await PostPoints(record: Stopwatch.GetTimestamp() >= measureFrom);
             }
             else
             {
                 nextVisit += (long)(options.VisitInterval * Stopwatch.Frequency);
-                await PostVisit(http, record);
+                await PostVisit(record: Stopwatch.GetTimestamp() >= measureFrom);
             }
         }
     }
 
-    private async Task PostPoints(HttpClient http, bool record)
+    private async Task PostPoints(bool record)
     {
         var now = DateTimeOffset.UtcNow;
-        var points = new object[options.Batch];
         var seqs = new long[options.Batch];
-        for (var k = 0; k < options.Batch; k++)
+        var body = Json(w =>
         {
-            // A slow walk (≈ 1 m per fix) so every fix is plausible and counts towards distance.
-            _lat += (_random.NextDouble() - 0.4) * 0.00001;
-            _lng += (_random.NextDouble() - 0.4) * 0.00001;
-            seqs[k] = _nextSeq++;
-            points[k] = new
+            w.WriteStartArray("points");
+            for (var k = 0; k < options.Batch; k++)
             {
-                seq = seqs[k], latitude = _lat, longitude = _lng, accuracy = 5.0,
-                recordedAt = now.AddMilliseconds(-(options.Batch - 1 - k) * options.PointInterval * 1000 / options.Batch),
-            };
-        }
+                // A slow walk (≈ 1 m per fix) so every fix is plausible and counts towards distance.
+                _lat += (_random.NextDouble() - 0.4) * 0.00001;
+                _lng += (_random.NextDouble() - 0.4) * 0.00001;
+                seqs[k] = _nextSeq++;
+                w.WriteStartObject();
+                w.WriteNumber("seq", seqs[k]);
+                w.WriteNumber("latitude", _lat);
+                w.WriteNumber("longitude", _lng);
+                w.WriteNumber("accuracy", 5.0);
+                w.WriteString("recordedAt", now.AddMilliseconds(-(options.Batch - 1 - k) * options.PointInterval * 1000 / options.Batch));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
         var watch = Stopwatch.StartNew();
         try
         {
-            using var response = await http.SendAsync(Request(HttpMethod.Post, $"/api/canvass/sessions/{SessionId}/points", new { points }));
-            await response.Content.ReadAsByteArrayAsync();
+            var response = await http.PostAsync(_pointsHead, body);
             watch.Stop();
-            if (response.StatusCode != HttpStatusCode.OK) { Fail($"points {(int)response.StatusCode}"); return; }
+            if (response.Status != 200) { Fail($"points {response.Status}"); return; }
             AckedSeqs.AddRange(seqs);
             if (!record) return;
             PointLatencies.Add(watch.Elapsed.TotalMilliseconds);
+            Timeline.Add((Stopwatch.GetTimestamp(), watch.Elapsed.TotalMilliseconds));
             PointsAckedRecorded += seqs.Length;
         }
-        catch (HttpRequestException ex) { Fail(ex.GetType().Name); }
-        catch (TaskCanceledException ex) { Fail(ex.GetType().Name); }
+        catch (IOException ex) { Fail(ex.GetType().Name); }
+        catch (SocketException ex) { Fail(ex.GetType().Name); }
+        catch (ObjectDisposedException ex) { Fail(ex.GetType().Name); }
     }
 
-    private async Task PostVisit(HttpClient http, bool record)
+    private async Task PostVisit(bool record)
     {
         var outcome = _random.Next(7) switch
         {
             0 => "NOT_HOME", 1 => "REFUSED", 2 => "MOVED", 3 => "ALREADY_VOTED", 4 => "SPOKE_WITH", 5 => "LEFT_LITERATURE", _ => "COME_BACK_LATER",
         };
-        var body = new
+        var body = Json(w =>
         {
-            clientVisitId = Guid.NewGuid(), addressId = doors[_random.Next(doors.Length)], outcome,
-            supportLevel = outcome == "SPOKE_WITH" ? $"LEVEL_{_random.Next(1, 5)}" : null, durationSeconds = _random.Next(10, 300),
-        };
+            w.WriteString("clientVisitId", Guid.NewGuid());
+            w.WriteString("addressId", doors[_random.Next(doors.Length)]);
+            w.WriteString("outcome", outcome);
+            if (outcome == "SPOKE_WITH") w.WriteString("supportLevel", $"LEVEL_{_random.Next(1, 5)}");
+            w.WriteNumber("durationSeconds", _random.Next(10, 300));
+        });
         var watch = Stopwatch.StartNew();
         try
         {
-            using var response = await http.SendAsync(Request(HttpMethod.Post, $"/api/canvass/sessions/{SessionId}/visits", body));
-            var text = await response.Content.ReadAsStringAsync();
+            var response = await http.PostAsync(_visitHead, body);
             watch.Stop();
-            if (response.StatusCode != HttpStatusCode.Created) { Fail($"visit {(int)response.StatusCode} {text[..Math.Min(120, text.Length)]}"); return; }
+            if (response.Status != 201) { Fail($"visit {response.Status} {response.Body[..Math.Min(120, response.Body.Length)]}"); return; }
             // The visit's id ends its Location (…/visits/{id}); the verification afterwards looks every one up.
-            AckedVisits.Add(Guid.Parse(response.Headers.Location!.OriginalString.AsSpan(response.Headers.Location.OriginalString.LastIndexOf('/') + 1)));
+            AckedVisits.Add(response.CreatedId);
             if (!record) return;
             VisitLatencies.Add(watch.Elapsed.TotalMilliseconds);
+            Timeline.Add((Stopwatch.GetTimestamp(), watch.Elapsed.TotalMilliseconds));
             VisitsAckedRecorded++;
         }
-        catch (HttpRequestException ex) { Fail(ex.GetType().Name); }
-        catch (TaskCanceledException ex) { Fail(ex.GetType().Name); }
+        catch (IOException ex) { Fail(ex.GetType().Name); }
+        catch (SocketException ex) { Fail(ex.GetType().Name); }
+        catch (ObjectDisposedException ex) { Fail(ex.GetType().Name); }
     }
 }
 
