@@ -108,10 +108,13 @@ try
         load = Task.WhenAll(canvassers.Select(c => c.Run(stop.Token, measureFrom)));
         await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureFrom));
         cpuBefore = Cpu.Sample(silo, frontend, dbName);
+        var pausedBefore = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         await load;
         elapsed = clock.Elapsed.TotalSeconds;
         cpuAfter = Cpu.Sample(silo, frontend, dbName);
+        // The generator's own pauses delay the answers it reads, so they show in the latencies it reports.
+        Console.WriteLine($"load generator paused for GC {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F0} ms of the window");
     }
 
     var pointLatencies = canvassers.SelectMany(c => c.PointLatencies).ToArray();
