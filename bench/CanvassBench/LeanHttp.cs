@@ -73,8 +73,12 @@ sealed class LeanHttp : IDisposable
 
     private sealed class Connection(Socket socket) : IDisposable
     {
-        private byte[] _send = new byte[4096];
-        private byte[] _receive = new byte[8192];
+        // On the pinned heap: a socket operation pins its buffer, and thousands of pinned arrays among the young
+        // objects made every collection slow.
+        private byte[] _send = Buffer(4096);
+        private byte[] _receive = Buffer(8192);
+
+        private static byte[] Buffer(int size) => GC.AllocateUninitializedArray<byte>(size, pinned: true);
 
         public long? BusySince;
 
@@ -104,7 +108,7 @@ sealed class LeanHttp : IDisposable
         private int Write(byte[] head, ReadOnlyMemory<byte> body)
         {
             var needed = head.Length + 16 + body.Length;
-            if (_send.Length < needed) _send = new byte[Math.Max(needed, _send.Length * 2)];
+            if (_send.Length < needed) _send = Buffer(Math.Max(needed, _send.Length * 2));
             head.CopyTo(_send, 0);
             var at = head.Length;
             Utf8Formatter.TryFormat(body.Length, _send.AsSpan(at), out var digits);
@@ -149,7 +153,12 @@ sealed class LeanHttp : IDisposable
 
         private async Task<int> FillAsync(int filled)
         {
-            if (filled == _receive.Length) Array.Resize(ref _receive, _receive.Length * 2);
+            if (filled == _receive.Length)
+            {
+                var larger = Buffer(_receive.Length * 2);
+                _receive.CopyTo(larger, 0);
+                _receive = larger;
+            }
             var read = await socket.ReceiveAsync(_receive.AsMemory(filled), SocketFlags.None);
             if (read == 0) throw new IOException("The server closed the connection.");
             return filled + read;
