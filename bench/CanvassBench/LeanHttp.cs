@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -30,7 +29,8 @@ sealed class LeanHttp : IDisposable
         {
             var now = Stopwatch.GetTimestamp();
             foreach (var connection in _all.Keys)
-                if (connection.BusySince is { } since && Stopwatch.GetElapsedTime(since, now) > Timeout) connection.Dispose();
+                if (Interlocked.Read(ref connection.BusySince) is var since and not 0 && Stopwatch.GetElapsedTime(since, now) > Timeout)
+                    connection.Dispose();
         }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
     }
 
@@ -80,7 +80,8 @@ sealed class LeanHttp : IDisposable
 
         private static byte[] Buffer(int size) => GC.AllocateUninitializedArray<byte>(size, pinned: true);
 
-        public long? BusySince;
+        /// <summary>When the request in flight was sent (Stopwatch ticks), 0 while idle; read by the watchdog.</summary>
+        public long BusySince;
 
         public static async Task<Connection> OpenAsync(IPEndPoint server)
         {
@@ -91,7 +92,7 @@ sealed class LeanHttp : IDisposable
 
         public async Task<LeanResponse> ExchangeAsync(byte[] head, ReadOnlyMemory<byte> body)
         {
-            BusySince = Stopwatch.GetTimestamp();
+            Interlocked.Exchange(ref BusySince, Stopwatch.GetTimestamp());
             try
             {
                 var length = Write(head, body);
@@ -101,7 +102,7 @@ sealed class LeanHttp : IDisposable
             }
             finally
             {
-                BusySince = null;
+                Interlocked.Exchange(ref BusySince, 0);
             }
         }
 

@@ -5,7 +5,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -423,10 +422,10 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
     private byte[] _visitHead = [];
 
     public Guid SessionId { get; private set; }
-    public List<double> PointLatencies { get; } = [];
-    public List<double> VisitLatencies { get; } = [];
-    /// <summary>When each recorded answer came (Stopwatch ticks) and how long it took, points and visits alike.</summary>
-    public List<(long At, double Milliseconds)> Timeline { get; } = [];
+    /// <summary>Each recorded answer: when it came (Stopwatch ticks), how long it took, and whether it was a visit's.</summary>
+    public List<(long At, double Milliseconds, bool Visit)> Timeline { get; } = [];
+    public IEnumerable<double> PointLatencies => Timeline.Where(t => !t.Visit).Select(t => t.Milliseconds);
+    public IEnumerable<double> VisitLatencies => Timeline.Where(t => t.Visit).Select(t => t.Milliseconds);
     public List<long> AckedSeqs { get; } = [];
     public List<Guid> AckedVisits { get; } = [];
     public long PointsAckedRecorded { get; private set; }
@@ -525,8 +524,7 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
             if (response.Status != 200) { Fail($"points {response.Status}"); return; }
             AckedSeqs.AddRange(seqs);
             if (!record) return;
-            PointLatencies.Add(watch.Elapsed.TotalMilliseconds);
-            Timeline.Add((Stopwatch.GetTimestamp(), watch.Elapsed.TotalMilliseconds));
+            Timeline.Add((Stopwatch.GetTimestamp(), watch.Elapsed.TotalMilliseconds, false));
             PointsAckedRecorded += seqs.Length;
         }
         catch (IOException ex) { Fail(ex.GetType().Name); }
@@ -557,8 +555,7 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
             // The visit's id ends its Location (…/visits/{id}); the verification afterwards looks every one up.
             AckedVisits.Add(response.CreatedId);
             if (!record) return;
-            VisitLatencies.Add(watch.Elapsed.TotalMilliseconds);
-            Timeline.Add((Stopwatch.GetTimestamp(), watch.Elapsed.TotalMilliseconds));
+            Timeline.Add((Stopwatch.GetTimestamp(), watch.Elapsed.TotalMilliseconds, true));
             VisitsAckedRecorded++;
         }
         catch (IOException ex) { Fail(ex.GetType().Name); }

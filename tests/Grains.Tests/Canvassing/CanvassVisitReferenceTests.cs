@@ -28,12 +28,11 @@ public sealed class CanvassVisitReferenceTests : DatabaseTest
         return new World(user, session, cut, shift, address);
     }
 
-    private Task<int> Visit(World w, Guid? address = null, Guid? user = null, Guid? session = null, Guid? cut = null, Guid? shift = null) =>
+    private Task<int> Visit(World w) =>
         Db.ExecuteAsync("""
             INSERT INTO canvass_visits (address_id, user_id, session_id, cut_id, shift_id, client_visit_id, outcome)
             VALUES (@address, @user, @session, @cut, @shift, gen_random_uuid(), 'NOT_HOME')
-            """, ("address", address ?? w.Address), ("user", user ?? w.User), ("session", session ?? w.Session), ("cut", cut ?? w.Cut),
-            ("shift", shift ?? w.Shift));
+            """, ("address", w.Address), ("user", w.User), ("session", w.Session), ("cut", w.Cut), ("shift", w.Shift));
 
     private Task<long> Visits(World w) => Db.ScalarAsync<long>("SELECT count(*) FROM canvass_visits WHERE session_id = @s", ("s", w.Session));
 
