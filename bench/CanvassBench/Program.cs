@@ -470,8 +470,10 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
     public async Task Run(CancellationToken stop, long measureFrom)
     {
         // Stagger phones so requests are spread over each interval rather than arriving in waves.
-        var nextPoints = Stopwatch.GetTimestamp() + (long)(_random.NextDouble() * options.PointInterval * Stopwatch.Frequency);
-        var nextVisit = Stopwatch.GetTimestamp() + (long)(_random.NextDouble() * options.VisitInterval * Stopwatch.Frequency);
+        var pointStep = (long)(options.PointInterval * Stopwatch.Frequency);
+        var visitStep = (long)(options.VisitInterval * Stopwatch.Frequency);
+        var nextPoints = Stopwatch.GetTimestamp() + (long)(_random.NextDouble() * pointStep);
+        var nextVisit = Stopwatch.GetTimestamp() + (long)(_random.NextDouble() * visitStep);
         while (!stop.IsCancellationRequested)
         {
             var due = Math.Min(nextPoints, nextVisit);
@@ -480,14 +482,18 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
             {
                 try { await Task.Delay(wait, stop); } catch (OperationCanceledException) { break; }
             }
+            // A phone that fell behind (a slow answer) posts when it can and keeps its interval from then on; it does
+            // not send a burst of extra requests to make up the missed slots, which would offer more than N phones do:
+            // at most one slot of backlog is kept.
+            var now = Stopwatch.GetTimestamp();
             if (nextPoints <= nextVisit)
             {
-                nextPoints += (long)(options.PointInterval * Stopwatch.Frequency);
+                nextPoints = Math.Max(nextPoints, now - pointStep) + pointStep;
                 await PostPoints(record: Stopwatch.GetTimestamp() >= measureFrom);
             }
             else
             {
-                nextVisit += (long)(options.VisitInterval * Stopwatch.Frequency);
+                nextVisit = Math.Max(nextVisit, now - visitStep) + visitStep;
                 await PostVisit(record: Stopwatch.GetTimestamp() >= measureFrom);
             }
         }
