@@ -6,6 +6,7 @@ using ChangemakerLite.WebFrontend.Canvassing;
 using ChangemakerLite.WebFrontend.Platform;
 using ChangemakerLite.WebFrontend.Shifts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Orleans.Configuration;
 
@@ -73,6 +74,8 @@ public static class FrontendApp
             .AddJwtBearer(o =>
             {
                 o.MapInboundClaims = false;
+                o.TokenHandlers.Clear();
+                o.TokenHandlers.Add(new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, TimeProvider.System));
                 o.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = settings.JwtIssuer,

@@ -97,6 +97,8 @@ public sealed class TrackWriter : GroupCommitWriter<TrackFlush, bool>
         await using (var command = new NpgsqlCommand(TrailUpdate, connection, transaction))
         {
             AddTrailParameters(command, batch);
+            // Prepared once per pooled connection: hundreds of these a second are otherwise each parsed and planned again.
+            await command.PrepareAsync(Stopping);
             await using var reader = await command.ExecuteReaderAsync(Stopping);
             while (await reader.ReadAsync(Stopping)) updated.Add(reader.GetGuid(0));
         }

@@ -235,8 +235,8 @@ public sealed class TrackingSessionGrain(
         _lastMovePublished = Stopwatch.GetTimestamp();
         if (_trail?.Odometer.Last is not { } last) return;
         var payload = new { sessionId = SessionId, userId = _trail.UserId, latitude = last.Latitude, longitude = last.Longitude, recordedAt = last.RecordedAt };
-        live.Publish(LiveTopics.CanvassLive, "canvasserMoved", payload);
-        if (_trail.CutId is { } cutId) live.Publish(LiveTopics.CanvassCut(cutId), "canvasserMoved", payload);
+        live.Publish(_trail.CutId is { } cutId ? [LiveTopics.CanvassLive, LiveTopics.CanvassCut(cutId)] : [LiveTopics.CanvassLive],
+            "canvasserMoved", payload);
     }
 
     private async Task<Trail?> Load() => _trail ?? await Reload();

@@ -144,6 +144,8 @@ public sealed class VisitWriter : GroupCommitWriter<VisitWrite, VisitWriteOutcom
             ("lats", Column(w => w.Latitude)),
             ("lngs", Column(w => w.Longitude)),
             ("nows", Column(w => w.Now)));
+        // Prepared once per pooled connection: the statement is otherwise parsed and planned again for every batch.
+        await statement.PrepareAsync(Stopping);
         var outcomes = (await statement.ListAsync(r => (Id: r.Get<Guid>("id"), Outcome: new VisitWriteOutcome(r.Get<bool>("active"), r.Get<bool>("inserted")))))
             .ToDictionary(o => o.Id, o => o.Outcome);
         await transaction.CommitAsync(Stopping);

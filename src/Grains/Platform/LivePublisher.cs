@@ -28,15 +28,11 @@ public sealed class LivePublisher(IGrainFactory grains, ILogger<LivePublisher> l
     private IReadOnlyList<ILiveEventObserver> _observers = [];
     private DateTime _observersFetchedAt = DateTime.MinValue;
 
-    public void Publish<TPayload>(string topic, string name, TPayload payload) =>
-        _pending.Writer.TryWrite(new LiveEvent(topic, name, JsonSerializer.Serialize(payload, PayloadJson)));
+    public void Publish<TPayload>(string topic, string name, TPayload payload) => Publish([topic], name, payload);
 
-    /// <summary>One event on several topics, serialized once.</summary>
-    public void Publish<TPayload>(IEnumerable<string> topics, string name, TPayload payload)
-    {
-        var json = JsonSerializer.Serialize(payload, PayloadJson);
-        foreach (var topic in topics) _pending.Writer.TryWrite(new LiveEvent(topic, name, json));
-    }
+    /// <summary>One event on several topics, serialized once and relayed once.</summary>
+    public void Publish<TPayload>(string[] topics, string name, TPayload payload) =>
+        _pending.Writer.TryWrite(new LiveEvent(topics, name, JsonSerializer.Serialize(payload, PayloadJson)));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

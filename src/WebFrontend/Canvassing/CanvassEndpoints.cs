@@ -82,7 +82,7 @@ public static class CanvassEndpoints
                 body.SignRequested, body.SignSize, body.Notes, body.DurationSeconds, body.VisitedAt, body.AllowOutsideCut ?? false);
             var caller = CallerOf(http);
             // Idempotent by clientVisitId, so a call lost with a dying silo is simply sent again.
-            var result = await RetryIfSiloDied(() => cluster.GetGrain<ICanvassSessionGrain>(id).RecordVisit(caller, command));
+            var result = await RetryIfSiloDied(() => cluster.GetGrainById<ICanvassSessionGrain>(id).RecordVisit(caller, command));
             return result.Created
                 ? Results.Created($"/api/canvass/sessions/{id}/visits/{result.Visit.Id}", result.Visit)
                 : Results.Ok(result.Visit);
@@ -94,7 +94,7 @@ public static class CanvassEndpoints
             var points = ValidatePoints(body);
             var caller = CallerOf(http);
             // Idempotent by seq, so a call lost with a dying silo is simply sent again.
-            return await RetryIfSiloDied(() => cluster.GetGrain<ITrackingSessionGrain>(id).AddPoints(caller, points));
+            return await RetryIfSiloDied(() => cluster.GetGrainById<ITrackingSessionGrain>(id).AddPoints(caller, points));
         });
 
         canvass.MapGet("/sessions/{id:guid}/track", async (Guid id, HttpContext http, IClusterClient cluster) =>

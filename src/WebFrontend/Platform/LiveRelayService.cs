@@ -59,15 +59,23 @@ public sealed class LiveRelayService(
     {
         foreach (var liveEvent in events)
         {
-            if (!subscriptions.IsWatched(liveEvent.Topic)) continue;
-            try
+            JsonElement? payload = null;
+            foreach (var topic in liveEvent.Topics)
             {
-                using var payload = JsonDocument.Parse(liveEvent.PayloadJson);
-                await hub.Clients.Group(liveEvent.Topic).SendAsync(liveEvent.Name, payload.RootElement.Clone());
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Could not push live event {Name} on {Topic}", liveEvent.Name, liveEvent.Topic);
+                if (!subscriptions.IsWatched(topic)) continue;
+                try
+                {
+                    if (payload is null)
+                    {
+                        using var document = JsonDocument.Parse(liveEvent.PayloadJson);
+                        payload = document.RootElement.Clone();
+                    }
+                    await hub.Clients.Group(topic).SendAsync(liveEvent.Name, payload.Value);
+                }
+                catch (Exception ex)
+                {
+                    logger.LogWarning(ex, "Could not push live event {Name} on {Topic}", liveEvent.Name, topic);
+                }
             }
         }
     }

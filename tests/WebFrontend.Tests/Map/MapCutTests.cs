@@ -237,6 +237,13 @@ public sealed class MapCutTests(MapFixture f) : IClassFixture<MapFixture>
                 INSERT INTO canvass_visits (id, address_id, user_id, session_id, cut_id, outcome, visited_at)
                 VALUES (gen_random_uuid(), @address, @user, @session, @cut, 'NOT_HOME', '2026-11-01T15:00:00Z')
                 """, ("address", unit), ("user", f.CanvasserId), ("session", session), ("cut", cutId));
+        // A door visited twice counts once; a visit made for another cut does not count for this one.
+        var otherCut = (await CreateCut(new { name = "Elsewhere", geojson = SquareWithHole(61, 61) })).GetProperty("id").GetGuid();
+        foreach (var (unit, visitCut) in new[] { (units[0], cutId), (units[3], otherCut) })
+            await f.Db.ExecuteAsync("""
+                INSERT INTO canvass_visits (id, address_id, user_id, session_id, cut_id, outcome, visited_at)
+                VALUES (gen_random_uuid(), @address, @user, @session, @cut, 'NOT_HOME', '2026-11-01T14:00:00Z')
+                """, ("address", unit), ("user", f.CanvasserId), ("session", session), ("cut", visitCut));
 
         var completion = await f.Cluster.ClientOf(0).GetGrain<ICutGrain>(cutId).RefreshCompletion();
         Assert.Equal(4, completion.TotalAddresses);
