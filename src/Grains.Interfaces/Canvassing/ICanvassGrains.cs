@@ -39,15 +39,21 @@ public interface ITrackingSessionGrain : IGrainWithGuidKey
 }
 
 /// <summary>
-/// Keeps one cut's canvass progress (completion % and last canvassed) current: visits tell it that
-/// something changed and it recomputes at most once a second, since the recomputation reads the whole cut.
+/// Keeps one cut's canvass progress (completion % and last canvassed) current. It counts the cut's doors and which of
+/// them were visited once, then adds each visit it is told of, so a visit costs it a set lookup however large the cut;
+/// it stores the figures at most once an interval, and counts the cut afresh now and then (doors and visits can be
+/// deleted, the cut redrawn).
 /// </summary>
 [Alias("cml.canvass.ICutProgressGrain")]
 public interface ICutProgressGrain : IGrainWithGuidKey
 {
-    [Alias("VisitRecorded"), Orleans.Concurrency.OneWay] Task VisitRecorded();
+    /// <summary>A visit to this door, in this cut, was committed.</summary>
+    [Alias("DoorVisited"), Orleans.Concurrency.OneWay] Task DoorVisited(Guid addressId, DateTimeOffset visitedAt);
 
-    /// <summary>Recomputes now and returns the stored percentage.</summary>
+    /// <summary>Something only a fresh count shows may have changed: count the cut again at the next store.</summary>
+    [Alias("RecountSoon"), Orleans.Concurrency.OneWay] Task RecountSoon();
+
+    /// <summary>Counts the cut afresh, stores and returns the percentage.</summary>
     [Alias("RefreshNow")] Task<int> RefreshNow();
 }
 

@@ -31,6 +31,9 @@ public interface ICutGrain : IGrainWithGuidKey
     /// lastCanvassed from canvass_visits, stores and returns them. The canvassing module calls it after visits.
     /// </summary>
     [Alias("RefreshCompletion")] Task<CutCompletion> RefreshCompletion();
+
+    /// <summary>Stores completion figures the canvassing module kept current itself (see ICutProgressGrain).</summary>
+    [Alias("StoreCompletion")] Task StoreCompletion(CutCompletion completion);
 }
 
 /// <summary>The map settings singleton (key 0).</summary>
@@ -84,6 +87,8 @@ public interface IMapQueryGrain : IGrainWithIntegerKey
     [Alias("GetJob")] Task<MapJob?> GetJob(Guid jobId);
     [Alias("GetJobOwner")] Task<JobOwner?> GetJobOwner(Guid jobId);
     [Alias("ComputeCutCompletion")] Task<CutCompletion> ComputeCutCompletion(Guid cutId);
+    /// <summary>The cut's doors (units inside its polygon), those with a visit in this cut, and its last visit.</summary>
+    [Alias("CutDoorVisits")] Task<CutDoorVisits> CutDoorVisits(Guid cutId);
 }
 
 /// <summary>

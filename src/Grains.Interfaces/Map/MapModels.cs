@@ -157,7 +157,21 @@ public sealed record CutCompletion(
     [property: Id(1)] int TotalAddresses,
     [property: Id(2)] int VisitedAddresses,
     [property: Id(3)] int CompletionPercentage,
-    [property: Id(4)] DateTime? LastCanvassed);
+    [property: Id(4)] DateTime? LastCanvassed)
+{
+    public static CutCompletion Of(Guid cutId, int doors, int visited, DateTime? lastCanvassed) =>
+        new(cutId, doors, visited, doors == 0 ? 0 : (int)Math.Floor(visited * 100.0 / doors), lastCanvassed);
+}
+
+[GenerateSerializer, Immutable, Alias("cml.map.CutDoorVisits")]
+public sealed record CutDoorVisits(
+    [property: Id(0)] Guid CutId,
+    [property: Id(1)] Guid[] Doors,
+    [property: Id(2)] Guid[] Visited,
+    [property: Id(3)] DateTime? LastCanvassed)
+{
+    public CutCompletion Completion() => CutCompletion.Of(CutId, Doors.Length, Visited.Length, LastCanvassed);
+}
 
 [GenerateSerializer, Immutable, Alias("cml.map.MapSettings")]
 public sealed record MapSettings(

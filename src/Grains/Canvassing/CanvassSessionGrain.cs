@@ -170,7 +170,7 @@ public sealed class CanvassSessionGrain(
             {
                 _visitsByClientId[visit.ClientVisitId] = visit;
                 PublishVisit(visit, address.Latitude, address.Longitude);
-                if (visit.CutId is { } cutId) GrainFactory.GetGrainById<ICutProgressGrain>(cutId).VisitRecorded().Ignore();
+                if (visit.CutId is { } cutId) GrainFactory.GetGrainById<ICutProgressGrain>(cutId).DoorVisited(visit.AddressId, visit.VisitedAt).Ignore();
                 return new VisitResult(visit, true);
             }
             if (outcome.Active)
@@ -269,7 +269,7 @@ public sealed class CanvassSessionGrain(
             // The session's status is committed; the sweep closes trails left open.
             logger.LogWarning(ex, "Could not close the trail of canvass session {Session}; the sweep will", Id);
         }
-        if (_session!.CutId is { } cutId) GrainFactory.GetGrainById<ICutProgressGrain>(cutId).VisitRecorded().Ignore();
+        if (_session!.CutId is { } cutId) GrainFactory.GetGrainById<ICutProgressGrain>(cutId).RecountSoon().Ignore();
     }
 
     private void RequireActive(string action)

@@ -21,7 +21,8 @@ public sealed record CanvassSettings(
     int TrackWriters,
     int TrackMaxRowsPerTransaction,
     TimeSpan CutProgressInterval,
-    int VisitWriters)
+    int VisitWriters,
+    TimeSpan CutRecountInterval)
 {
     public static CanvassSettings From(IConfiguration configuration) => new(
         // Each session's reminder ticks this often (and first when the 12 hours are up, if sooner).
@@ -30,7 +31,9 @@ public sealed record CanvassSettings(
         Math.Max(1, configuration.GetValue("CANVASS_TRACK_WRITERS", 3)),
         Math.Max(1000, configuration.GetValue("CANVASS_TRACK_MAX_ROWS", 4_000)),
         TimeSpan.FromSeconds(configuration.GetValue("CANVASS_CUT_PROGRESS_SECONDS", 2.0)),
-        Math.Max(1, configuration.GetValue("CANVASS_VISIT_WRITERS", 2)));
+        Math.Max(1, configuration.GetValue("CANVASS_VISIT_WRITERS", 2)),
+        // How stale a cut's door count may grow while its visits are added one by one (see CutProgressGrain).
+        TimeSpan.FromSeconds(configuration.GetValue("CANVASS_CUT_RECOUNT_SECONDS", 300.0)));
 }
 
 public static class CanvassSetup

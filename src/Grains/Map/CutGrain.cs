@@ -90,10 +90,16 @@ public sealed class CutGrain(NpgsqlDataSource db, IGrainFactory grains) : Grain,
     public async Task<CutCompletion> RefreshCompletion()
     {
         var completion = await grains.GetGrain<IMapQueryGrain>(0).ComputeCutCompletion(Id);
+        await StoreCompletion(completion);
+        return completion;
+    }
+
+    public async Task StoreCompletion(CutCompletion completion)
+    {
+        if (completion.CompletionPercentage is < 0 or > 100) throw DomainException.Invalid("completionPercentage", "must be between 0 and 100.");
         await db.Command("""
             UPDATE cuts SET completion_percentage = @pct, last_canvassed = @last WHERE id = @id
             """, ("id", Id), ("pct", completion.CompletionPercentage), ("last", (object?)completion.LastCanvassed)).ExecuteAsync();
-        return completion;
     }
 
     private static double? Opacity(double? value)

@@ -184,33 +184,35 @@ public sealed class MapQueryGrain(NpgsqlDataSource db) : Grain, IMapQueryGrain
         db.Command("SELECT type, created_by_user_id FROM jobs WHERE id = @id", ("id", jobId))
             .FirstOrDefaultAsync(r => new JobOwner(r.Get<string>("type"), r.GetValueOrNull<Guid>("created_by_user_id")));
 
-    public async Task<CutCompletion> ComputeCutCompletion(Guid cutId)
+    public async Task<CutCompletion> ComputeCutCompletion(Guid cutId) => (await CutDoorVisits(cutId)).Completion();
+
+    public async Task<CutDoorVisits> CutDoorVisits(Guid cutId)
     {
         var cut = await GetCut(cutId) ?? throw DomainException.NotFound("Cut");
         var polygon = GeoPolygon.Parse(cut.GeoJson);
-        long total = 0, visited = 0;
+        var doors = new List<Guid>();
+        var visited = new List<Guid>();
         await using (var command = db.Command($"""
-            SELECT l.latitude::float8 AS latitude, l.longitude::float8 AS longitude, count(a.id) AS units, count(v.hit) AS visited
+            SELECT l.latitude::float8 AS latitude, l.longitude::float8 AS longitude, a.id, v.hit IS NOT NULL AS visited
             FROM locations l JOIN addresses a ON a.location_id = l.id
             -- One probe of the door's own visits, stopping at the first made in this cut. As a plain EXISTS the planner
             -- ANDed it with a bitmap of every visit of the cut, once per door: a cost that grew with the day's visits.
             LEFT JOIN LATERAL (SELECT true AS hit FROM canvass_visits v WHERE v.address_id = a.id AND v.cut_id = @cut LIMIT 1) v ON true
             WHERE {BoxCondition}
-            GROUP BY l.id
             """, [.. BoxParameters(polygon.Bounds), ("cut", cutId)]))
         {
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                if (!polygon.Contains(reader.Get<double>("latitude"), reader.Get<double>("longitude"))) continue;
-                total += reader.Get<long>("units");
-                visited += reader.Get<long>("visited");
+                if (!polygon.Contains(reader.GetDouble(0), reader.GetDouble(1))) continue;
+                var door = reader.GetGuid(2);
+                doors.Add(door);
+                if (reader.GetBoolean(3)) visited.Add(door);
             }
         }
         await using var last = db.Command("SELECT max(visited_at) FROM canvass_visits WHERE cut_id = @cut", ("cut", cutId));
         var lastVisit = await last.ExecuteScalarAsync() is DateTime when ? when : (DateTime?)null;
-        var percentage = total == 0 ? 0 : (int)Math.Floor(visited * 100.0 / total);
-        return new CutCompletion(cutId, (int)total, (int)visited, percentage, lastVisit);
+        return new CutDoorVisits(cutId, [.. doors], [.. visited], lastVisit);
     }
 
     private static (string, object?)[] BoxParameters(BoundingBox box) =>
