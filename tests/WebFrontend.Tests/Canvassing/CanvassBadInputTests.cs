@@ -28,6 +28,10 @@ public sealed class CanvassBadInputTests(CanvassApiFixture fx) : IClassFixture<C
         { """{"clientVisitId":"{new}","addressId":"{door}","outcome":"NOT_HOME","visitedAt":"yesterday"}""", "visitedAt" },
         { """{"clientVisitId":"{new}","addressId":"{unknown}","outcome":"NOT_HOME"}""", "addressId" },
         { """[1,2]""", "body" },
+        // Not one JSON value: cut short (named where it broke off), empty, or followed by more.
+        { """{"clientVisitId":"{new}","addressId":""", "addressId" },
+        { "", "body" },
+        { """{"clientVisitId":"{new}","addressId":"{door}","outcome":"NOT_HOME"} {"outcome":"REFUSED"}""", "body" },
     };
 
     public static TheoryData<string, string> PointBodies() => new()
@@ -47,6 +51,8 @@ public sealed class CanvassBadInputTests(CanvassApiFixture fx) : IClassFixture<C
         { """{"points":[{"seq":1,"latitude":53.5,"longitude":-113.5,"recordedAt":"{now}","eventType":"SESSION_ENDED"}]}""", "points[0].eventType" },
         { """{"points":[{"seq":1,"latitude":53.5,"longitude":-113.5,"recordedAt":"{now}","eventType":"PARTY"}]}""", "points[0].eventType" },
         { """{"points":[{"seq":1,"latitude":"north","longitude":-113.5,"recordedAt":"{now}"}]}""", "points[0].latitude" },
+        // Longer than one buffer of the request body, and followed by more.
+        { """{"points":[{many}]} trailing""", "body" },
     };
 
     public static TheoryData<string, string> StartBodies() => new()
@@ -65,6 +71,7 @@ public sealed class CanvassBadInputTests(CanvassApiFixture fx) : IClassFixture<C
         .Replace("{new}", Guid.NewGuid().ToString())
         .Replace("{unknown}", Guid.NewGuid().ToString())
         .Replace("{long}", new string('x', 5000))
+        .Replace("{many}", string.Join(",", Enumerable.Range(1, 100).Select(i => $$"""{"seq":{{i}},"latitude":53.5,"longitude":-113.5,"recordedAt":"{now}"}""")))
         .Replace("{now}", Now)
         .Replace("{future}", Future);
 
