@@ -56,7 +56,8 @@ public static class AccessRules
 
     private static bool? Override(string? permissionsJson, AdminApp app)
     {
-        if (string.IsNullOrWhiteSpace(permissionsJson)) return null;
+        // Most users carry no overrides; this runs on every canvasser's request, so the empty object is not parsed.
+        if (string.IsNullOrWhiteSpace(permissionsJson) || permissionsJson.AsSpan().Trim() is "{}") return null;
         try
         {
             using var document = JsonDocument.Parse(permissionsJson);
