@@ -508,9 +508,10 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
             w.WriteStartArray("points");
             for (var k = 0; k < options.Batch; k++)
             {
-                // A slow walk (≈ 1 m per fix) so every fix is plausible and counts towards distance.
-                _lat += (_random.NextDouble() - 0.4) * 0.00001;
-                _lng += (_random.NextDouble() - 0.4) * 0.00001;
+                // A slow walk (≈ 1 m per fix) so every fix is plausible and counts towards distance; seven decimals
+                // (about a centimetre), as a phone's location API reports them, not a random double's seventeen digits.
+                _lat = Math.Round(_lat + (_random.NextDouble() - 0.4) * 0.00001, 7);
+                _lng = Math.Round(_lng + (_random.NextDouble() - 0.4) * 0.00001, 7);
                 seqs[k] = _nextSeq++;
                 w.WriteStartObject();
                 w.WriteNumber("seq", seqs[k]);
