@@ -69,7 +69,9 @@ public sealed class CanvassLiveTests : ClusterTest
         var mine = moves.Where(m => m.Event.GetProperty("sessionId").GetGuid() == sessionId).ToList();
         Assert.All(mine, m => Assert.Equal(canvasserUser.Id, m.Event.GetProperty("userId").GetGuid()));
         // Coalesced: about one per second of posting (+1 for the first, +1 for the trailing timer), far fewer than the 40 fixes.
-        Assert.InRange(mine.Count, 2, (int)Math.Ceiling(postingTook.TotalSeconds) + 2);
+        // One more is allowed: in a full test run, with other classes' clusters busy on the same two cores, one extra
+        // move was once counted; what matters here is coalescing, which uncoalesced moves (40) would fail by far.
+        Assert.InRange(mine.Count, 2, (int)Math.Ceiling(postingTook.TotalSeconds) + 3);
         // Uncoalesced moves would come 100 ms apart. Delivery may bunch two together on a busy machine (a late first
         // one, then the next on time), so the average is only held well above the posting interval, not at a second.
         var spacing = (mine[^1].At - mine[0].At) / (mine.Count - 1);
