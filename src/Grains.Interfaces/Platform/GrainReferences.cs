@@ -17,12 +17,15 @@ public static class GrainReferences
             return (T)grains.GetGrain(GrainId.Create(types.Grain, GrainIdKeyExtensions.CreateGuidKey(key)), types.Interface);
         var reference = grains.GetGrain<T>(key);
         if (reference is GrainReference made && !made.GrainId.Type.ToString()!.StartsWith(GrainTypePrefix.SystemPrefix, StringComparison.Ordinal))
-            Resolved<T>.Types = (made.GrainId.Type, made.InterfaceType);
+            Resolved<T>.Types = new ResolvedTypes(made.GrainId.Type, made.InterfaceType);
         return reference;
     }
 
+    // A class, not a struct: other threads read the field while it is set, and a reference is written whole.
+    private sealed record ResolvedTypes(GrainType Grain, GrainInterfaceType Interface);
+
     private static class Resolved<T>
     {
-        public static (GrainType Grain, GrainInterfaceType Interface)? Types;
+        public static ResolvedTypes? Types;
     }
 }

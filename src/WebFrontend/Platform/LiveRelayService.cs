@@ -59,23 +59,17 @@ public sealed class LiveRelayService(
     {
         foreach (var liveEvent in events)
         {
-            JsonElement? payload = null;
-            foreach (var topic in liveEvent.Topics)
+            var watched = liveEvent.Topics.Where(subscriptions.IsWatched).ToList();
+            if (watched.Count == 0) continue;
+            try
             {
-                if (!subscriptions.IsWatched(topic)) continue;
-                try
-                {
-                    if (payload is null)
-                    {
-                        using var document = JsonDocument.Parse(liveEvent.PayloadJson);
-                        payload = document.RootElement.Clone();
-                    }
-                    await hub.Clients.Group(topic).SendAsync(liveEvent.Name, payload.Value);
-                }
-                catch (Exception ex)
-                {
-                    logger.LogWarning(ex, "Could not push live event {Name} on {Topic}", liveEvent.Name, topic);
-                }
+                using var payload = JsonDocument.Parse(liveEvent.PayloadJson);
+                // One send to every watched group, the message serialized once for all of them.
+                await hub.Clients.Groups(watched).SendAsync(liveEvent.Name, payload.RootElement.Clone());
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not push live event {Name} on {Topics}", liveEvent.Name, string.Join(", ", watched));
             }
         }
     }
