@@ -44,7 +44,8 @@ try
 {
     await new SchemaMigrator(connectionString, NullLogger.Instance).MigrateAsync();
     await using var db = Database.CreateDataSource(connectionString);
-    Console.WriteLine($"bench: {options.Canvassers} canvassers, {options.Seconds} s, {options.Batch} points every {options.PointInterval} s, a visit every {options.VisitInterval} s each");
+    Console.WriteLine($"bench: {options.Canvassers} canvassers, {options.Seconds} s, " +
+                      (options.Batch > 0 ? $"{options.Batch} points every {options.PointInterval} s" : "no points") + $", a visit every {options.VisitInterval} s each");
     Console.WriteLine($"machine: {Environment.ProcessorCount} cores (shared with other work), database {dbName}");
 
     var world = await World.CreateAsync(db, options.Canvassers);
@@ -472,7 +473,8 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
         // Stagger phones so requests are spread over each interval rather than arriving in waves.
         var pointStep = (long)(options.PointInterval * Stopwatch.Frequency);
         var visitStep = (long)(options.VisitInterval * Stopwatch.Frequency);
-        var nextPoints = Stopwatch.GetTimestamp() + (long)(_random.NextDouble() * pointStep);
+        // --batch 0: no points at all, to measure the visit path alone.
+        var nextPoints = options.Batch > 0 ? Stopwatch.GetTimestamp() + (long)(_random.NextDouble() * pointStep) : long.MaxValue;
         var nextVisit = Stopwatch.GetTimestamp() + (long)(_random.NextDouble() * visitStep);
         while (!stop.IsCancellationRequested)
         {

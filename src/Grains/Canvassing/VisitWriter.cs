@@ -93,7 +93,10 @@ public sealed class VisitWriter : GroupCommitWriter<VisitWrite, VisitWriteOutcom
                          support_level, sign_requested, sign_flag, sign_size, notes, duration_seconds, visited_at,
                          trail_id, lat, lng, now)
             ), s AS (
-                SELECT v.id FROM v JOIN canvass_sessions c ON c.id = v.session_id AND c.status = 'ACTIVE' AND c.version = v.version
+                -- One primary-key probe per visit (LIMIT keeps the probe from being turned into a join), whatever the
+                -- statistics say: as a join, a stale estimate of the ACTIVE sessions planned a scan of all of them for every batch.
+                SELECT v.id FROM v CROSS JOIN LATERAL (
+                    SELECT FROM canvass_sessions c WHERE c.id = v.session_id AND c.status = 'ACTIVE' AND c.version = v.version LIMIT 1) c
             ), ins AS (
                 INSERT INTO canvass_visits (id, address_id, user_id, shift_id, session_id, cut_id, client_visit_id, outcome, support_level,
                                             sign_requested, sign_size, notes, duration_seconds, visited_at)
