@@ -27,12 +27,9 @@ public interface ICutGrain : IGrainWithGuidKey
     [Alias("Delete")] Task Delete();
 
     /// <summary>
-    /// Recomputes completionPercentage (units inside the polygon with at least one canvass visit) and
-    /// lastCanvassed from canvass_visits, stores and returns them. The canvassing module calls it after visits.
+    /// Stores completionPercentage and lastCanvassed, which the canvassing module keeps current from canvass_visits
+    /// (ICutProgressGrain; IMapQueryGrain.ComputeCutCompletion counts them afresh).
     /// </summary>
-    [Alias("RefreshCompletion")] Task<CutCompletion> RefreshCompletion();
-
-    /// <summary>Stores completion figures the canvassing module kept current itself (see ICutProgressGrain).</summary>
     [Alias("StoreCompletion")] Task StoreCompletion(CutCompletion completion);
 }
 

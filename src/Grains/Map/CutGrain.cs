@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace ChangemakerLite.Grains.Map;
 
-public sealed class CutGrain(NpgsqlDataSource db, IGrainFactory grains) : Grain, ICutGrain
+public sealed class CutGrain(NpgsqlDataSource db) : Grain, ICutGrain
 {
     private Guid Id => this.GetPrimaryKey();
 
@@ -85,13 +85,6 @@ public sealed class CutGrain(NpgsqlDataSource db, IGrainFactory grains) : Grain,
         if (await db.Command("DELETE FROM cuts WHERE id = @id", ("id", Id)).ExecuteAsync() == 0)
             throw DomainException.NotFound("Cut");
         DeactivateOnIdle();
-    }
-
-    public async Task<CutCompletion> RefreshCompletion()
-    {
-        var completion = await grains.GetGrain<IMapQueryGrain>(0).ComputeCutCompletion(Id);
-        await StoreCompletion(completion);
-        return completion;
     }
 
     public async Task StoreCompletion(CutCompletion completion)

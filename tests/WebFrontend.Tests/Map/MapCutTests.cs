@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Map;
 
 namespace ChangemakerLite.WebFrontend.Tests.Map;
@@ -245,10 +246,13 @@ public sealed class MapCutTests(MapFixture f) : IClassFixture<MapFixture>
                 VALUES (gen_random_uuid(), @address, @user, @session, @cut, 'NOT_HOME', '2026-11-01T14:00:00Z')
                 """, ("address", unit), ("user", f.CanvasserId), ("session", session), ("cut", visitCut));
 
-        var completion = await f.Cluster.ClientOf(0).GetGrain<ICutGrain>(cutId).RefreshCompletion();
+        var client = f.Cluster.ClientOf(0);
+        var completion = await client.GetGrain<IMapQueryGrain>(0).ComputeCutCompletion(cutId);
         Assert.Equal(4, completion.TotalAddresses);
         Assert.Equal(3, completion.VisitedAddresses);
         Assert.Equal(75, completion.CompletionPercentage);
+        // The cut's progress grain counts the same way and stores the figures on the cut.
+        Assert.Equal(75, await client.GetGrain<ICutProgressGrain>(cutId).RefreshNow());
         var stored = await (await f.Admin.GetAsync($"/api/map/cuts/{cutId}")).Json(HttpStatusCode.OK);
         Assert.Equal(75, stored.GetProperty("completionPercentage").GetInt32());
         Assert.Equal(new DateTime(2026, 11, 1, 15, 0, 0, DateTimeKind.Utc), stored.GetProperty("lastCanvassed").GetDateTime().ToUniversalTime());
