@@ -11,7 +11,6 @@ public sealed record FrontendSettings(
     string JwtSigningKey,
     string JwtIssuer,
     TimeSpan AccessTokenLifetime,
-    TimeSpan RefreshTokenLifetime,
     string PublicBaseUrl,
     TimeSpan LiveRelayRenewPeriod)
 {
@@ -34,7 +33,6 @@ public sealed record FrontendSettings(
             signingKey,
             configuration["JWT_ISSUER"] ?? "changemaker-lite",
             TimeSpan.FromMinutes(configuration.GetValue("ACCESS_TOKEN_MINUTES", 15.0)),
-            TimeSpan.FromDays(configuration.GetValue("REFRESH_TOKEN_DAYS", 7.0)),
             (configuration["PUBLIC_BASE_URL"] ?? $"http://localhost:{port}").TrimEnd('/'),
             TimeSpan.FromSeconds(configuration.GetValue("LIVE_RELAY_RENEW_SECONDS", 5.0)));
     }

@@ -73,11 +73,6 @@ public static class UserRows
         }
     }
 
-    public static async Task<UserView?> FindByEmailAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string email,
-        CancellationToken cancellationToken = default) =>
-        await connection.Command($"SELECT {Columns} FROM users WHERE email = @email", transaction, ("email", email))
-            .FirstOrDefaultAsync(Read, cancellationToken);
-
     /// <summary>Revokes every live refresh token of a user (password reset, deactivation, token reuse).</summary>
     public static Task<int> RevokeAllRefreshTokensAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId,
         DateTimeOffset now, CancellationToken cancellationToken = default) =>

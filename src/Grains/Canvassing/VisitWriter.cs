@@ -41,7 +41,6 @@ public readonly record struct VisitWriteOutcome(bool Active, bool Inserted);
 public sealed class VisitWriter : GroupCommitWriter<VisitWrite, VisitWriteOutcome>
 {
     private const int MaxBatch = 256;
-    private const int DeadlockRetries = 5;
 
     private readonly NpgsqlDataSource _db;
     private readonly ILogger<VisitWriter> _logger;
@@ -63,19 +62,8 @@ public sealed class VisitWriter : GroupCommitWriter<VisitWrite, VisitWriteOutcom
             pending.Done.TrySetResult(outcomes.TryGetValue(pending.Item.Visit.Id, out var outcome) ? outcome : default);
     }
 
-    private async Task<Dictionary<Guid, VisitWriteOutcome>> ExecuteRetryingDeadlocks(List<Pending> batch)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await Execute(batch);
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < DeadlockRetries)
-            {
-            }
-        }
-    }
+    private Task<Dictionary<Guid, VisitWriteOutcome>> ExecuteRetryingDeadlocks(List<Pending> batch) =>
+        DatabaseRetry.Deadlock.RunAsync(() => Execute(batch));
 
     private async Task<Dictionary<Guid, VisitWriteOutcome>> Execute(List<Pending> batch)
     {

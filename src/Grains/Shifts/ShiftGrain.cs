@@ -23,7 +23,6 @@ public sealed class ShiftGrain(
     SignupWriter signups,
     ILogger<ShiftGrain> logger) : Grain, IShiftGrain
 {
-    private const int MaxAttempts = 3;
     private static readonly TimeSpan LiveInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly ShiftCalendar _calendar = ShiftCalendar.From(configuration, time);
@@ -127,7 +126,7 @@ public sealed class ShiftGrain(
                 ("title", next.Title), ("description", next.Description), ("date", next.Date), ("start", next.StartTime), ("end", next.EndTime),
                 ("location", next.Location), ("max", next.MaxVolunteers), ("status", next.Status), ("public", next.IsPublic), ("cut", next.CutId),
                 ("now", next.UpdatedAt), ("id", ShiftId), ("version", _version)).ExecuteAsync();
-            if (saved == 0) throw new StaleShiftException();
+            if (saved == 0) throw new StaleVersionException();
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
@@ -164,7 +163,7 @@ public sealed class ShiftGrain(
     {
         var deleted = await db.Command("DELETE FROM shifts WHERE id = @id AND version = @version", ("id", ShiftId), ("version", _version))
             .ExecuteAsync();
-        if (deleted == 0) throw new StaleShiftException();
+        if (deleted == 0) throw new StaleVersionException();
         _shift = null;
         _liveDirty = false;
         DeactivateOnIdle();
@@ -241,7 +240,7 @@ public sealed class ShiftGrain(
             catch (DomainException)
             {
                 // Someone made an account with this email since our read: start again, and reuse it.
-                throw new StaleShiftException();
+                throw new StaleVersionException();
             }
             account = new ShiftEmails.TempAccount(email, credential.Password, expiresAt);
         }
@@ -349,7 +348,7 @@ public sealed class ShiftGrain(
                 {
                     // Another activation wrote first; nothing of this round was written. Decide it again on fresh state.
                     await Reload();
-                    if (++staleAttempts >= MaxAttempts)
+                    if (++staleAttempts >= RetryPolicy.StaleVersion.MaxAttempts)
                         throw DomainException.Conflict("The shift was changed at the same time; try again.");
                     continue;
                 }
@@ -426,7 +425,7 @@ public sealed class ShiftGrain(
         }
         // The transaction is rolled back when it is disposed uncommitted, so neither case leaves anything behind.
         if (signup is null) throw Conflict("This email is already signed up for the shift.", "already_signed_up");
-        if (!saved) throw new StaleShiftException();
+        if (!saved) throw new StaleVersionException();
         return signup;
     }
 
@@ -434,7 +433,7 @@ public sealed class ShiftGrain(
     {
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { SaveCountsCommand(next) } };
         await using var reader = await batch.ExecuteReaderAsync();
-        if (!await reader.ReadAsync()) throw new StaleShiftException();
+        if (!await reader.ReadAsync()) throw new StaleVersionException();
     }
 
     /// <summary>The only write of the count and status: it succeeds only against the version this activation loaded.</summary>
@@ -487,24 +486,14 @@ public sealed class ShiftGrain(
         }
     }
 
-    private async Task<T> RetryingLocked<T>(Func<ShiftView, Task<T>> command)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var shift = await Current();
-            try
-            {
-                return await command(shift);
-            }
-            catch (StaleShiftException)
+    private Task<T> RetryingLocked<T>(Func<ShiftView, Task<T>> command) =>
+        RetryPolicy.StaleVersion.RunAsync(async () => await command(await Current()),
+            beforeRetry: async (_, attempt) =>
             {
                 logger.LogInformation("Shift {ShiftId} changed underneath this activation (attempt {Attempt}); reloading", ShiftId, attempt);
                 await Reload();
-                if (attempt >= MaxAttempts)
-                    throw DomainException.Conflict("The shift was changed at the same time; try again.");
-            }
-        }
-    }
+            },
+            exhausted: _ => DomainException.Conflict("The shift was changed at the same time; try again."));
 
     private async Task<ShiftView> Current()
     {
@@ -585,7 +574,4 @@ public sealed class ShiftGrain(
         DomainException.Conflict(message, new Dictionary<string, string> { ["reason"] = reason });
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    /// <summary>The shift row's version moved on since this activation read it.</summary>
-    private sealed class StaleShiftException : Exception;
 }

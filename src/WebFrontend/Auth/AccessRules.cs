@@ -50,10 +50,6 @@ public static class AccessRules
     public static bool CanAdminister(ClaimsPrincipal user, AdminApp app) =>
         RoleOf(user) is { } role && CanAdminister(role, user.FindFirstValue(PermissionsClaim), app);
 
-    /// <summary>True when the caller administers at least one app (they see admin screens and admin topics).</summary>
-    public static bool IsAnyAdmin(ClaimsPrincipal user) =>
-        Enum.GetValues<AdminApp>().Any(app => CanAdminister(user, app));
-
     private static bool? Override(string? permissionsJson, AdminApp app)
     {
         // Most users carry no overrides; this runs on every canvasser's request, so the empty object is not parsed.

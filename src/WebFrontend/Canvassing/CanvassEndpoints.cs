@@ -4,7 +4,6 @@ using ChangemakerLite.Grains.Interfaces.Map;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.WebFrontend.Auth;
 using ChangemakerLite.WebFrontend.Platform;
-using Orleans.Runtime;
 
 namespace ChangemakerLite.WebFrontend.Canvassing;
 
@@ -53,8 +52,8 @@ public static class CanvassEndpoints
             var page = Paging.From(http.Request);
             var validation = new Validation();
             var statusFilter = QueryEnum.Parse<CanvassSessionStatus>(validation, "status", status);
-            var filter = new SessionFilter(statusFilter, QueryGuid(validation, "userId", userId), QueryGuid(validation, "cutId", cutId),
-                QueryGuid(validation, "shiftId", shiftId));
+            var filter = new SessionFilter(statusFilter, QueryGuid.Parse(validation, "userId", userId), QueryGuid.Parse(validation, "cutId", cutId),
+                QueryGuid.Parse(validation, "shiftId", shiftId));
             validation.ThrowIfInvalid();
             return cluster.GetGrain<ICanvassQueryGrain>(0).ListSessions(filter, page);
         }).RequireAuthorization(Policies.Administer(AdminApp.Canvass));
@@ -82,7 +81,7 @@ public static class CanvassEndpoints
                 body.SignRequested, body.SignSize, body.Notes, body.DurationSeconds, body.VisitedAt, body.AllowOutsideCut ?? false);
             var caller = CallerOf(http);
             // Idempotent by clientVisitId, so a call lost with a dying silo is simply sent again.
-            var result = await RetryIfSiloDied(() => cluster.GetGrainById<ICanvassSessionGrain>(id).RecordVisit(caller, command));
+            var result = await RetryPolicy.SiloDied.RunAsync(() => cluster.GetGrainById<ICanvassSessionGrain>(id).RecordVisit(caller, command));
             return result.Created
                 ? Results.Created($"/api/canvass/sessions/{id}/visits/{result.Visit.Id}", result.Visit)
                 : Results.Ok(result.Visit);
@@ -94,7 +93,7 @@ public static class CanvassEndpoints
             var points = ValidatePoints(body);
             var caller = CallerOf(http);
             // Idempotent by seq, so a call lost with a dying silo is simply sent again.
-            return await RetryIfSiloDied(() => cluster.GetGrainById<ITrackingSessionGrain>(id).AddPoints(caller, points));
+            return await RetryPolicy.SiloDied.RunAsync(() => cluster.GetGrainById<ITrackingSessionGrain>(id).AddPoints(caller, points));
         });
 
         canvass.MapGet("/sessions/{id:guid}/track", async (Guid id, HttpContext http, IClusterClient cluster) =>
@@ -180,30 +179,6 @@ public static class CanvassEndpoints
         }
         validation.ThrowIfInvalid();
         return result;
-    }
-
-    private static async Task<T> RetryIfSiloDied<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception ex) when (attempt < 3 && ex is SiloUnavailableException or OrleansMessageRejectionException)
-            {
-                // The grain lived on a silo that just died; the next call activates it elsewhere once membership notices.
-                await Task.Delay(TimeSpan.FromSeconds(1 + attempt));
-            }
-        }
-    }
-
-    private static Guid? QueryGuid(Validation validation, string name, string? raw)
-    {
-        if (string.IsNullOrWhiteSpace(raw)) return null;
-        if (Guid.TryParse(raw, out var id)) return id;
-        validation.Add(name, "must be a UUID.");
-        return null;
     }
 
     private static double? QueryDouble(Validation validation, string name, string? raw, double min, double max)

@@ -75,7 +75,7 @@ public static class MapEndpoints
     {
         var validation = new Validation();
         var bbox = MapQuery.Bbox(request.Query["bbox"], validation);
-        var cutId = MapQuery.Id(request.Query["cutId"], validation, "cutId");
+        var cutId = QueryGuid.Parse(validation, "cutId", request.Query["cutId"]);
         var postal = request.Query["postalCode"].ToString();
         if (postal.Length > 0 && PostalCode.NormalizePrefix(postal) is null)
             validation.Add("postalCode", "must be a Canadian postal code or its beginning (e.g. T5K).");

@@ -133,12 +133,4 @@ public static class MapQuery
         else return box;
         return null;
     }
-
-    public static Guid? Id(string? raw, Validation validation, string field)
-    {
-        if (string.IsNullOrWhiteSpace(raw)) return null;
-        if (Guid.TryParse(raw, out var id)) return id;
-        validation.Add(field, "must be an id (UUID).");
-        return null;
-    }
 }

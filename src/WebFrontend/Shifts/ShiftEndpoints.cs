@@ -38,12 +38,7 @@ public static class ShiftEndpoints
             var fromDate = QueryDate(validation, "from", from);
             var toDate = QueryDate(validation, "to", to);
             var statusFilter = QueryEnum.Parse<ShiftStatus>(validation, "status", status);
-            Guid? cut = null;
-            if (!string.IsNullOrWhiteSpace(cutId))
-            {
-                if (Guid.TryParse(cutId, out var parsed)) cut = parsed;
-                else validation.Add("cutId", "must be a UUID.");
-            }
+            var cut = QueryGuid.Parse(validation, "cutId", cutId);
             if (fromDate is not null && toDate is not null && toDate < fromDate) validation.Add("to", "must not be before from.");
             validation.ThrowIfInvalid();
             // Volunteers look ahead; admins also look back, so only they see past shifts without asking for them.

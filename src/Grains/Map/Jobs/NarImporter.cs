@@ -1,5 +1,6 @@
 using System.Globalization;
 using ChangemakerLite.Grains.Interfaces.Map;
+using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Platform;
 using Npgsql;
 using System.Threading.Channels;
@@ -286,17 +287,8 @@ public sealed class NarImporter(
         if (batch.Rows.Count > 0)
         {
             await Copy(writer, fileNo, batch.Rows, cancellationToken);
-            for (var attempt = 1; result is null; attempt++)
-            {
-                try
-                {
-                    result = await WriteBatch(writer, cancellationToken);
-                }
-                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 5)
-                {
-                    // Two writers met on the same building; the rolled-back transaction left the batch staged: write it again.
-                }
-            }
+            // Two writers may meet on the same building; the rolled-back transaction left the batch staged: write it again.
+            result = await DatabaseRetry.DeadlockOrSerialization.RunAsync(() => WriteBatch(writer, cancellationToken));
         }
         await _progressGate.WaitAsync(cancellationToken);
         try
