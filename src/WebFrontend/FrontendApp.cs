@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Orleans.Configuration;
+using Scalar.AspNetCore;
 
 namespace ChangemakerLite.WebFrontend;
 
@@ -20,6 +21,9 @@ public static class FrontendApp
 {
     /// <summary>JSON bodies are small; endpoints that take files raise their own limit.</summary>
     public const long DefaultMaxRequestBodyBytes = 1024 * 1024;
+
+    /// <summary>Where the OpenAPI document of every route is served (<c>/openapi/v1.json</c>).</summary>
+    public const string OpenApiDocumentPath = "/openapi/{documentName}.json";
 
     public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<WebApplicationBuilder>? configure = null)
     {
@@ -117,7 +121,9 @@ public static class FrontendApp
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapOpenApi(OpenApiDocumentPath);
+        // The interactive API reference, reading the document above.
+        app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern(OpenApiDocumentPath)).AllowAnonymous();
         app.MapPlatformEndpoints();
         app.MapAuthEndpoints();
         app.MapShiftEndpoints();

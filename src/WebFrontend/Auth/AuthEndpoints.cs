@@ -1,23 +1,25 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using ChangemakerLite.Grains.Interfaces.Auth;
+using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.WebFrontend.Platform;
 
 namespace ChangemakerLite.WebFrontend.Auth;
 
 public static class AuthEndpoints
 {
-    public sealed record RegisterBody(string? Email, string? Password, string? Name, string? Phone);
-    public sealed record LoginBody(string? Email, string? Password);
-    public sealed record RefreshBody(string? RefreshToken);
-    public sealed record TokenBody(string? Token);
-    public sealed record EmailBody(string? Email);
-    public sealed record ResetBody(string? Token, string? NewPassword);
-    public sealed record ChangePasswordBody(string? CurrentPassword, string? NewPassword);
+    public sealed record RegisterRequest(string? Email, string? Password, string? Name, string? Phone);
+    public sealed record LoginRequest(string? Email, string? Password);
+    public sealed record RefreshTokenRequest(string? RefreshToken);
+    public sealed record VerifyEmailRequest(string? Token);
+    public sealed record ForgotPasswordRequest(string? Email);
+    public sealed record ResetPasswordRequest(string? Token, string? NewPassword);
+    public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
     public sealed record SignInResponse(string AccessToken, string RefreshToken, int ExpiresIn, DateTimeOffset RefreshTokenExpiresAt, UserView User);
 
-    public sealed record CreateUserBody(string? Email, string? Password, string? Name, string? Phone, UserRole? Role,
+    public sealed record CreateUserRequest(string? Email, string? Password, string? Name, string? Phone, UserRole? Role,
         JsonElement? Permissions, int? ExpireDays, DateTimeOffset? ExpiresAt);
-    public sealed record UpdateUserBody(string? Name, string? Phone, UserRole? Role, UserStatus? Status, JsonElement? Permissions,
+    public sealed record UpdateUserRequest(string? Name, string? Phone, UserRole? Role, UserStatus? Status, JsonElement? Permissions,
         DateTimeOffset? ExpiresAt, bool? EmailVerified);
 
     public static IServiceCollection AddAuthFrontend(this IServiceCollection services)
@@ -31,9 +33,9 @@ public static class AuthEndpoints
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
 
-        auth.MapPost("/register", async (HttpContext http, IClusterClient cluster, AbuseLimits limits, FrontendSettings settings) =>
+        auth.MapPost("/register", async Task<Created<UserView>> (Body<RegisterRequest> request, HttpContext http, IClusterClient cluster, AbuseLimits limits, FrontendSettings settings) =>
         {
-            var body = await RequestJson.ReadAsync<RegisterBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Email("email", body.Email);
             validation.Required("name", body.Name, 200);
@@ -42,91 +44,92 @@ public static class AuthEndpoints
             validation.ThrowIfInvalid();
             await limits.EnforceAsync("register", http, body.Email);
             var user = await cluster.GetGrain<IAuthGrain>(0).Register(new RegisterCommand(body.Email!, body.Password!, body.Name!, body.Phone, settings.PublicBaseUrl));
-            return Results.Created("/api/auth/me", user);
-        }).AllowAnonymous();
+            return TypedResults.Created("/api/auth/me", user);
+        }).AllowAnonymous().ProducesProblems(400, 409, 429);
 
-        auth.MapPost("/login", async (HttpContext http, IClusterClient cluster, AbuseLimits limits, AccessTokens tokens) =>
+        auth.MapPost("/login", async Task<Ok<SignInResponse>> (Body<LoginRequest> request, HttpContext http, IClusterClient cluster, AbuseLimits limits, AccessTokens tokens) =>
         {
-            var body = await RequestJson.ReadAsync<LoginBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Required("email", body.Email, 254);
             validation.Required("password", body.Password, 1000);
             validation.ThrowIfInvalid();
             await limits.EnforceAsync("login", http, body.Email);
             var signIn = await cluster.GetGrain<IAuthGrain>(0).Login(body.Email!, body.Password!, http.Connection.RemoteIpAddress?.ToString());
-            return Results.Ok(new SignInResponse(tokens.Issue(signIn.User), signIn.RefreshToken, tokens.LifetimeSeconds, signIn.RefreshTokenExpiresAt, signIn.User));
-        }).AllowAnonymous();
+            return TypedResults.Ok(new SignInResponse(tokens.Issue(signIn.User), signIn.RefreshToken, tokens.LifetimeSeconds, signIn.RefreshTokenExpiresAt, signIn.User));
+        }).AllowAnonymous().ProducesProblems(400, 401, 429);
 
-        auth.MapPost("/refresh", async (HttpContext http, IClusterClient cluster, AccessTokens tokens) =>
+        auth.MapPost("/refresh", async Task<Ok<SignInResponse>> (Body<RefreshTokenRequest> request, HttpContext http, IClusterClient cluster, AccessTokens tokens) =>
         {
-            var body = await RequestJson.ReadAsync<RefreshBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Required("refreshToken", body.RefreshToken, 200);
             validation.ThrowIfInvalid();
             var signIn = await cluster.GetGrain<IAuthGrain>(0).Refresh(body.RefreshToken!, http.Connection.RemoteIpAddress?.ToString());
-            return Results.Ok(new SignInResponse(tokens.Issue(signIn.User), signIn.RefreshToken, tokens.LifetimeSeconds, signIn.RefreshTokenExpiresAt, signIn.User));
-        }).AllowAnonymous();
+            return TypedResults.Ok(new SignInResponse(tokens.Issue(signIn.User), signIn.RefreshToken, tokens.LifetimeSeconds, signIn.RefreshTokenExpiresAt, signIn.User));
+        }).AllowAnonymous().ProducesProblems(400, 401);
 
-        auth.MapPost("/logout", async (HttpContext http, IClusterClient cluster) =>
+        auth.MapPost("/logout", async Task<NoContent> (Body<RefreshTokenRequest> request, HttpContext http, IClusterClient cluster) =>
         {
-            var body = await RequestJson.ReadAsync<RefreshBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Required("refreshToken", body.RefreshToken, 200);
             validation.ThrowIfInvalid();
             await cluster.GetGrain<IAuthGrain>(0).Logout(CurrentUser(http), body.RefreshToken!);
-            return Results.NoContent();
-        }).RequireAuthorization(Policies.SignedIn);
+            return TypedResults.NoContent();
+        }).RequireAuthorization(Policies.SignedIn).ProducesProblems(400).ProducesAuthProblems();
 
-        auth.MapGet("/me", (HttpContext http, IClusterClient cluster) => cluster.GetGrain<IAuthGrain>(0).Me(CurrentUser(http)))
-            .RequireAuthorization(Policies.SignedIn);
+        auth.MapGet("/me", async Task<Ok<UserView>> (HttpContext http, IClusterClient cluster) =>
+                TypedResults.Ok(await cluster.GetGrain<IAuthGrain>(0).Me(CurrentUser(http))))
+            .RequireAuthorization(Policies.SignedIn).ProducesProblems(404).ProducesAuthProblems();
 
-        auth.MapPost("/verify-email", async (HttpContext http, IClusterClient cluster) =>
+        auth.MapPost("/verify-email", async Task<NoContent> (Body<VerifyEmailRequest> request, HttpContext http, IClusterClient cluster) =>
         {
-            var body = await RequestJson.ReadAsync<TokenBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Required("token", body.Token, 200);
             validation.ThrowIfInvalid();
             await cluster.GetGrain<IAuthGrain>(0).VerifyEmail(body.Token!);
-            return Results.NoContent();
-        }).AllowAnonymous();
+            return TypedResults.NoContent();
+        }).AllowAnonymous().ProducesProblems(400);
 
-        auth.MapPost("/forgot-password", async (HttpContext http, IClusterClient cluster, AbuseLimits limits, FrontendSettings settings) =>
+        auth.MapPost("/forgot-password", async Task<Accepted> (Body<ForgotPasswordRequest> request, HttpContext http, IClusterClient cluster, AbuseLimits limits, FrontendSettings settings) =>
         {
-            var body = await RequestJson.ReadAsync<EmailBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Email("email", body.Email);
             validation.ThrowIfInvalid();
             await limits.EnforceAsync("forgot-password", http, body.Email);
             await cluster.GetGrain<IAuthGrain>(0).ForgotPassword(body.Email!, settings.PublicBaseUrl);
             // The same answer whether or not the address has an account.
-            return Results.Accepted();
-        }).AllowAnonymous();
+            return TypedResults.Accepted((string?)null);
+        }).AllowAnonymous().ProducesProblems(400, 429);
 
-        auth.MapPost("/reset-password", async (HttpContext http, IClusterClient cluster) =>
+        auth.MapPost("/reset-password", async Task<NoContent> (Body<ResetPasswordRequest> request, HttpContext http, IClusterClient cluster) =>
         {
-            var body = await RequestJson.ReadAsync<ResetBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Required("token", body.Token, 200);
             NewPassword(validation, "newPassword", body.NewPassword);
             validation.ThrowIfInvalid();
             await cluster.GetGrain<IAuthGrain>(0).ResetPassword(body.Token!, body.NewPassword!);
-            return Results.NoContent();
-        }).AllowAnonymous();
+            return TypedResults.NoContent();
+        }).AllowAnonymous().ProducesProblems(400);
 
-        auth.MapPost("/change-password", async (HttpContext http, IClusterClient cluster) =>
+        auth.MapPost("/change-password", async Task<NoContent> (Body<ChangePasswordRequest> request, HttpContext http, IClusterClient cluster) =>
         {
-            var body = await RequestJson.ReadAsync<ChangePasswordBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Required("currentPassword", body.CurrentPassword, 1000);
             NewPassword(validation, "newPassword", body.NewPassword);
             validation.ThrowIfInvalid();
             await cluster.GetGrain<IAuthGrain>(0).ChangePassword(CurrentUser(http), body.CurrentPassword!, body.NewPassword!);
-            return Results.NoContent();
-        }).RequireAuthorization(Policies.SignedIn);
+            return TypedResults.NoContent();
+        }).RequireAuthorization(Policies.SignedIn).ProducesProblems(400).ProducesAuthProblems();
 
         var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Policies.SuperAdmin);
 
-        users.MapGet("/", (HttpContext http, IClusterClient cluster, string? search, string? role, string? status) =>
+        users.MapGet("/", async Task<Ok<Page<UserView>>> (HttpContext http, IClusterClient cluster, string? search, string? role, string? status) =>
         {
             var page = Paging.From(http.Request);
             var validation = new Validation();
@@ -134,12 +137,12 @@ public static class AuthEndpoints
             var roleFilter = QueryEnum.Parse<UserRole>(validation, "role", role);
             var statusFilter = QueryEnum.Parse<UserStatus>(validation, "status", status);
             validation.ThrowIfInvalid();
-            return cluster.GetGrain<IUserAdminGrain>(0).List(new UserFilter(search, roleFilter, statusFilter), page);
-        });
+            return TypedResults.Ok(await cluster.GetGrain<IUserAdminGrain>(0).List(new UserFilter(search, roleFilter, statusFilter), page));
+        }).ProducesProblems(400).ProducesAuthProblems();
 
-        users.MapPost("/", async (HttpContext http, IClusterClient cluster) =>
+        users.MapPost("/", async Task<Created<UserView>> (Body<CreateUserRequest> request, HttpContext http, IClusterClient cluster) =>
         {
-            var body = await RequestJson.ReadAsync<CreateUserBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Email("email", body.Email);
             validation.MaxLength("name", body.Name, 200);
@@ -152,27 +155,28 @@ public static class AuthEndpoints
             validation.ThrowIfInvalid();
             var user = await cluster.GetGrain<IUserAdminGrain>(0).Create(new CreateUserCommand(body.Email!, body.Password!, body.Name, body.Phone,
                 body.Role!.Value, body.Permissions?.GetRawText(), body.ExpireDays, body.ExpiresAt, CurrentUser(http)));
-            return Results.Created($"/api/users/{user.Id}", user);
-        });
+            return TypedResults.Created($"/api/users/{user.Id}", user);
+        }).ProducesProblems(400, 409).ProducesAuthProblems();
 
-        users.MapGet("/{id:guid}", (Guid id, IClusterClient cluster) => cluster.GetGrain<IUserAdminGrain>(0).Get(id));
+        users.MapGet("/{id:guid}", async Task<Ok<UserView>> (Guid id, IClusterClient cluster) => TypedResults.Ok(await cluster.GetGrain<IUserAdminGrain>(0).Get(id)))
+            .ProducesProblems(404).ProducesAuthProblems();
 
-        users.MapPatch("/{id:guid}", async (Guid id, HttpContext http, IClusterClient cluster) =>
+        users.MapPatch("/{id:guid}", async Task<Ok<UserView>> (Body<UpdateUserRequest> request, Guid id, HttpContext http, IClusterClient cluster) =>
         {
-            var body = await RequestJson.ReadAsync<UpdateUserBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.MaxLength("name", body.Name, 200);
             validation.MaxLength("phone", body.Phone, 50);
             validation.ThrowIfInvalid();
-            return await cluster.GetGrain<IUserAdminGrain>(0).Update(id, new UpdateUserCommand(body.Name, body.Phone, body.Role, body.Status,
-                body.Permissions?.GetRawText(), body.ExpiresAt, body.EmailVerified), CurrentUser(http));
-        });
+            return TypedResults.Ok(await cluster.GetGrain<IUserAdminGrain>(0).Update(id, new UpdateUserCommand(body.Name, body.Phone, body.Role, body.Status,
+                body.Permissions?.GetRawText(), body.ExpiresAt, body.EmailVerified), CurrentUser(http)));
+        }).ProducesProblems(400, 404, 409).ProducesAuthProblems();
 
-        users.MapDelete("/{id:guid}", async (Guid id, HttpContext http, IClusterClient cluster) =>
+        users.MapDelete("/{id:guid}", async Task<NoContent> (Guid id, HttpContext http, IClusterClient cluster) =>
         {
             await cluster.GetGrain<IUserAdminGrain>(0).Deactivate(id, CurrentUser(http));
-            return Results.NoContent();
-        });
+            return TypedResults.NoContent();
+        }).ProducesProblems(404, 409).ProducesAuthProblems();
 
         return app;
     }

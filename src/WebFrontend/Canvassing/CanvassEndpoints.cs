@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Map;
 using ChangemakerLite.Grains.Interfaces.Platform;
@@ -9,14 +9,14 @@ namespace ChangemakerLite.WebFrontend.Canvassing;
 
 public static class CanvassEndpoints
 {
-    public sealed record StartBody(Guid? CutId, Guid? ShiftId, double? StartLatitude, double? StartLongitude);
+    public sealed record StartSessionRequest(Guid? CutId, Guid? ShiftId, double? StartLatitude, double? StartLongitude);
 
-    public sealed record VisitBody(Guid? ClientVisitId, Guid? AddressId, VisitOutcome? Outcome, SupportLevel? SupportLevel, bool? SignRequested,
+    public sealed record RecordVisitRequest(Guid? ClientVisitId, Guid? AddressId, VisitOutcome? Outcome, SupportLevel? SupportLevel, bool? SignRequested,
         string? SignSize, string? Notes, int? DurationSeconds, DateTimeOffset? VisitedAt, bool? AllowOutsideCut);
 
-    public sealed record PointBody(long? Seq, double? Latitude, double? Longitude, double? Accuracy, DateTimeOffset? RecordedAt, TrackPointEvent? EventType);
+    public sealed record TrackPointRequest(long? Seq, double? Latitude, double? Longitude, double? Accuracy, DateTimeOffset? RecordedAt, TrackPointEvent? EventType);
 
-    public sealed record PointsBody(List<PointBody?>? Points);
+    public sealed record AddPointsRequest(List<TrackPointRequest?>? Points);
 
     public static IServiceCollection AddCanvassFrontend(this IServiceCollection services)
     {
@@ -28,9 +28,9 @@ public static class CanvassEndpoints
     {
         var canvass = app.MapGroup("/api/canvass").WithTags("Canvassing").RequireAuthorization(Policies.SignedIn);
 
-        canvass.MapPost("/sessions", async (HttpContext http, IClusterClient cluster) =>
+        canvass.MapPost("/sessions", async Task<Created<CanvassSessionView>> (Body<StartSessionRequest> request, HttpContext http, IClusterClient cluster) =>
         {
-            var body = await RequestJson.ReadAsync<StartBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Required("cutId", body.CutId);
             validation.Range("startLatitude", body.StartLatitude, -90, 90);
@@ -40,14 +40,16 @@ public static class CanvassEndpoints
             validation.ThrowIfInvalid();
             var session = await cluster.GetGrain<ICanvassSessionGrain>(Ids.New())
                 .Start(CallerOf(http), new StartSessionCommand(body.CutId!.Value, body.ShiftId, body.StartLatitude, body.StartLongitude));
-            return Results.Created($"/api/canvass/sessions/{session.Id}", session);
-        });
+            return TypedResults.Created($"/api/canvass/sessions/{session.Id}", session);
+        }).ProducesProblems(400, 409).ProducesAuthProblems();
 
-        canvass.MapGet("/sessions/active", async (HttpContext http, IClusterClient cluster) =>
-            await cluster.GetGrain<ICanvassQueryGrain>(0).GetActiveSession(AuthEndpoints.CurrentUser(http))
-            ?? throw DomainException.NotFound("An active session"));
+        canvass.MapGet("/sessions/active", async Task<Ok<CanvassSessionDetails>> (HttpContext http, IClusterClient cluster) =>
+            TypedResults.Ok(await cluster.GetGrain<ICanvassQueryGrain>(0).GetActiveSession(AuthEndpoints.CurrentUser(http))
+                ?? throw DomainException.NotFound("An active session")))
+            .ProducesProblems(404).ProducesAuthProblems();
 
-        canvass.MapGet("/sessions", (HttpContext http, IClusterClient cluster, string? status, string? userId, string? cutId, string? shiftId) =>
+        canvass.MapGet("/sessions", async Task<Ok<Page<CanvassSessionView>>> (HttpContext http, IClusterClient cluster, string? status, string? userId,
+            string? cutId, string? shiftId) =>
         {
             var page = Paging.From(http.Request);
             var validation = new Validation();
@@ -55,19 +57,20 @@ public static class CanvassEndpoints
             var filter = new SessionFilter(statusFilter, QueryGuid.Parse(validation, "userId", userId), QueryGuid.Parse(validation, "cutId", cutId),
                 QueryGuid.Parse(validation, "shiftId", shiftId));
             validation.ThrowIfInvalid();
-            return cluster.GetGrain<ICanvassQueryGrain>(0).ListSessions(filter, page);
-        }).RequireAuthorization(Policies.Administer(AdminApp.Canvass));
+            return TypedResults.Ok(await cluster.GetGrain<ICanvassQueryGrain>(0).ListSessions(filter, page));
+        }).RequireAuthorization(Policies.Administer(AdminApp.Canvass)).ProducesProblems(400).ProducesAuthProblems();
 
-        canvass.MapGet("/sessions/{id:guid}", async (Guid id, HttpContext http, IClusterClient cluster) =>
+        canvass.MapGet("/sessions/{id:guid}", async Task<Ok<CanvassSessionDetails>> (Guid id, HttpContext http, IClusterClient cluster) =>
         {
             var details = await cluster.GetGrain<ICanvassQueryGrain>(0).GetSession(id);
             if (details is null || !MaySee(http, details.Session.UserId)) throw DomainException.NotFound("The session");
-            return details;
-        });
+            return TypedResults.Ok(details);
+        }).ProducesProblems(404).ProducesAuthProblems();
 
-        canvass.MapPost("/sessions/{id:guid}/visits", async (Guid id, HttpContext http, IClusterClient cluster) =>
+        canvass.MapPost("/sessions/{id:guid}/visits", async Task<Results<Created<VisitView>, Ok<VisitView>>> (Guid id, Body<RecordVisitRequest> request,
+            HttpContext http, IClusterClient cluster) =>
         {
-            var body = await RequestJson.ReadAsync<VisitBody>(http.Request);
+            var body = request.Value;
             var validation = new Validation();
             validation.Required("clientVisitId", body.ClientVisitId);
             validation.Required("addressId", body.AddressId);
@@ -83,31 +86,33 @@ public static class CanvassEndpoints
             // Idempotent by clientVisitId, so a call lost with a dying silo is simply sent again.
             var result = await RetryPolicy.SiloDied.RunAsync(() => cluster.GetGrainById<ICanvassSessionGrain>(id).RecordVisit(caller, command));
             return result.Created
-                ? Results.Created($"/api/canvass/sessions/{id}/visits/{result.Visit.Id}", result.Visit)
-                : Results.Ok(result.Visit);
-        });
+                ? TypedResults.Created($"/api/canvass/sessions/{id}/visits/{result.Visit.Id}", result.Visit)
+                : TypedResults.Ok(result.Visit);
+        }).ProducesProblems(400, 404, 409).ProducesAuthProblems();
 
-        canvass.MapPost("/sessions/{id:guid}/points", async (Guid id, HttpContext http, IClusterClient cluster) =>
+        canvass.MapPost("/sessions/{id:guid}/points", async Task<Ok<PointsResult>> (Guid id, Body<AddPointsRequest> request, HttpContext http,
+            IClusterClient cluster) =>
         {
-            var body = await RequestJson.ReadAsync<PointsBody>(http.Request);
-            var points = ValidatePoints(body);
+            var points = ValidatePoints(request.Value);
             var caller = CallerOf(http);
             // Idempotent by seq, so a call lost with a dying silo is simply sent again.
-            return await RetryPolicy.SiloDied.RunAsync(() => cluster.GetGrainById<ITrackingSessionGrain>(id).AddPoints(caller, points));
-        });
+            return TypedResults.Ok(await RetryPolicy.SiloDied.RunAsync(() => cluster.GetGrainById<ITrackingSessionGrain>(id).AddPoints(caller, points)));
+        }).ProducesProblems(400, 404, 409, 413).ProducesAuthProblems();
 
-        canvass.MapGet("/sessions/{id:guid}/track", async (Guid id, HttpContext http, IClusterClient cluster) =>
+        canvass.MapGet("/sessions/{id:guid}/track", async Task<Ok<TrackView>> (Guid id, HttpContext http, IClusterClient cluster) =>
         {
             var query = cluster.GetGrain<ICanvassQueryGrain>(0);
             var owner = await query.GetOwnership(id);
             if (owner is null || !MaySee(http, owner.UserId)) throw DomainException.NotFound("The session");
-            return await query.GetTrack(id) ?? throw DomainException.NotFound("The session");
-        });
+            return TypedResults.Ok(await query.GetTrack(id) ?? throw DomainException.NotFound("The session"));
+        }).ProducesProblems(404).ProducesAuthProblems();
 
-        canvass.MapPost("/sessions/{id:guid}/end", (Guid id, HttpContext http, IClusterClient cluster) =>
-            cluster.GetGrain<ICanvassSessionGrain>(id).End(CallerOf(http)));
+        canvass.MapPost("/sessions/{id:guid}/end", async Task<Ok<CanvassSessionView>> (Guid id, HttpContext http, IClusterClient cluster) =>
+            TypedResults.Ok(await cluster.GetGrain<ICanvassSessionGrain>(id).End(CallerOf(http))))
+            .ProducesProblems(404, 409).ProducesAuthProblems();
 
-        canvass.MapGet("/cuts/{cutId:guid}/walk-list", async (Guid cutId, HttpContext http, IClusterClient cluster, string? fromLat, string? fromLng) =>
+        canvass.MapGet("/cuts/{cutId:guid}/walk-list", async Task<Ok<WalkList>> (Guid cutId, HttpContext http, IClusterClient cluster, string? fromLat,
+            string? fromLng) =>
         {
             var validation = new Validation();
             var latitude = QueryDouble(validation, "fromLat", fromLat, -90, 90);
@@ -117,12 +122,12 @@ public static class CanvassEndpoints
             validation.ThrowIfInvalid();
             var query = cluster.GetGrain<ICanvassQueryGrain>(0);
             if (!await query.MayCanvassCut(cutId, CallerOf(http))) throw DomainException.NotFound("The cut");
-            return await query.WalkList(cutId, latitude, longitude);
-        });
+            return TypedResults.Ok(await query.WalkList(cutId, latitude, longitude));
+        }).ProducesProblems(400, 404).ProducesAuthProblems();
 
-        canvass.MapGet("/cuts/{cutId:guid}/stats", (Guid cutId, IClusterClient cluster) =>
-            cluster.GetGrain<ICanvassQueryGrain>(0).CutStats(cutId))
-            .RequireAuthorization(Policies.Administer(AdminApp.Canvass));
+        canvass.MapGet("/cuts/{cutId:guid}/stats", async Task<Ok<CutStats>> (Guid cutId, IClusterClient cluster) =>
+            TypedResults.Ok(await cluster.GetGrain<ICanvassQueryGrain>(0).CutStats(cutId)))
+            .RequireAuthorization(Policies.Administer(AdminApp.Canvass)).ProducesAuthProblems();
 
         return app;
     }
@@ -133,7 +138,7 @@ public static class CanvassEndpoints
     private static bool MaySee(HttpContext http, Guid ownerId) =>
         AuthEndpoints.CurrentUser(http) == ownerId || AccessRules.CanAdminister(http.User, AdminApp.Canvass);
 
-    private static List<TrackPointInput> ValidatePoints(PointsBody body)
+    private static List<TrackPointInput> ValidatePoints(AddPointsRequest body)
     {
         var validation = new Validation();
         if (body.Points is null || body.Points.Count == 0)
