@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.RegularExpressions;
+using ChangemakerLite.Grains.Interfaces.Map;
 
 namespace ChangemakerLite.Grains.Canvassing;
 
@@ -13,10 +12,11 @@ public readonly record struct WalkDoor(Guid LocationId, string? Address, string?
 /// The algorithm:
 /// 1. Units are grouped by building (location); a building's units are visited together, in natural
 ///    unit-number order ("2" before "10").
-/// 2. Buildings are grouped by street and side: the house number and street are parsed from the address
-///    ("123 Main St", "4-123 Main St", "123A Main St"); odd and even numbers are the two sides of a street,
-///    because canvassers walk up one side and back down the other rather than zig-zagging across traffic.
-///    Within a side, buildings are sorted by house number; a side is split where two neighbours are more
+/// 2. Buildings are grouped by street and side, by the rule the printed walk sheet also follows
+///    (<see cref="WalkingOrder"/>: "123 Main St", "4-123 Main St", "123A Main St", "123 1/2 Main St"); odd and even
+///    numbers are the two sides of a street, because canvassers walk up one side and back down the other rather than
+///    zig-zagging across traffic. Within a side, buildings are in <see cref="WalkingOrder.CompareAlongSide"/> order
+///    (house number, then suffix); a side is split where two neighbours are more
 ///    than <see cref="SplitGapMeters"/> apart (the street leaves the cut and comes back). Each piece is a
 ///    "run": walked whole, in either direction. A building whose address cannot be parsed is a run of one.
 /// 3. Runs are ordered by a nearest-neighbour tour from the start point: repeatedly walk to the closest end
@@ -31,15 +31,12 @@ public readonly record struct WalkDoor(Guid LocationId, string? Address, string?
 /// under a metre at the size of a cut and much cheaper than haversine in the O(n²) loops; the reported
 /// route length uses haversine.
 /// </summary>
-public static partial class WalkRoute
+public static class WalkRoute
 {
     public const double SplitGapMeters = 150;
     public static readonly TimeSpan ImprovementBudget = TimeSpan.FromMilliseconds(250);
 
     public sealed record Result(IReadOnlyList<int> DoorOrder, int Buildings, double RouteMeters);
-
-    [GeneratedRegex(@"^\s*(?:[0-9A-Za-z]+\s*-\s*)?(\d+)\s*([A-Za-z](?![A-Za-z]))?[\s,]+(.+?)\s*$")]
-    private static partial Regex HouseNumberAndStreet();
 
     /// <summary>Returns door indexes in walking order.</summary>
     public static Result Plan(IReadOnlyList<WalkDoor> doors, double? fromLatitude, double? fromLongitude)
@@ -48,7 +45,7 @@ public static partial class WalkRoute
 
         var buildings = doors.Select((d, i) => (Door: d, Index: i))
             .GroupBy(d => d.Door.LocationId)
-            .Select(g => new Building(g.First().Door, g.OrderBy(d => d.Door.UnitNumber, NaturalComparer.Instance).ThenBy(d => d.Index)
+            .Select(g => new Building(g.First().Door, g.OrderBy(d => d.Door.UnitNumber, WalkingOrder.NaturalComparer.Instance).ThenBy(d => d.Index)
                 .Select(d => d.Index).ToArray()))
             .ToList();
 
@@ -92,11 +89,12 @@ public static partial class WalkRoute
         var numbered = new List<Building>();
         foreach (var building in buildings)
         {
-            var match = building.Address is null ? null : HouseNumberAndStreet().Match(building.Address);
-            if (match is { Success: true } && long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            var parsed = WalkingOrder.Parse(building.Address);
+            if (parsed.Number is { } number)
             {
                 building.Number = number;
-                building.Street = NormalizeStreet(match.Groups[3].Value);
+                building.Parsed = parsed;
+                building.Street = parsed.StreetKey;
                 numbered.Add(building);
             }
             else
@@ -106,7 +104,7 @@ public static partial class WalkRoute
         }
         foreach (var side in numbered.GroupBy(b => (b.Street, Odd: b.Number % 2 == 1)))
         {
-            var ordered = side.OrderBy(b => b.Number).ThenBy(b => b.Address, StringComparer.Ordinal).ToList();
+            var ordered = side.Order(AlongSide).ToList();
             var current = new List<Building> { ordered[0] };
             for (var i = 1; i < ordered.Count; i++)
             {
@@ -122,13 +120,11 @@ public static partial class WalkRoute
         return runs;
     }
 
-    private static string NormalizeStreet(string street)
+    private static readonly Comparer<Building> AlongSide = Comparer<Building>.Create((a, b) =>
     {
-        // "Main St, Edmonton AB" and "MAIN ST" are the same street for walking purposes.
-        var comma = street.IndexOf(',');
-        if (comma >= 0) street = street[..comma];
-        return string.Join(' ', street.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToUpperInvariant();
-    }
+        var order = WalkingOrder.CompareAlongSide(a.Parsed, null, b.Parsed, null);
+        return order != 0 ? order : string.CompareOrdinal(a.Address, b.Address);
+    });
 
     private static List<Step> NearestNeighbour(List<Run> runs, double startX, double startY)
     {
@@ -321,6 +317,7 @@ public static partial class WalkRoute
         public double X { get; set; }
         public double Y { get; set; }
         public long Number { get; set; }
+        public WalkingOrder.Parsed Parsed { get; set; }
         public string Street { get; set; } = "";
     }
 
@@ -344,38 +341,5 @@ public static partial class WalkRoute
 
         public (double X, double Y) Project(double latitude, double longitude) =>
             ((longitude - lng0) * _metersPerDegreeLng, (latitude - lat0) * _metersPerDegreeLat);
-    }
-
-    /// <summary>Unit numbers in the order people number doors: "2" before "10", "2A" before "2B", none first.</summary>
-    private sealed partial class NaturalComparer : IComparer<string?>
-    {
-        public static readonly NaturalComparer Instance = new();
-
-        [GeneratedRegex(@"\d+|\D+")]
-        private static partial Regex Chunks();
-
-        public int Compare(string? x, string? y)
-        {
-            if (x is null || y is null) return x is null ? (y is null ? 0 : -1) : 1;
-            var a = Chunks().Matches(x);
-            var b = Chunks().Matches(y);
-            for (var i = 0; i < Math.Min(a.Count, b.Count); i++)
-            {
-                var (ca, cb) = (a[i].Value, b[i].Value);
-                int result;
-                if (char.IsDigit(ca[0]) && char.IsDigit(cb[0]))
-                {
-                    var ta = ca.TrimStart('0');
-                    var tb = cb.TrimStart('0');
-                    result = ta.Length != tb.Length ? ta.Length.CompareTo(tb.Length) : string.CompareOrdinal(ta, tb);
-                }
-                else
-                {
-                    result = string.Compare(ca, cb, StringComparison.OrdinalIgnoreCase);
-                }
-                if (result != 0) return result;
-            }
-            return a.Count.CompareTo(b.Count);
-        }
     }
 }
