@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ChangemakerLite.Grains.Interfaces.Platform;
 
 namespace ChangemakerLite.Grains.Interfaces.Shifts;
 
@@ -21,6 +22,34 @@ public static partial class ShiftRules
 
     /// <summary>Both are HH:MM, so ordinal order is time order.</summary>
     public static bool EndsAfterStart(string start, string end) => string.CompareOrdinal(end, start) > 0;
+
+    /// <summary>
+    /// The capacity rule: a shift with <paramref name="count"/> confirmed signups is full once the count reaches its
+    /// places. Its SQL form, for statements that count in the database, is <c>ShiftCapacity.StatusSql</c> in the grains.
+    /// </summary>
+    public static bool IsFull(int count, int maxVolunteers) => count >= maxVolunteers;
+
+    /// <summary>OPEN or FULL follows from the count; CANCELLED never changes back.</summary>
+    public static ShiftStatus StatusFor(ShiftStatus current, int count, int maxVolunteers) =>
+        current == ShiftStatus.Cancelled ? ShiftStatus.Cancelled
+        : IsFull(count, maxVolunteers) ? ShiftStatus.Full
+        : ShiftStatus.Open;
+
+    /// <summary>The grain's guard of a shift's shape: the first field that breaks a rule is a 400 naming it.</summary>
+    public static void EnsureShape(string title, string start, string end, int max, string? description, string? location)
+    {
+        if (title.Length == 0) throw DomainException.Invalid("title", "is required.");
+        if (title.Length > TitleMaxLength) throw DomainException.Invalid("title", $"must be at most {TitleMaxLength} characters.");
+        if (description?.Length > DescriptionMaxLength)
+            throw DomainException.Invalid("description", $"must be at most {DescriptionMaxLength} characters.");
+        if (location?.Length > LocationMaxLength)
+            throw DomainException.Invalid("location", $"must be at most {LocationMaxLength} characters.");
+        if (!IsTime(start)) throw DomainException.Invalid("startTime", "must be a time HH:MM between 00:00 and 23:59.");
+        if (!IsTime(end)) throw DomainException.Invalid("endTime", "must be a time HH:MM between 00:00 and 23:59.");
+        if (!EndsAfterStart(start, end)) throw DomainException.Invalid("endTime", "must be after startTime.");
+        if (max is < 1 or > MaxVolunteersLimit)
+            throw DomainException.Invalid("maxVolunteers", $"must be between 1 and {MaxVolunteersLimit}.");
+    }
 
     [GeneratedRegex("^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     private static partial Regex TimePattern();

@@ -25,6 +25,15 @@ public static class Sql
         return command;
     }
 
+    /// <summary>One statement of an <see cref="NpgsqlBatch"/>, with named parameters as <see cref="Command(NpgsqlDataSource, string, (string Name, object? Value)[])"/>.</summary>
+    public static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
     public static async Task<List<T>> ListAsync<T>(this NpgsqlCommand command, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken = default)
     {
         await using (command)

@@ -14,6 +14,13 @@ namespace ChangemakerLite.Grains.Shifts;
 /// its rules against that copy, commits in one transaction whose UPDATE of the shift row checks and bumps
 /// <c>version</c>, and only then changes memory and answers. If the version does not match, another
 /// activation (a membership change) wrote in between: the grain reloads and re-decides, never overwrites.
+///
+/// The grain orders its commands and keeps the state; the rules and the helpers it runs are each in one place:
+/// the shape of a shift (<see cref="ShiftRules"/>), who may take a place (<see cref="ShiftAdmission"/>), the TEMP
+/// accounts of people signed up by email (<see cref="TempVolunteers"/>, Auth's rule), gathering signups into
+/// rounds (<see cref="RoundQueue{T}"/>) written with other shifts' rounds (<see cref="SignupWriter"/>), the retry on
+/// a stale version (<see cref="RetryPolicy.StaleVersion"/>) and the coalesced live updates
+/// (<see cref="CoalescedLiveUpdates"/>).
 /// </summary>
 public sealed class ShiftGrain(
     NpgsqlDataSource db,
@@ -26,26 +33,33 @@ public sealed class ShiftGrain(
     private static readonly TimeSpan LiveInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly ShiftCalendar _calendar = ShiftCalendar.From(configuration, time);
+    private ShiftAdmission? _admission;
     private ShiftView? _shift;
     private int _version;
 
     // Every write holds this, so a group commit of signups and an edit never interleave their read-decide-write.
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly List<PendingSignup> _pendingSignups = [];
-    private bool _flushingSignups;
-
-    private bool _liveDirty;
-    private long _lastPublished;
-    private IGrainTimer? _liveTimer;
+    private readonly RoundQueue<ShiftAdmission.Candidate> _signupRounds = new();
+    private CoalescedLiveUpdates? _live;
 
     private Guid ShiftId => this.GetPrimaryKey();
+
+    private ShiftAdmission Admission => _admission ??= new ShiftAdmission(_calendar);
+
+    private CoalescedLiveUpdates Live => _live ??= new CoalescedLiveUpdates(LiveInterval, time,
+        (due, fire) => this.RegisterGrainTimer(_ =>
+        {
+            fire();
+            return Task.CompletedTask;
+        }, due, Timeout.InfiniteTimeSpan),
+        PublishShift);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => Reload(cancellationToken);
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // The last state must reach watchers even if the grain goes away before its timer fires.
-        if (_liveDirty) PublishNow();
+        _live?.Flush();
         return Task.CompletedTask;
     }
 
@@ -53,7 +67,7 @@ public sealed class ShiftGrain(
     {
         if (_shift is not null) throw DomainException.Conflict("A shift with this id exists already.");
         var title = command.Title.Trim();
-        ValidateShape(title, command.StartTime, command.EndTime, command.MaxVolunteers, command.Description, command.Location);
+        ShiftRules.EnsureShape(title, command.StartTime, command.EndTime, command.MaxVolunteers, command.Description, command.Location);
         if (command.Date < _calendar.Today) throw DomainException.Invalid("date", "must not be in the past.");
 
         var now = time.GetUtcNow();
@@ -86,18 +100,18 @@ public sealed class ShiftGrain(
 
     public Task<ShiftView> Update(UpdateShiftCommand command) => Retrying(async shift =>
     {
-        if (shift.Status == ShiftStatus.Cancelled) throw Conflict("The shift is cancelled and can no longer be edited.", "cancelled");
+        if (shift.Status == ShiftStatus.Cancelled) throw ShiftAdmission.Conflict("The shift is cancelled and can no longer be edited.", "cancelled");
         var title = command.Title?.Trim() ?? shift.Title;
         var start = command.StartTime ?? shift.StartTime;
         var end = command.EndTime ?? shift.EndTime;
         var max = command.MaxVolunteers ?? shift.MaxVolunteers;
         var description = command.Description is null ? shift.Description : Blank(command.Description);
         var location = command.Location is null ? shift.Location : Blank(command.Location);
-        ValidateShape(title, start, end, max, description, location);
+        ShiftRules.EnsureShape(title, start, end, max, description, location);
         if (command.Date is { } date && date != shift.Date && date < _calendar.Today)
             throw DomainException.Invalid("date", "must not be in the past.");
         if (max < shift.CurrentVolunteers)
-            throw Conflict($"maxVolunteers cannot go below the {shift.CurrentVolunteers} confirmed signups.", "below_signups");
+            throw ShiftAdmission.Conflict($"maxVolunteers cannot go below the {shift.CurrentVolunteers} confirmed signups.", "below_signups");
 
         var next = shift with
         {
@@ -108,7 +122,7 @@ public sealed class ShiftGrain(
             EndTime = end,
             Location = location,
             MaxVolunteers = max,
-            Status = ShiftRows.StatusFor(shift.Status, shift.CurrentVolunteers, max),
+            Status = ShiftRules.StatusFor(shift.Status, shift.CurrentVolunteers, max),
             IsPublic = command.IsPublic ?? shift.IsPublic,
             CutId = command.ClearCutId ? null : command.CutId ?? shift.CutId,
             UpdatedAt = time.GetUtcNow(),
@@ -142,7 +156,7 @@ public sealed class ShiftGrain(
 
     public Task<ShiftView> Cancel(Guid actingUserId) => Retrying(async shift =>
     {
-        if (shift.Status == ShiftStatus.Cancelled) throw Conflict("The shift is already cancelled.", "cancelled");
+        if (shift.Status == ShiftStatus.Cancelled) throw ShiftAdmission.Conflict("The shift is already cancelled.", "cancelled");
         var next = shift with { Status = ShiftStatus.Cancelled, UpdatedAt = time.GetUtcNow() };
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -165,7 +179,7 @@ public sealed class ShiftGrain(
             .ExecuteAsync();
         if (deleted == 0) throw new StaleVersionException();
         _shift = null;
-        _liveDirty = false;
+        _live?.Discard();
         DeactivateOnIdle();
         return true;
     });
@@ -204,7 +218,7 @@ public sealed class ShiftGrain(
                 .FirstOrDefaultAsync(ShiftRows.ReadSignup);
             // A signup the caller may not see answers like one that does not exist.
             if (existing is null) throw DomainException.NotFound("The signup");
-            throw Conflict("The signup is already cancelled.", "already_cancelled");
+            throw ShiftAdmission.Conflict("The signup is already cancelled.", "already_cancelled");
         }
         await SaveCountsAsync(connection, transaction, next);
         await EmailOutbox.EnqueueAsync(connection, transaction, ShiftEmails.SignupCancelled(shift, cancelled.UserEmail, cancelled.UserName));
@@ -215,7 +229,7 @@ public sealed class ShiftGrain(
 
     private async Task<SignupView> SignUpByEmail(ShiftView shift, PersonSignupCommand command, NewCredential credential)
     {
-        EnsureOpenForSignups(shift);
+        Admission.EnsureOpen(shift);
         var email = EmailAddress.Normalize(command.Email);
         var name = command.Name.Trim();
         var phone = Blank(command.Phone);
@@ -224,76 +238,42 @@ public sealed class ShiftGrain(
 
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var user = await connection.Command($"SELECT {UserRows.Columns} FROM users WHERE email = @email FOR UPDATE", transaction, ("email", email))
-            .FirstOrDefaultAsync(UserRows.Read);
-        ShiftEmails.TempAccount? account = null;
-        if (user is null)
+        TempVolunteers.Account account;
+        try
         {
-            try
-            {
-                user = await UserRows.InsertAsync(connection, transaction, new UserRows.NewUser(
-                    email, credential.PasswordHash, name, phone, UserRole.Temp,
-                    command.Source == SignupSource.Public ? UserCreatedVia.PublicShiftSignup : UserCreatedVia.Admin,
-                    ExpiresAt: expiresAt, ExpireDays: Math.Max(1, (int)Math.Ceiling((expiresAt - now).TotalDays)),
-                    CreatedBy: command.ActingUserId), now);
-            }
-            catch (DomainException)
-            {
-                // Someone made an account with this email since our read: start again, and reuse it.
-                throw new StaleVersionException();
-            }
-            account = new ShiftEmails.TempAccount(email, credential.Password, expiresAt);
+            account = await TempVolunteers.FindOrCreateAsync(connection, transaction, email, name, phone, credential.PasswordHash,
+                command.Source == SignupSource.Public ? UserCreatedVia.PublicShiftSignup : UserCreatedVia.Admin, command.ActingUserId,
+                expiresAt, now);
         }
-        else if (user.Role == UserRole.Temp)
+        catch (DomainException)
         {
-            // A TEMP volunteer signing up again keeps their account until after the later shift; a real account is never touched.
-            await connection.Command("""
-                UPDATE users SET expires_at = GREATEST(COALESCE(expires_at, @expires), @expires),
-                                 status = CASE WHEN status = 'EXPIRED' THEN 'ACTIVE'::user_status ELSE status END,
-                                 updated_at = @now
-                WHERE id = @id
-                """, transaction, ("expires", expiresAt), ("now", now), ("id", user.Id)).ExecuteAsync();
+            // Someone made an account with this email since our read: start again, and reuse it.
+            throw new StaleVersionException();
         }
+        var user = account.User;
+        var tempAccount = account.Created ? new ShiftEmails.TempAccount(email, credential.Password, expiresAt) : null;
         var signup = await InsertSignupAsync(connection, transaction, shift, user.Id, email, name, phone, command.Source, now,
-            ShiftEmails.SignupConfirmed(shift, email, name, account));
+            ShiftEmails.SignupConfirmed(shift, email, name, tempAccount));
         await transaction.CommitAsync();
         Apply(WithCount(shift, shift.CurrentVolunteers + 1), _version + 1);
         return signup;
     }
 
-    private sealed record PendingSignup(Guid UserId, SignupSource Source, TaskCompletionSource<SignupView> Done);
-
     /// <summary>
-    /// Group commit. Signups of existing users interleave: each joins the queue, and the first one finding no
-    /// flush under way becomes the flusher, committing everything queued in one transaction per round while the
-    /// next round gathers. Every caller is answered from the outcome of the transaction that held its signup,
-    /// after it committed, so "committed before the answer" holds exactly as for a single signup.
+    /// Group commit. Signups of existing users interleave: each joins the next round (<see cref="RoundQueue{T}"/>),
+    /// and each round is decided at once and written in one transaction while the next round gathers. Every caller is
+    /// answered from the outcome of the transaction that held its signup, after it committed, so "committed before the
+    /// answer" holds exactly as for a single signup.
     /// </summary>
     private async Task<SignupView> EnqueueSignup(Guid userId, SignupSource source)
     {
-        var pending = new PendingSignup(userId, source, new TaskCompletionSource<SignupView>(TaskCreationOptions.RunContinuationsAsynchronously));
-        _pendingSignups.Add(pending);
-        if (!_flushingSignups)
-        {
-            _flushingSignups = true;
-            try
-            {
-                while (_pendingSignups.Count > 0)
-                {
-                    var round = _pendingSignups.ToArray();
-                    _pendingSignups.Clear();
-                    await FlushSignups(round);
-                }
-            }
-            finally
-            {
-                _flushingSignups = false;
-            }
-        }
-        return await pending.Done.Task;
+        var candidate = new ShiftAdmission.Candidate(userId, source,
+            new TaskCompletionSource<SignupView>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _signupRounds.AddAsync(candidate, FlushSignups);
+        return await candidate.Done.Task;
     }
 
-    private async Task FlushSignups(IReadOnlyList<PendingSignup> round)
+    private async Task FlushSignups(IReadOnlyList<ShiftAdmission.Candidate> round)
     {
         await _writeLock.WaitAsync();
         try
@@ -301,9 +281,9 @@ public sealed class ShiftGrain(
             // A full, cancelled or started shift refuses the whole round from memory: once a popular shift fills, the
             // rest of the rush costs the database nothing.
             var atStart = await Current();
-            if (ClosedReason(atStart, atStart.CurrentVolunteers) is { } closed)
+            if (Admission.ClosedReason(atStart, atStart.CurrentVolunteers) is { } closed)
             {
-                foreach (var pending in round) pending.Done.TrySetException(closed);
+                foreach (var candidate in round) candidate.Done.TrySetException(closed);
                 return;
             }
             var users = (await db.Command($"SELECT {UserRows.Columns} FROM users WHERE id = ANY(@ids)",
@@ -313,36 +293,17 @@ public sealed class ShiftGrain(
             while (true)
             {
                 var shift = await Current();
-                var refused = new Dictionary<PendingSignup, DomainException>();
-                // Refused only because the places ran out in this round: if a place turns out to be free, they try again.
-                var refusedAsFull = new List<PendingSignup>();
-                var accepted = new List<(PendingSignup Pending, UserView User)>();
-                var emailsInRound = new HashSet<string>(StringComparer.Ordinal);
-                var count = shift.CurrentVolunteers;
-                foreach (var pending in round)
+                var decided = Admission.Decide(shift, round, users);
+                if (decided.Accepted.Count == 0)
                 {
-                    users.TryGetValue(pending.UserId, out var user);
-                    var reason = Refusal(shift, count, pending, user, emailsInRound);
-                    if (reason is not null)
-                    {
-                        refused[pending] = reason;
-                        if (count >= shift.MaxVolunteers) refusedAsFull.Add(pending);
-                        continue;
-                    }
-                    accepted.Add((pending, user!));
-                    emailsInRound.Add(user!.Email);
-                    count++;
-                }
-                if (accepted.Count == 0)
-                {
-                    foreach (var (pending, error) in refused) pending.Done.TrySetException(error);
+                    foreach (var (candidate, error) in decided.Refused) candidate.Done.TrySetException(error);
                     return;
                 }
 
                 // Committed with other shifts' rounds in one statement (SignupWriter), under this activation's version.
                 var now = time.GetUtcNow();
                 var outcome = await signups.WriteAsync(new SignupRound(ShiftId, _version, shift.Title, now,
-                    accepted.Select(a => new SignupRow(Ids.New(), a.User.Id, a.User.Email, a.User.Name, a.User.Phone, a.Pending.Source,
+                    decided.Accepted.Select(a => new SignupRow(Ids.New(), a.User.Id, a.User.Email, a.User.Name, a.User.Phone, a.Candidate.Source,
                         ShiftEmails.SignupConfirmed(shift, a.User.Email, a.User.Name, null))).ToList()));
                 if (!outcome.Fenced)
                 {
@@ -354,21 +315,21 @@ public sealed class ShiftGrain(
                 }
                 Apply(shift with { CurrentVolunteers = outcome.CurrentVolunteers, Status = outcome.Status, UpdatedAt = now }, outcome.Version);
                 var placeLeft = false;
-                foreach (var (pending, user) in accepted)
+                foreach (var (candidate, user) in decided.Accepted)
                 {
                     if (outcome.Inserted.TryGetValue(user.Email, out var signup))
-                        pending.Done.TrySetResult(signup);
+                        candidate.Done.TrySetResult(signup);
                     else
                     {
                         // The database already held this email as confirmed: the place it was given stays free.
                         placeLeft = true;
-                        pending.Done.TrySetException(Conflict("This email is already signed up for the shift.", "already_signed_up"));
+                        candidate.Done.TrySetException(ShiftAdmission.AlreadySignedUp());
                     }
                 }
-                foreach (var (pending, error) in refused)
+                foreach (var (candidate, error) in decided.Refused)
                 {
-                    if (placeLeft && refusedAsFull.Contains(pending)) _pendingSignups.Add(pending);
-                    else pending.Done.TrySetException(error);
+                    if (placeLeft && decided.RefusedAsFull.Contains(candidate)) _signupRounds.Requeue(candidate);
+                    else candidate.Done.TrySetException(error);
                 }
                 return;
             }
@@ -376,24 +337,12 @@ public sealed class ShiftGrain(
         catch (Exception ex)
         {
             // Whatever went wrong, every caller of the round gets an answer; nothing of the round was committed.
-            foreach (var pending in round) pending.Done.TrySetException(ex);
+            foreach (var candidate in round) candidate.Done.TrySetException(ex);
         }
         finally
         {
             _writeLock.Release();
         }
-    }
-
-    private DomainException? Refusal(ShiftView shift, int count, PendingSignup pending, UserView? user, HashSet<string> emailsInRound)
-    {
-        if (ClosedReason(shift, count) is { } closed) return closed;
-        if (user is null) return DomainException.NotFound("The user");
-        if (pending.Source == SignupSource.Authenticated && user.Role == UserRole.Temp)
-            return DomainException.Forbidden("Temporary accounts sign up through the public shift page.");
-        if (user.Status != UserStatus.Active) return Conflict("The account is not active.", "account_inactive");
-        if (emailsInRound.Contains(user.Email))
-            return Conflict("This email is already signed up for the shift.", "already_signed_up");
-        return null;
     }
 
     /// <summary>
@@ -405,7 +354,7 @@ public sealed class ShiftGrain(
     {
         var next = WithCount(shift, shift.CurrentVolunteers + 1);
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(BatchCommand($"""
+        batch.BatchCommands.Add(Sql.BatchCommand($"""
             INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
             VALUES (@signup, @id, @title, @user, @email, @name, @phone, @now, 'CONFIRMED', @source)
             {ShiftRows.ConfirmAgainIfCancelled}
@@ -424,7 +373,7 @@ public sealed class ShiftGrain(
             saved = await reader.ReadAsync();
         }
         // The transaction is rolled back when it is disposed uncommitted, so neither case leaves anything behind.
-        if (signup is null) throw Conflict("This email is already signed up for the shift.", "already_signed_up");
+        if (signup is null) throw ShiftAdmission.AlreadySignedUp();
         if (!saved) throw new StaleVersionException();
         return signup;
     }
@@ -437,37 +386,18 @@ public sealed class ShiftGrain(
     }
 
     /// <summary>The only write of the count and status: it succeeds only against the version this activation loaded.</summary>
-    private NpgsqlBatchCommand SaveCountsCommand(ShiftView next) => BatchCommand("""
+    private NpgsqlBatchCommand SaveCountsCommand(ShiftView next) => Sql.BatchCommand("""
         UPDATE shifts SET current_volunteers = @count, status = @status, version = version + 1, updated_at = @now
         WHERE id = @id AND version = @version
         RETURNING version
         """, ("count", next.CurrentVolunteers), ("status", next.Status), ("now", next.UpdatedAt), ("id", ShiftId), ("version", _version));
 
-    private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
-    }
-
     private ShiftView WithCount(ShiftView shift, int count) => shift with
     {
         CurrentVolunteers = count,
-        Status = ShiftRows.StatusFor(shift.Status, count, shift.MaxVolunteers),
+        Status = ShiftRules.StatusFor(shift.Status, count, shift.MaxVolunteers),
         UpdatedAt = time.GetUtcNow(),
     };
-
-    private void EnsureOpenForSignups(ShiftView shift)
-    {
-        if (ClosedReason(shift, shift.CurrentVolunteers) is { } closed) throw closed;
-    }
-
-    /// <summary>Why the shift takes no signup when <paramref name="count"/> places are taken, or null when it does.</summary>
-    private DomainException? ClosedReason(ShiftView shift, int count) =>
-        shift.Status == ShiftStatus.Cancelled ? Conflict("The shift is cancelled.", "cancelled")
-        : _calendar.HasStarted(shift) ? Conflict("The shift has already started or is over.", "past")
-        : count >= shift.MaxVolunteers ? Conflict("The shift is full.", "full")
-        : null;
 
     /// <summary>
     /// Runs a command against the current state; when the version check shows another activation wrote
@@ -478,22 +408,19 @@ public sealed class ShiftGrain(
         await _writeLock.WaitAsync();
         try
         {
-            return await RetryingLocked(command);
+            return await RetryPolicy.StaleVersion.RunAsync(async () => await command(await Current()),
+                beforeRetry: async (_, attempt) =>
+                {
+                    logger.LogInformation("Shift {ShiftId} changed underneath this activation (attempt {Attempt}); reloading", ShiftId, attempt);
+                    await Reload();
+                },
+                exhausted: _ => DomainException.Conflict("The shift was changed at the same time; try again."));
         }
         finally
         {
             _writeLock.Release();
         }
     }
-
-    private Task<T> RetryingLocked<T>(Func<ShiftView, Task<T>> command) =>
-        RetryPolicy.StaleVersion.RunAsync(async () => await command(await Current()),
-            beforeRetry: async (_, attempt) =>
-            {
-                logger.LogInformation("Shift {ShiftId} changed underneath this activation (attempt {Attempt}); reloading", ShiftId, attempt);
-                await Reload();
-            },
-            exhausted: _ => DomainException.Conflict("The shift was changed at the same time; try again."));
 
     private async Task<ShiftView> Current()
     {
@@ -512,66 +439,22 @@ public sealed class ShiftGrain(
         _shift = loaded.Shift;
         _version = loaded.Version;
         // What watchers last saw came from a stale copy; show them the committed state.
-        if (changed && _shift is not null) MarkChanged();
+        if (changed && _shift is not null) Live.MarkChanged();
     }
 
     private void Apply(ShiftView next, int version)
     {
         _shift = next;
         _version = version;
-        MarkChanged();
+        Live.MarkChanged();
     }
 
-    /// <summary>
-    /// Live updates are coalesced: the first change after a quiet spell goes out at once, later ones wait
-    /// for a timer that publishes the state as it is when it fires, at most every <see cref="LiveInterval"/>.
-    /// The state published last is therefore always the latest committed one.
-    /// </summary>
-    private void MarkChanged()
+    private void PublishShift()
     {
-        _liveDirty = true;
-        if (_liveTimer is not null) return;
-        var sinceLast = _lastPublished == 0 ? TimeSpan.MaxValue : time.GetElapsedTime(_lastPublished);
-        if (sinceLast >= LiveInterval)
-        {
-            PublishNow();
-            return;
-        }
-        _liveTimer = this.RegisterGrainTimer(_ =>
-        {
-            _liveTimer?.Dispose();
-            _liveTimer = null;
-            if (_liveDirty) PublishNow();
-            return Task.CompletedTask;
-        }, LiveInterval - sinceLast, Timeout.InfiniteTimeSpan);
-    }
-
-    private void PublishNow()
-    {
-        _liveDirty = false;
-        _lastPublished = time.GetTimestamp();
         if (_shift is not { } shift) return;
         live.Publish(LiveTopics.Shift(shift.Id), "shiftUpdated",
             new ShiftUpdated(shift.Id, shift.CurrentVolunteers, shift.MaxVolunteers, shift.Status));
     }
-
-    private static void ValidateShape(string title, string start, string end, int max, string? description, string? location)
-    {
-        if (title.Length == 0) throw DomainException.Invalid("title", "is required.");
-        if (title.Length > ShiftRules.TitleMaxLength) throw DomainException.Invalid("title", $"must be at most {ShiftRules.TitleMaxLength} characters.");
-        if (description?.Length > ShiftRules.DescriptionMaxLength)
-            throw DomainException.Invalid("description", $"must be at most {ShiftRules.DescriptionMaxLength} characters.");
-        if (location?.Length > ShiftRules.LocationMaxLength)
-            throw DomainException.Invalid("location", $"must be at most {ShiftRules.LocationMaxLength} characters.");
-        if (!ShiftRules.IsTime(start)) throw DomainException.Invalid("startTime", "must be a time HH:MM between 00:00 and 23:59.");
-        if (!ShiftRules.IsTime(end)) throw DomainException.Invalid("endTime", "must be a time HH:MM between 00:00 and 23:59.");
-        if (!ShiftRules.EndsAfterStart(start, end)) throw DomainException.Invalid("endTime", "must be after startTime.");
-        if (max is < 1 or > ShiftRules.MaxVolunteersLimit)
-            throw DomainException.Invalid("maxVolunteers", $"must be between 1 and {ShiftRules.MaxVolunteersLimit}.");
-    }
-
-    private static DomainException Conflict(string message, string reason) =>
-        DomainException.Conflict(message, new Dictionary<string, string> { ["reason"] = reason });
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -70,9 +70,10 @@ public static class ShiftRows
         r.Get<SignupStatus>("status"),
         r.Get<SignupSource>("signup_source"));
 
-    /// <summary>OPEN or FULL follows from the count; CANCELLED never changes back.</summary>
-    public static ShiftStatus StatusFor(ShiftStatus current, int currentVolunteers, int maxVolunteers) =>
-        current == ShiftStatus.Cancelled ? ShiftStatus.Cancelled
-        : currentVolunteers >= maxVolunteers ? ShiftStatus.Full
-        : ShiftStatus.Open;
+    /// <summary>
+    /// <see cref="ShiftRules.StatusFor"/> as SQL, for a statement that counts in the database: the new status of the
+    /// row whose status column is <paramref name="status"/> once its count is <paramref name="count"/>.
+    /// </summary>
+    public static string StatusSql(string status, string count, string maxVolunteers) =>
+        $"CASE WHEN {status} = 'CANCELLED' THEN {status} WHEN {count} >= {maxVolunteers} THEN 'FULL' ELSE 'OPEN' END";
 }

@@ -96,10 +96,8 @@ public sealed class SignupWriter : GroupCommitWriter<SignupRound, SignupRoundOut
             ), counted AS (
                 UPDATE shifts s
                 SET current_volunteers = s.current_volunteers + a.added,
-                    -- ShiftRows.StatusFor, on the count the rows actually inserted make
-                    status = CASE WHEN s.status = 'CANCELLED' THEN s.status
-                                  WHEN s.current_volunteers + a.added >= s.max_volunteers THEN 'FULL'
-                                  ELSE 'OPEN' END,
+                    -- the capacity rule, on the count the rows actually inserted make
+                    status = {ShiftRows.StatusSql("s.status", "s.current_volunteers + a.added", "s.max_volunteers")},
                     version = s.version + 1,
                     updated_at = a.now
                 FROM (SELECT f.id, count(i.id)::int AS added, max(r.now) AS now
