@@ -8,7 +8,7 @@ public sealed class LowerSnakeCaseWireNamesAttribute : Attribute;
 
 /// <summary>
 /// The one rule that turns a C# enum member into the name written in PostgreSQL and JSON
-/// (data-model.md): SuperAdmin → SUPER_ADMIN, Level1 → LEVEL_1, GpuAi → gpu_ai for lower-case enums.
+/// (as the schema's enum types spell them): SuperAdmin → SUPER_ADMIN, Level1 → LEVEL_1, GpuAi → gpu_ai for lower-case enums.
 /// The database mapping and the JSON converter both use it, so the two can never disagree.
 /// </summary>
 public static class EnumWireNames

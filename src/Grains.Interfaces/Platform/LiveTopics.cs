@@ -1,6 +1,6 @@
 namespace ChangemakerLite.Grains.Interfaces.Platform;
 
-/// <summary>Topic names of the live contract (API.md "Live updates"); one place so grains and hubs agree.</summary>
+/// <summary>Topic names of the live contract (docs/api/platform.md "Live updates"); one place so grains and hubs agree.</summary>
 public static class LiveTopics
 {
     public const string ClusterHeartbeat = "cluster:heartbeat";

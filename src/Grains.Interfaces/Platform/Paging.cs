@@ -1,6 +1,6 @@
 namespace ChangemakerLite.Grains.Interfaces.Platform;
 
-/// <summary>A page of a list (API.md "Lists"): <c>{ items, total, page, pageSize }</c>.</summary>
+/// <summary>A page of a list: <c>{ items, total, page, pageSize }</c>.</summary>
 [GenerateSerializer, Immutable, Alias("cml.platform.Page`1")]
 public sealed record Page<T>(
     [property: Id(0)] IReadOnlyList<T> Items,
@@ -15,7 +15,7 @@ public sealed record PageRequest([property: Id(0)] int Page, [property: Id(1)] i
     public int Offset => (Page - 1) * PageSize;
 }
 
-/// <summary>Uuid version 7 (time-ordered), as DESIGN.md asks for identifiers: new rows land at the end of indexes.</summary>
+/// <summary>Uuid version 7 (time-ordered) for every identifier: new rows land at the end of indexes.</summary>
 public static class Ids
 {
     public static Guid New() => Guid.CreateVersion7();

@@ -133,7 +133,7 @@ public sealed record ShiftFilter(
     [property: Id(3)] Guid? CutId,
     [property: Id(4)] bool UpcomingByDefault = false);
 
-/// <summary>The body of every <c>shiftUpdated</c> live event (API.md "Live updates").</summary>
+/// <summary>The body of every <c>shiftUpdated</c> live event (docs/api/shifts.md "Live").</summary>
 public sealed record ShiftUpdated(Guid ShiftId, int CurrentVolunteers, int MaxVolunteers, ShiftStatus Status);
 
 /// <summary>

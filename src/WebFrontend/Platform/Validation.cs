@@ -77,7 +77,7 @@ public sealed class Validation
 
 public static class Paging
 {
-    /// <summary>Reads <c>?page=&amp;pageSize=</c> (API.md "Lists"); bad values are a 400 naming the parameter.</summary>
+    /// <summary>Reads <c>?page=&amp;pageSize=</c> (the list shape of docs/api/platform.md); bad values are a 400 naming the parameter.</summary>
     public static PageRequest From(HttpRequest request, int defaultPageSize = 50)
     {
         var validation = new Validation();

@@ -83,7 +83,7 @@ public sealed record GeocoderSettings(GeocodeProvider Provider, string BaseUrl, 
 /// </summary>
 public sealed class GeocodingOptions
 {
-    /// <summary>The original product's chain (original-features.md §4.3).</summary>
+    /// <summary>The chain the original product used: each provider in turn until one finds the address.</summary>
     public static readonly GeocodeProvider[] DefaultOrder =
         [GeocodeProvider.Google, GeocodeProvider.Mapbox, GeocodeProvider.Nominatim, GeocodeProvider.Photon, GeocodeProvider.Locationiq, GeocodeProvider.Arcgis];
 
