@@ -4,7 +4,8 @@
 #   DATABASE_URL=postgresql://… deploy/run.sh   use that database instead
 # Settings (environment): PORT (8080), ADMIN_EMAIL / ADMIN_PASSWORD (the first SUPER_ADMIN, made only
 # when no user exists; a password is generated and printed once if none is given), SMTP_HOST/PORT/USER/
-# PASS/FROM (default: the local SMTP sink), ORLEANS_CLUSTER_ID / ORLEANS_SERVICE_ID, JWT_SIGNING_KEY.
+# PASS/FROM (default: the local SMTP sink), ORLEANS_CLUSTER_ID / ORLEANS_SERVICE_ID, JWT_SIGNING_KEY,
+# SETTINGS_ENCRYPTION_KEY (both generated into .local/secrets when not given).
 # Ctrl-C stops everything this script started.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"

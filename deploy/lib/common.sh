@@ -135,7 +135,7 @@ stop_everything() {
   exit 0
 }
 
-# Exports DATABASE_URL (the project-local PostgreSQL unless one is given) and JWT_SIGNING_KEY.
+# Exports DATABASE_URL (the project-local PostgreSQL unless one is given), JWT_SIGNING_KEY and SETTINGS_ENCRYPTION_KEY.
 use_database_and_secrets() {
   mkdir -p "$CML_LOCAL"
   if [ -z "${DATABASE_URL:-}" ]; then
@@ -146,6 +146,8 @@ use_database_and_secrets() {
     export DATABASE_URL="postgresql://postgres:$(cat "$CML_LOCAL/pg/password")@127.0.0.1:$port/changemaker"
   fi
   export JWT_SIGNING_KEY="${JWT_SIGNING_KEY:-$(ensure_secret "$CML_LOCAL/secrets/jwt-signing-key")}"
+  # Encrypts the SMTP password kept in the site settings; losing it means entering that password again.
+  export SETTINGS_ENCRYPTION_KEY="${SETTINGS_ENCRYPTION_KEY:-$(ensure_secret "$CML_LOCAL/secrets/settings-encryption-key")}"
 }
 
 SILO_DLL="$CML_ROOT/src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"

@@ -4,7 +4,9 @@ using ChangemakerLite.WebFrontend.Auth;
 using ChangemakerLite.WebFrontend.Map;
 using ChangemakerLite.WebFrontend.Canvassing;
 using ChangemakerLite.WebFrontend.Platform;
+using ChangemakerLite.WebFrontend.Settings;
 using ChangemakerLite.WebFrontend.Shifts;
+using ChangemakerLite.WebFrontend.Templates;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -113,11 +115,14 @@ public static class FrontendApp
         builder.Services.AddShiftsFrontend();
         builder.Services.AddMapFrontend(builder.Configuration);
         builder.Services.AddCanvassFrontend();
+        builder.Services.AddSettingsFrontend();
+        builder.Services.AddTemplatesFrontend();
 
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseFeatureToggles();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -129,6 +134,8 @@ public static class FrontendApp
         app.MapShiftEndpoints();
         app.MapMapEndpoints();
         app.MapCanvassEndpoints();
+        app.MapSettingsEndpoints();
+        app.MapTemplateEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }

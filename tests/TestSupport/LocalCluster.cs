@@ -36,6 +36,7 @@ public sealed class LocalCluster : IAsyncDisposable
             ["ORLEANS_CLUSTER_ID"] = ClusterId,
             ["ORLEANS_SERVICE_ID"] = "changemaker-tests",
             ["JWT_SIGNING_KEY"] = SigningKey,
+            ["SETTINGS_ENCRYPTION_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)),
             ["MIGRATE_ON_START"] = "true",
             ["HEARTBEAT_SECONDS"] = "1",
             ["LIVE_RELAY_RENEW_SECONDS"] = "1",

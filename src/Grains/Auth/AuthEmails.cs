@@ -1,48 +1,32 @@
-using System.Net;
 using ChangemakerLite.Grains.Platform;
 
 namespace ChangemakerLite.Grains.Auth;
 
-/// <summary>The account emails (verification, password reset), in plain text and simple HTML.</summary>
+/// <summary>
+/// The account emails (verification, password reset): which system template each uses and its variables. The
+/// wording lives in the templates (migration 0012), where an admin may edit it.
+/// </summary>
 public static class AuthEmails
 {
+    public const string VerificationTemplate = "email-verification";
+    public const string PasswordResetTemplate = "password-reset";
+
     public static readonly TimeSpan VerificationLifetime = TimeSpan.FromHours(48);
     public static readonly TimeSpan ResetLifetime = TimeSpan.FromHours(1);
 
-    public static OutboundEmail Verification(string email, string? name, string publicBaseUrl, string token)
-    {
-        var link = $"{publicBaseUrl}/verify-email?token={Uri.EscapeDataString(token)}";
-        return new OutboundEmail("auth.verify-email", email, name, "Confirm your email address",
-            $"""
-            Hello{(string.IsNullOrWhiteSpace(name) ? "" : " " + name)},
+    public static OutboundEmail Verification(string email, string? name, string publicBaseUrl, string token) =>
+        new(VerificationTemplate, email, name, new Dictionary<string, object?>
+        {
+            ["NAME"] = Name(name),
+            ["VERIFY_URL"] = $"{publicBaseUrl}/verify-email?token={Uri.EscapeDataString(token)}",
+        });
 
-            Please confirm your email address by opening this link within 48 hours:
-            {link}
+    public static OutboundEmail PasswordReset(string email, string? name, string publicBaseUrl, string token) =>
+        new(PasswordResetTemplate, email, name, new Dictionary<string, object?>
+        {
+            ["NAME"] = Name(name),
+            ["RESET_URL"] = $"{publicBaseUrl}/reset-password?token={Uri.EscapeDataString(token)}",
+        });
 
-            If you did not create an account, you can ignore this message.
-            """,
-            $"""
-            <p>Hello{(string.IsNullOrWhiteSpace(name) ? "" : " " + WebUtility.HtmlEncode(name))},</p>
-            <p>Please confirm your email address within 48 hours:</p>
-            <p><a href="{WebUtility.HtmlEncode(link)}">Confirm my email address</a></p>
-            <p>If you did not create an account, you can ignore this message.</p>
-            """);
-    }
-
-    public static OutboundEmail PasswordReset(string email, string? name, string publicBaseUrl, string token)
-    {
-        var link = $"{publicBaseUrl}/reset-password?token={Uri.EscapeDataString(token)}";
-        return new OutboundEmail("auth.reset-password", email, name, "Reset your password",
-            $"""
-            Someone asked to reset the password of this account. To choose a new password, open this link within one hour:
-            {link}
-
-            If it was not you, ignore this message: your password stays as it is.
-            """,
-            $"""
-            <p>Someone asked to reset the password of this account.</p>
-            <p><a href="{WebUtility.HtmlEncode(link)}">Choose a new password</a> (the link works for one hour).</p>
-            <p>If it was not you, ignore this message: your password stays as it is.</p>
-            """);
-    }
+    private static string? Name(string? name) => string.IsNullOrWhiteSpace(name) ? null : name.Trim();
 }

@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using ChangemakerLite.Grains.Interfaces.Templates;
+using ChangemakerLite.Grains.Templates;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -16,11 +18,18 @@ namespace ChangemakerLite.Grains.Platform;
 /// is only retried when the failure proves the relay did not take it (it refused the connection or
 /// answered with a temporary error). A lease that ran out means its sender died with the outcome
 /// unknown; that message is marked failed for an admin to look at rather than risk a second copy.
+///
+/// A message names its template and variables; it is rendered here, just before it is sent, from the template as it
+/// is then (see <see cref="TemplateRenderer"/> for the cache). A message that cannot be rendered (a required variable
+/// missing, no such template, the template switched off) is marked failed with that reason and logged; nothing half
+/// rendered is ever sent. The rendered subject and bodies are stored with the sent message for the admin's view.
 /// </summary>
 public sealed class EmailSender(
     NpgsqlDataSource db,
     IConfiguration configuration,
     TimeProvider time,
+    TemplateRenderer renderer,
+    SettingsEncryption encryption,
     ILogger<EmailSender> logger) : BackgroundService
 {
     private const int BatchSize = 20;
@@ -66,26 +75,55 @@ public sealed class EmailSender(
     private async Task<bool> SendDueBatch(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        // Each message is leased with its template's current id and version, so the renderer knows in the same round
+        // trip whether its compilation is still the template's.
         var batch = await db.Command("""
             UPDATE outbox_messages m
             SET status = 'sending', locked_until = @leaseEnd, locked_by = @sender, attempts = attempts + 1, updated_at = @now
-            FROM (SELECT id FROM outbox_messages
-                  WHERE status = 'pending' AND next_attempt_at <= @now
-                  ORDER BY next_attempt_at
+            FROM (SELECT o.id, t.id AS template_id, t.version AS template_version
+                  FROM outbox_messages o LEFT JOIN email_templates t ON t.key = o.template_key
+                  WHERE o.status = 'pending' AND o.next_attempt_at <= @now
+                  ORDER BY o.next_attempt_at
                   LIMIT @batch
-                  FOR UPDATE SKIP LOCKED) due
+                  FOR UPDATE OF o SKIP LOCKED) due
             WHERE m.id = due.id
-            RETURNING m.id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts
+            RETURNING m.id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts, m.template_key, m.template_data::text AS template_data,
+                      due.template_id, due.template_version
             """, ("leaseEnd", now + Lease), ("sender", _senderId), ("now", now), ("batch", BatchSize))
             .ListAsync(r => new Leased(r.Get<Guid>("id"), r.Get<string>("to_address"), r.GetOrNull<string>("to_name"),
-                r.Get<string>("subject"), r.Get<string>("text_body"), r.GetOrNull<string>("html_body"), r.Get<int>("attempts")), cancellationToken);
+                r.GetOrNull<string>("subject"), r.GetOrNull<string>("text_body"), r.GetOrNull<string>("html_body"), r.Get<int>("attempts"),
+                r.GetOrNull<string>("template_key"), r.GetOrNull<string>("template_data"), r.GetValueOrNull<Guid>("template_id"),
+                r.GetValueOrNull<int>("template_version")), cancellationToken);
         if (batch.Count == 0) return false;
 
-        var settings = await _configured.WithSiteOverridesAsync(db, cancellationToken);
+        var rendered = new Dictionary<Guid, RenderedEmail>();
+        foreach (var message in batch)
+        {
+            if (message.TemplateKey is null)
+            {
+                // Written before messages named their template: sent as it was rendered then.
+                rendered[message.Id] = new RenderedEmail(message.Subject ?? "", message.HtmlBody ?? "", message.TextBody ?? "");
+                continue;
+            }
+            try
+            {
+                var template = await renderer.GetAsync(message.TemplateKey, message.TemplateId, message.TemplateVersion, cancellationToken);
+                if (!template.Source.IsActive) throw new TemplateRenderException($"The email template '{message.TemplateKey}' is switched off.");
+                rendered[message.Id] = TemplateRenderer.Render(template, TemplateRenderer.ParseData(message.TemplateData));
+            }
+            catch (Exception ex) when (ex is TemplateRenderException or TemplateSyntaxException or HandlebarsDotNet.HandlebarsException)
+            {
+                await Fail(message, $"Not sent: {ex.Message}", cancellationToken);
+            }
+        }
+        batch = batch.Where(m => rendered.ContainsKey(m.Id)).ToList();
+        if (batch.Count == 0) return true;
+
+        var settings = await _configured.WithSiteOverridesAsync(db, encryption, cancellationToken);
         using var client = new SmtpClient();
         try
         {
-            await Connect(client, settings, cancellationToken);
+            await SmtpDelivery.ConnectAsync(client, settings, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -96,10 +134,11 @@ public sealed class EmailSender(
 
         foreach (var message in batch)
         {
-            var recipient = settings.TestMode && settings.TestRecipient is not null ? settings.TestRecipient : message.ToAddress;
+            var content = rendered[message.Id];
+            var mime = SmtpDelivery.Build(message.Id, message.ToAddress, message.ToName, content, settings, out var recipient);
             try
             {
-                await client.SendAsync(Build(message, settings, recipient), cancellationToken);
+                await client.SendAsync(mime, cancellationToken);
             }
             catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 400 && (int)ex.StatusCode < 500)
             {
@@ -121,48 +160,17 @@ public sealed class EmailSender(
                 return true;
             }
             await db.Command("""
-                UPDATE outbox_messages SET status = 'sent', sent_at = @now, sent_to = @to, locked_until = NULL, last_error = NULL, updated_at = @now
+                UPDATE outbox_messages SET status = 'sent', sent_at = @now, sent_to = @to, locked_until = NULL, last_error = NULL, updated_at = @now,
+                                           subject = @subject, text_body = @text, html_body = @html
                 WHERE id = @id AND locked_by = @sender
-                """, ("now", time.GetUtcNow()), ("to", recipient), ("id", message.Id), ("sender", _senderId)).ExecuteAsync(CancellationToken.None);
+                """, ("now", time.GetUtcNow()), ("to", recipient), ("id", message.Id), ("sender", _senderId),
+                ("subject", content.Subject), ("text", content.Text), ("html", NullIfEmpty(content.Html))).ExecuteAsync(CancellationToken.None);
         }
         await client.DisconnectAsync(quit: true, cancellationToken);
         return true;
     }
 
-    private static async Task Connect(SmtpClient client, SmtpSettings settings, CancellationToken cancellationToken)
-    {
-        client.Timeout = 30_000;
-        var security = settings.UseTls ? SecureSocketOptions.Auto : SecureSocketOptions.None;
-        // Nagle's algorithm off: SMTP writes a message's body and then its final "." line separately, and with Nagle
-        // on the second write waits for the relay's delayed ACK, 40 ms a message, which capped delivery at ~22 a second.
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(settings.Host, settings.Port, cancellationToken);
-            await client.ConnectAsync(socket, settings.Host, settings.Port, security, cancellationToken);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        if (settings.User is not null)
-            await client.AuthenticateAsync(settings.User, settings.Password ?? "", cancellationToken);
-    }
-
-    private static MimeMessage Build(Leased message, SmtpSettings settings, string recipient)
-    {
-        var mime = new MimeMessage();
-        mime.From.Add(new MailboxAddress(settings.FromName, settings.FromAddress));
-        mime.To.Add(new MailboxAddress(message.ToName ?? "", recipient));
-        // A stable id lets a relay or a mailbox recognise the same message if it ever arrives twice.
-        mime.MessageId = $"{message.Id:N}@changemaker.local";
-        if (recipient != message.ToAddress) mime.Headers.Add("X-Original-To", message.ToAddress);
-        mime.Subject = recipient != message.ToAddress ? $"[TEST for {message.ToAddress}] {message.Subject}" : message.Subject;
-        var body = new BodyBuilder { TextBody = message.TextBody, HtmlBody = message.HtmlBody };
-        mime.Body = body.ToMessageBody();
-        return mime;
-    }
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     private async Task Retry(Leased message, string error, CancellationToken cancellationToken)
     {
@@ -188,5 +196,74 @@ public sealed class EmailSender(
             """, ("error", error), ("now", time.GetUtcNow()), ("id", message.Id), ("sender", _senderId)).ExecuteAsync(CancellationToken.None);
     }
 
-    private sealed record Leased(Guid Id, string ToAddress, string? ToName, string Subject, string TextBody, string? HtmlBody, int Attempts);
+    private sealed record Leased(Guid Id, string ToAddress, string? ToName, string? Subject, string? TextBody, string? HtmlBody, int Attempts,
+        string? TemplateKey, string? TemplateData, Guid? TemplateId, int? TemplateVersion);
+}
+
+/// <summary>The SMTP side shared by the outbox sender and the test sends of templates and settings: one way to connect, one way to build a message.</summary>
+public static class SmtpDelivery
+{
+    public static async Task ConnectAsync(SmtpClient client, SmtpSettings settings, CancellationToken cancellationToken, int timeoutMs = 30_000)
+    {
+        client.Timeout = timeoutMs;
+        var security = settings.UseTls ? SecureSocketOptions.Auto : SecureSocketOptions.None;
+        // Nagle's algorithm off: SMTP writes a message's body and then its final "." line separately, and with Nagle
+        // on the second write waits for the relay's delayed ACK, 40 ms a message, which capped delivery at ~22 a second.
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectTimeout.CancelAfter(timeoutMs);
+            await socket.ConnectAsync(settings.Host, settings.Port, connectTimeout.Token);
+            await client.ConnectAsync(socket, settings.Host, settings.Port, security, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        if (settings.User is not null)
+            await client.AuthenticateAsync(settings.User, settings.Password ?? "", cancellationToken);
+    }
+
+    /// <summary>
+    /// The message as sent: in email test mode it goes to the test recipient instead, its subject marked and the
+    /// intended address kept in X-Original-To.
+    /// </summary>
+    public static MimeMessage Build(Guid id, string toAddress, string? toName, RenderedEmail content, SmtpSettings settings, out string recipient)
+    {
+        recipient = settings.TestMode && settings.TestRecipient is not null ? settings.TestRecipient : toAddress;
+        var mime = new MimeMessage();
+        mime.From.Add(new MailboxAddress(settings.FromName, settings.FromAddress));
+        mime.To.Add(new MailboxAddress(toName ?? "", recipient));
+        // A stable id lets a relay or a mailbox recognise the same message if it ever arrives twice.
+        mime.MessageId = $"{id:N}@changemaker.local";
+        if (recipient != toAddress) mime.Headers.Add("X-Original-To", toAddress);
+        mime.Subject = recipient != toAddress ? $"[TEST for {toAddress}] {content.Subject}" : content.Subject;
+        var body = new BodyBuilder { TextBody = content.Text, HtmlBody = content.Html.Length == 0 ? null : content.Html };
+        mime.Body = body.ToMessageBody();
+        return mime;
+    }
+
+    /// <summary>Connects, sends one message and answers the server's reply to it; SMTP errors are thrown as MailKit raises them.</summary>
+    public static async Task<string> SendNowAsync(SmtpSettings settings, Guid id, string toAddress, string? toName, RenderedEmail content,
+        CancellationToken cancellationToken)
+    {
+        using var client = new SmtpClient();
+        await ConnectAsync(client, settings, cancellationToken, timeoutMs: 15_000);
+        var reply = await client.SendAsync(Build(id, toAddress, toName, content, settings, out _), cancellationToken);
+        await client.DisconnectAsync(quit: true, cancellationToken);
+        return reply;
+    }
+
+    /// <summary>What went wrong, in the words of the SMTP server where it answered, for an admin to read.</summary>
+    public static (string Message, int? StatusCode) Describe(Exception ex) => ex switch
+    {
+        SmtpCommandException command => ($"The SMTP server answered {(int)command.StatusCode}: {command.Message}", (int)command.StatusCode),
+        SmtpProtocolException protocol => ($"The SMTP server broke the protocol: {protocol.Message}", null),
+        AuthenticationException auth => ($"The SMTP server refused the sign-in: {auth.Message}", null),
+        SocketException socket => ($"Could not connect to the SMTP server: {socket.SocketErrorCode} ({socket.Message})", null),
+        OperationCanceledException => ("The SMTP server did not answer in time.", null),
+        _ => ($"{ex.GetType().Name}: {ex.Message}", null),
+    };
 }

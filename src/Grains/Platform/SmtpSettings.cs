@@ -32,8 +32,15 @@ public sealed record SmtpSettings(
         configuration.GetValue("EMAIL_TEST_MODE", false),
         NullIfEmpty(configuration["EMAIL_TEST_RECIPIENT"]));
 
-    /// <summary>The configuration with whatever the site settings row overrides.</summary>
-    public async Task<SmtpSettings> WithSiteOverridesAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
+    /// <summary>The column the encrypted SMTP password is kept in, also its encryption's associated data.</summary>
+    public const string PasswordColumn = "site_settings.smtp_pass";
+
+    /// <summary>
+    /// The configuration with whatever the site settings row overrides, read afresh on every call (each batch the sender
+    /// delivers), so a change an admin saves takes effect in every silo without a restart. The stored password is
+    /// decrypted here; one that does not decrypt (another key) is left out, and the sender signs in without it.
+    /// </summary>
+    public async Task<SmtpSettings> WithSiteOverridesAsync(NpgsqlDataSource db, SettingsEncryption encryption, CancellationToken cancellationToken)
     {
         var overridden = await db.Command("""
             SELECT smtp_host, smtp_port, smtp_user, smtp_pass, smtp_from_address, email_from_name, email_test_mode, test_email_recipient
@@ -48,7 +55,7 @@ public sealed record SmtpSettings(
                     Host = host,
                     Port = r.GetValueOrNull<int>("smtp_port") ?? settings.Port,
                     User = r.GetOrNull<string>("smtp_user"),
-                    Password = r.GetOrNull<string>("smtp_pass"),
+                    Password = encryption.TryDecrypt(r.GetOrNull<string>("smtp_pass"), PasswordColumn),
                 };
             settings = settings with
             {

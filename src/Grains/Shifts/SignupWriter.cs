@@ -35,6 +35,12 @@ public sealed class SignupWriter : GroupCommitWriter<SignupRound, SignupRoundOut
 {
     private const int MaxBatchRows = 500;
 
+    /// <summary>The outbox's one insert, of a confirmation for each signup the statement actually inserted.</summary>
+    private static readonly string ConfirmationInsert = EmailOutbox.InsertSql("""
+        (SELECT n.mail_id AS id, n.template_key, n.email AS to_address, n.to_name, n.template_data
+         FROM n JOIN inserted i ON i.shift_id = n.shift_id AND i.user_email = n.email) m
+        """);
+
     private readonly NpgsqlDataSource _db;
     private readonly ILogger<SignupWriter> _logger;
 
@@ -85,8 +91,8 @@ public sealed class SignupWriter : GroupCommitWriter<SignupRound, SignupRoundOut
                 FOR UPDATE OF s
             ), n AS (
                 SELECT * FROM unnest(@ids, @shifts, @titles, @users, @emails, @names, @phones, @sources, @nows,
-                                     @mailIds, @kinds, @toNames, @subjects, @texts, @htmls)
-                    AS n(id, shift_id, title, user_id, email, name, phone, source, now, mail_id, kind, to_name, subject, text_body, html_body)
+                                     @mailIds, @mailKeys, @toNames, @mailData)
+                    AS n(id, shift_id, title, user_id, email, name, phone, source, now, mail_id, template_key, to_name, template_data)
                 WHERE n.shift_id IN (SELECT id FROM fenced)
             ), inserted AS (
                 INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
@@ -108,9 +114,7 @@ public sealed class SignupWriter : GroupCommitWriter<SignupRound, SignupRoundOut
                 WHERE s.id = a.id
                 RETURNING s.id, s.version, s.current_volunteers, s.status
             ), mailed AS (
-                INSERT INTO outbox_messages (id, kind, to_address, to_name, subject, text_body, html_body)
-                SELECT n.mail_id, n.kind, n.email, n.to_name, n.subject, n.text_body, n.html_body
-                FROM n JOIN inserted i ON i.shift_id = n.shift_id AND i.user_email = n.email
+                {ConfirmationInsert}
             )
             SELECT c.id AS round_shift, c.version AS round_version, c.current_volunteers AS round_count, c.status AS round_status,
                    i.id IS NOT NULL AS has_signup, i.*
@@ -129,11 +133,9 @@ public sealed class SignupWriter : GroupCommitWriter<SignupRound, SignupRoundOut
             ("sources", Column(x => EnumWireNames.ToWireName(x.Row.Source))),
             ("nows", Column(x => x.Round.Now)),
             ("mailIds", Column(_ => Ids.New())),
-            ("kinds", Column(x => x.Row.Confirmation.Kind)),
+            ("mailKeys", Column(x => x.Row.Confirmation.TemplateKey)),
             ("toNames", Column(x => x.Row.Confirmation.ToName)),
-            ("subjects", Column(x => x.Row.Confirmation.Subject)),
-            ("texts", Column(x => x.Row.Confirmation.TextBody)),
-            ("htmls", Column(x => x.Row.Confirmation.HtmlBody)));
+            ("mailData", Column(x => EmailOutbox.SerializeData(x.Row.Confirmation.Data))));
 
         var outcomes = new Dictionary<Guid, SignupRoundOutcome>();
         await using var reader = await statement.ExecuteReaderAsync(Stopping);

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using ChangemakerLite.Grains.Interfaces.Map;
 using ChangemakerLite.Grains.Interfaces.Platform;
-using QRCoder;
 
 namespace ChangemakerLite.WebFrontend.Map;
 
@@ -88,5 +87,5 @@ public static class WalkSheet
     }
 
     private static string QrPng(string url) =>
-        Convert.ToBase64String(PngByteQRCodeHelper.GetQRCode(url, QRCodeGenerator.ECCLevel.Q, 6, true));
+        Convert.ToBase64String(Platform.QrCodes.Png(url, 240));
 }
