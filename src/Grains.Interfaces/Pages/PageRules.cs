@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -41,16 +40,36 @@ public static partial class PageRules
     public static string SlugFromTitle(string title, int maxLength = 80)
     {
         var builder = new StringBuilder(title.Length);
-        foreach (var c in title.Normalize(NormalizationForm.FormD))
+        foreach (var c in title)
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark) continue;
             var lower = char.ToLowerInvariant(c);
             if (lower is >= 'a' and <= 'z' or >= '0' and <= '9') builder.Append(lower);
+            else if (Latin.TryGetValue(lower, out var ascii)) builder.Append(ascii);
             else if (builder.Length > 0 && builder[^1] != '-') builder.Append('-');
             if (builder.Length >= maxLength) break;
         }
         var slug = builder.ToString().Trim('-');
         return slug.Length == 0 ? "page" : slug;
+    }
+
+    /// <summary>
+    /// Accented Latin letters as their plain letters ("é" → "e", "ß" → "ss"). A table rather than Unicode decomposition:
+    /// the servers run with invariant globalization, and a slug must come out the same on every machine.
+    /// </summary>
+    private static readonly Dictionary<char, string> Latin = BuildLatin();
+
+    private static Dictionary<char, string> BuildLatin()
+    {
+        var table = new Dictionary<char, string>();
+        foreach (var (letters, plain) in new[]
+                 {
+                     ("àáâãäåāăą", "a"), ("çćĉċč", "c"), ("ďđð", "d"), ("èéêëēĕėęě", "e"), ("ĝğġģ", "g"), ("ĥħ", "h"),
+                     ("ìíîïĩīĭįı", "i"), ("ĵ", "j"), ("ķ", "k"), ("ĺļľŀł", "l"), ("ñńņňŉ", "n"), ("òóôõöøōŏő", "o"),
+                     ("ŕŗř", "r"), ("śŝşšș", "s"), ("ţťŧț", "t"), ("ùúûüũūŭůűų", "u"), ("ŵ", "w"), ("ýÿŷ", "y"), ("źżž", "z"),
+                     ("æ", "ae"), ("œ", "oe"), ("ß", "ss"), ("þ", "th"),
+                 })
+            foreach (var letter in letters) table[letter] = plain;
+        return table;
     }
 
     /// <summary>Why a slug is refused, or null when it is safe.</summary>

@@ -70,7 +70,7 @@ public sealed class LandingPageGrain(
                 Export(null, created);
                 return created;
             }
-            catch (PostgresException ex) when (ex.IsUniqueViolation(PageRows.SlugKey) && explicitSlug is null && attempt + 1 < MaxSlugAttempts)
+            catch (PostgresException ex) when (explicitSlug is null && attempt + 1 < MaxSlugAttempts && FollowsSlug(ex, changes))
             {
                 logger.LogDebug("Slug {Slug} was taken by a concurrent create; trying the next", slug);
             }
@@ -145,6 +145,15 @@ public sealed class LandingPageGrain(
                 string.Join(", ", result.Written), string.Join(", ", result.Removed));
         return result;
     }
+
+    /// <summary>
+    /// Whether a refused insert collided on something made from the slug (the slug, or a default path): then the next
+    /// free slug is tried. A collision on a path the admin chose is theirs to change.
+    /// </summary>
+    private static bool FollowsSlug(PostgresException ex, PageChanges changes) =>
+        ex.IsUniqueViolation(PageRows.SlugKey) ||
+        (ex.IsUniqueViolation(PageRows.TemplatePathKey) && Blank(changes.MkdocsPath) is null) ||
+        (ex.IsUniqueViolation(PageRows.StubPathKey) && Blank(changes.MkdocsStubPath) is null);
 
     /// <summary>The first of base, base-2, base-3 … no page has; after a few lost races, base plus a random suffix.</summary>
     private async Task<string> FreeSlug(string baseSlug, int attempt)
