@@ -503,6 +503,24 @@ public sealed partial class PageApiTests : ClusterTest
         Assert.DoesNotContain("css/base.css", standaloneHtml);
     }
 
+    [Fact]
+    public async Task The_openapi_document_describes_the_page_routes_with_their_bodies_and_problems()
+    {
+        using var http = Cluster.Http();
+        using var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        var create = paths.GetProperty("/api/pages").GetProperty("post");
+        Assert.True(create.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        Assert.True(create.GetProperty("responses").TryGetProperty("201", out _));
+        Assert.True(create.GetProperty("responses").TryGetProperty("400", out _));
+        Assert.True(create.GetProperty("responses").TryGetProperty("409", out _));
+        Assert.True(paths.GetProperty("/api/pages/{id}").GetProperty("put").GetProperty("responses").TryGetProperty("404", out _));
+        Assert.True(paths.GetProperty("/api/page-blocks/{id}").TryGetProperty("patch", out _));
+        Assert.True(paths.GetProperty("/api/pages/exports/validate").TryGetProperty("post", out _));
+        Assert.True(paths.GetProperty("/p/{slug}").GetProperty("get").GetProperty("responses").TryGetProperty("404", out _));
+        Assert.Equal("Pages", create.GetProperty("tags")[0].GetString());
+    }
+
     private static async Task<(int ExitCode, string Output)> Run(string program, string directory, params string[] arguments)
     {
         var start = new System.Diagnostics.ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
