@@ -35,6 +35,7 @@ ensure_prerequisites() {
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
   command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+  command -v mkdocs >/dev/null 2>&1 || missing+=(mkdocs)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   if [ ${#missing[@]} -gt 0 ]; then

@@ -5,6 +5,7 @@ using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Platform;
+using ChangemakerLite.Grains.Pages;
 using ChangemakerLite.Grains.Shifts;
 using ChangemakerLite.Grains.Templates;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +43,7 @@ public static class SiloHost
         builder.Services.AddCanvassGrains();
         builder.Services.AddShiftGrains();
         builder.Services.AddTemplateGrains();
+        builder.Services.AddPagesGrains();
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));

@@ -2,6 +2,7 @@ using System.Text;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.WebFrontend.Auth;
 using ChangemakerLite.WebFrontend.Map;
+using ChangemakerLite.WebFrontend.Pages;
 using ChangemakerLite.WebFrontend.Canvassing;
 using ChangemakerLite.WebFrontend.Platform;
 using ChangemakerLite.WebFrontend.Settings;
@@ -117,6 +118,7 @@ public static class FrontendApp
         builder.Services.AddCanvassFrontend();
         builder.Services.AddSettingsFrontend();
         builder.Services.AddTemplatesFrontend();
+        builder.Services.AddPagesFrontend();
 
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -136,6 +138,7 @@ public static class FrontendApp
         app.MapCanvassEndpoints();
         app.MapSettingsEndpoints();
         app.MapTemplateEndpoints();
+        app.MapPagesEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }
