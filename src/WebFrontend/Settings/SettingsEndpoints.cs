@@ -29,6 +29,7 @@ public static partial class SettingsEndpoints
         var settings = app.MapGroup("/api/settings").WithTags("Settings").RequireAuthorization(Policies.SuperAdmin);
 
         settings.MapGet("/", async (IClusterClient cluster) => TypedResults.Ok(await cluster.GetGrain<ISiteSettingsGrain>(0).Get()))
+            .ProducesAuthProblems()
             .WithSummary("The site settings; the SMTP password is never returned (smtpPasswordSet says whether one is stored).");
 
         settings.MapPut("/", async (Body<UpdateSettingsRequest> body, IClusterClient cluster) =>
@@ -65,6 +66,7 @@ public static partial class SettingsEndpoints
 
         settings.MapPost("/smtp/test-connection", async (IClusterClient cluster) =>
                 TypedResults.Ok(await cluster.GetGrain<ISiteSettingsGrain>(0).TestConnection()))
+            .ProducesAuthProblems()
             .WithSummary("Connects (and signs in) to the SMTP server the settings name; answers what it said.");
 
         settings.MapPost("/smtp/test-send", async (Body<SmtpTestSendRequest> body, IClusterClient cluster) =>
