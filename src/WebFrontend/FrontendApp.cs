@@ -3,6 +3,7 @@ using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.WebFrontend.Auth;
 using ChangemakerLite.WebFrontend.Map;
 using ChangemakerLite.WebFrontend.Canvassing;
+using ChangemakerLite.WebFrontend.Influence;
 using ChangemakerLite.WebFrontend.Platform;
 using ChangemakerLite.WebFrontend.Shifts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -109,6 +110,7 @@ public static class FrontendApp
         builder.Services.AddShiftsFrontend();
         builder.Services.AddMapFrontend(builder.Configuration);
         builder.Services.AddCanvassFrontend();
+        builder.Services.AddInfluenceFrontend();
 
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -123,6 +125,7 @@ public static class FrontendApp
         app.MapShiftEndpoints();
         app.MapMapEndpoints();
         app.MapCanvassEndpoints();
+        app.MapInfluenceEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }
