@@ -33,13 +33,11 @@ public static class InfluenceRules
     /// </summary>
     public static string Slugify(string title)
     {
-        var folded = title.Normalize(NormalizationForm.FormD);
-        var builder = new StringBuilder(folded.Length);
+        var builder = new StringBuilder(title.Length);
         var hyphen = false;
-        foreach (var c in folded)
+        foreach (var c in title)
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark) continue;
-            var lower = char.ToLowerInvariant(c);
+            var lower = Fold(char.ToLowerInvariant(c));
             if (lower is >= 'a' and <= 'z' or >= '0' and <= '9')
             {
                 if (hyphen && builder.Length > 0) builder.Append('-');
@@ -51,6 +49,17 @@ public static class InfluenceRules
         }
         var slug = builder.ToString().Trim('-');
         return slug.Length == 0 ? "campaign" : slug;
+    }
+
+    // The servers run with invariant globalization, where Unicode decomposition is not available: the accented
+    // Latin letters of English and French names are folded by this table instead.
+    private const string Accented = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿœæ";
+    private const string Plain = "aaaaaaceeeeiiiinooooouuuuyyoa";
+
+    private static char Fold(char c)
+    {
+        var i = Accented.IndexOf(c);
+        return i >= 0 ? Plain[i] : c;
     }
 
     /// <summary>

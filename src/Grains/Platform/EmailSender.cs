@@ -78,14 +78,15 @@ public sealed class EmailSender(
             RETURNING m.id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts
             """, ("leaseEnd", now + Lease), ("sender", _senderId), ("now", now), ("batch", BatchSize))
             .ListAsync(r => new Leased(r.Get<Guid>("id"), r.Get<string>("to_address"), r.GetOrNull<string>("to_name"),
-                r.Get<string>("subject"), r.Get<string>("text_body"), r.GetOrNull<string>("html_body"), r.Get<int>("attempts")), cancellationToken);
+                r.Get<string>("subject"), r.Get<string>("text_body"), r.GetOrNull<string>("html_body"), r.Get<int>("attempts")), CancellationToken.None);
         if (batch.Count == 0) return false;
 
-        var settings = await _configured.WithSiteOverridesAsync(db, cancellationToken);
+        // From here a stop is not obeyed mid-step: a leased batch is either attempted or handed back, never left leased.
+        var settings = await _configured.WithSiteOverridesAsync(db, CancellationToken.None);
         using var client = new SmtpClient();
         try
         {
-            await Connect(client, settings, cancellationToken);
+            await Connect(client, settings, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -96,10 +97,17 @@ public sealed class EmailSender(
 
         foreach (var message in batch)
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: the messages not yet put on the wire go back to the table untouched for another sender.
+                await Release(batch.SkipWhile(m => m.Id != message.Id).ToList());
+                return true;
+            }
             var recipient = settings.TestMode && settings.TestRecipient is not null ? settings.TestRecipient : message.ToAddress;
             try
             {
-                await client.SendAsync(Build(message, settings, recipient), cancellationToken);
+                // The message on the wire is finished (or fails) even when stopping, so its outcome is always recorded.
+                await client.SendAsync(Build(message, settings, recipient), CancellationToken.None);
             }
             catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 400 && (int)ex.StatusCode < 500)
             {
@@ -127,6 +135,18 @@ public sealed class EmailSender(
         }
         await client.DisconnectAsync(quit: true, cancellationToken);
         return true;
+    }
+
+    /// <summary>A stopping silo waits for its sender to finish the message on the wire and hand back the rest of its batch.</summary>
+    public override Task StopAsync(CancellationToken cancellationToken) => base.StopAsync(CancellationToken.None);
+
+    private async Task Release(IReadOnlyList<Leased> untouched)
+    {
+        if (untouched.Count == 0) return;
+        await db.Command("""
+            UPDATE outbox_messages SET status = 'pending', attempts = attempts - 1, locked_until = NULL, last_error = NULL, updated_at = @now
+            WHERE id = ANY(@ids) AND locked_by = @sender AND status = 'sending'
+            """, ("now", time.GetUtcNow()), ("ids", untouched.Select(m => m.Id).ToArray()), ("sender", _senderId)).ExecuteAsync(CancellationToken.None);
     }
 
     private static async Task Connect(SmtpClient client, SmtpSettings settings, CancellationToken cancellationToken)
