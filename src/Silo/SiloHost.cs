@@ -44,6 +44,7 @@ public static class SiloHost
         builder.Services.AddShiftGrains();
         builder.Services.AddTemplateGrains();
         builder.Services.AddPagesGrains();
+        builder.Services.AddInfluenceGrains();
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));

@@ -4,6 +4,7 @@ using ChangemakerLite.WebFrontend.Auth;
 using ChangemakerLite.WebFrontend.Map;
 using ChangemakerLite.WebFrontend.Pages;
 using ChangemakerLite.WebFrontend.Canvassing;
+using ChangemakerLite.WebFrontend.Influence;
 using ChangemakerLite.WebFrontend.Platform;
 using ChangemakerLite.WebFrontend.Settings;
 using ChangemakerLite.WebFrontend.Shifts;
@@ -119,6 +120,7 @@ public static class FrontendApp
         builder.Services.AddSettingsFrontend();
         builder.Services.AddTemplatesFrontend();
         builder.Services.AddPagesFrontend();
+        builder.Services.AddInfluenceFrontend();
 
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -139,6 +141,7 @@ public static class FrontendApp
         app.MapSettingsEndpoints();
         app.MapTemplateEndpoints();
         app.MapPagesEndpoints();
+        app.MapInfluenceEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }

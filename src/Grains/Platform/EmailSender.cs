@@ -93,8 +93,10 @@ public sealed class EmailSender(
             .ListAsync(r => new Leased(r.Get<Guid>("id"), r.Get<string>("to_address"), r.GetOrNull<string>("to_name"),
                 r.GetOrNull<string>("subject"), r.GetOrNull<string>("text_body"), r.GetOrNull<string>("html_body"), r.Get<int>("attempts"),
                 r.GetOrNull<string>("template_key"), r.GetOrNull<string>("template_data"), r.GetValueOrNull<Guid>("template_id"),
-                r.GetValueOrNull<int>("template_version")), cancellationToken);
+                r.GetValueOrNull<int>("template_version")), CancellationToken.None);
         if (batch.Count == 0) return false;
+
+        // From here a stop is not obeyed mid-step: a leased batch is either attempted or handed back, never left leased.
 
         var rendered = new Dictionary<Guid, RenderedEmail>();
         foreach (var message in batch)
@@ -107,23 +109,23 @@ public sealed class EmailSender(
             }
             try
             {
-                var template = await renderer.GetAsync(message.TemplateKey, message.TemplateId, message.TemplateVersion, cancellationToken);
+                var template = await renderer.GetAsync(message.TemplateKey, message.TemplateId, message.TemplateVersion, CancellationToken.None);
                 if (!template.Source.IsActive) throw new TemplateRenderException($"The email template '{message.TemplateKey}' is switched off.");
                 rendered[message.Id] = TemplateRenderer.Render(template, TemplateRenderer.ParseData(message.TemplateData));
             }
             catch (Exception ex) when (ex is TemplateRenderException or TemplateSyntaxException or HandlebarsDotNet.HandlebarsException)
             {
-                await Fail(message, $"Not sent: {ex.Message}", cancellationToken);
+                await Fail(message, $"Not sent: {ex.Message}", CancellationToken.None);
             }
         }
         batch = batch.Where(m => rendered.ContainsKey(m.Id)).ToList();
         if (batch.Count == 0) return true;
 
-        var settings = await _configured.WithSiteOverridesAsync(db, encryption, cancellationToken);
+        var settings = await _configured.WithSiteOverridesAsync(db, encryption, CancellationToken.None);
         using var client = new SmtpClient();
         try
         {
-            await SmtpDelivery.ConnectAsync(client, settings, cancellationToken);
+            await SmtpDelivery.ConnectAsync(client, settings, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -134,11 +136,18 @@ public sealed class EmailSender(
 
         foreach (var message in batch)
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: the messages not yet put on the wire go back to the table untouched for another sender.
+                await Release(batch.SkipWhile(m => m.Id != message.Id).ToList());
+                return true;
+            }
             var content = rendered[message.Id];
             var mime = SmtpDelivery.Build(message.Id, message.ToAddress, message.ToName, content, settings, out var recipient);
             try
             {
-                await client.SendAsync(mime, cancellationToken);
+                // The message on the wire is finished (or fails) even when stopping, so its outcome is always recorded.
+                await client.SendAsync(mime, CancellationToken.None);
             }
             catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 400 && (int)ex.StatusCode < 500)
             {
@@ -168,6 +177,18 @@ public sealed class EmailSender(
         }
         await client.DisconnectAsync(quit: true, cancellationToken);
         return true;
+    }
+
+    /// <summary>A stopping silo waits for its sender to finish the message on the wire and hand back the rest of its batch.</summary>
+    public override Task StopAsync(CancellationToken cancellationToken) => base.StopAsync(CancellationToken.None);
+
+    private async Task Release(IReadOnlyList<Leased> untouched)
+    {
+        if (untouched.Count == 0) return;
+        await db.Command("""
+            UPDATE outbox_messages SET status = 'pending', attempts = attempts - 1, locked_until = NULL, last_error = NULL, updated_at = @now
+            WHERE id = ANY(@ids) AND locked_by = @sender AND status = 'sending'
+            """, ("now", time.GetUtcNow()), ("ids", untouched.Select(m => m.Id).ToArray()), ("sender", _senderId)).ExecuteAsync(CancellationToken.None);
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Auth;
+using ChangemakerLite.TestSupport;
+using ChangemakerLite.TestSupport.Influence;
+
+// Load generator for the influence module against the real stack in this process: a silo and a frontend (LocalCluster),
+// a fresh PostgreSQL database on TEST_DATABASE_URL's server, a stand-in Represent answering in 200 ms, the SMTP sink.
+// Usage: TEST_DATABASE_URL=postgresql://... dotnet run -c Release --project bench/InfluenceBench -- [--codes 200] [--lookups 2000]
+//        [--cached-seconds 10] [--concurrency 64] [--sends 10000]
+// The load generator shares the process and the cores with the servers it measures: CPU per lookup counts both.
+
+var codes = Option("--codes", 200);
+var lookups = Option("--lookups", 2000);
+var cachedSeconds = Option("--cached-seconds", 10);
+var concurrency = Option("--concurrency", 64);
+var sends = Option("--sends", 10_000);
+Console.WriteLine($"codes={codes} lookups={lookups} cached-seconds={cachedSeconds} concurrency={concurrency} sends={sends} cores={Environment.ProcessorCount}");
+
+await using var represent = await FakeRepresent.StartAsync();
+represent.Delay = TimeSpan.FromMilliseconds(200);
+await using var db = await TestDatabase.CreateAsync();
+var settings = represent.Settings(timeoutSeconds: 30);
+settings["Logging:LogLevel:Default"] = "Error";
+settings["INFLUENCE_RATE_LIMIT_PER_IP"] = "100000000";
+await using var cluster = await LocalCluster.StartAsync(db, settings: settings);
+
+using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(concurrency, lookups), PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+using var http = new HttpClient(handler) { BaseAddress = cluster.FrontendUri(0), Timeout = TimeSpan.FromMinutes(2) };
+
+const string letters = "ABCEGHJKLMNPRSTVWXYZ";
+var postalCodes = Enumerable.Range(0, codes).Select(i => $"M{i % 10}{letters[i / 10 % letters.Length]} {i / 200 % 10}{letters[i % letters.Length]}{i / 10 % 10}")
+    .Distinct().ToList();
+if (postalCodes.Count != codes) throw new InvalidOperationException("postal codes collided");
+
+async Task<(HttpStatusCode Status, double Ms)> Lookup(string code)
+{
+    var started = Stopwatch.GetTimestamp();
+    using var response = await http.PostAsJsonAsync("/api/public/representatives/lookup", new { postalCode = code });
+    await response.Content.LoadIntoBufferAsync();
+    return (response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+}
+
+// Warm the path (JIT, connections) on codes of their own, so the storm's figures are of the storm.
+var warmCodes = Enumerable.Range(0, 20).Select(i => $"T{i % 10}A {i / 10}B1").ToList();
+for (var round = 0; round < 3; round++) await Task.WhenAll(warmCodes.Select(Lookup));
+var warmCalls = represent.Calls;
+
+// 1. The storm: every lookup at once, each code asked lookups/codes times, nothing cached.
+var storm = Stopwatch.StartNew();
+var stormResults = await Task.WhenAll(Enumerable.Range(0, lookups).Select(i => Lookup(postalCodes[i % postalCodes.Count])));
+storm.Stop();
+var upstream = represent.Calls - warmCalls;
+Console.WriteLine($"lookup storm:   {lookups} concurrent lookups over {codes} codes in {storm.Elapsed.TotalSeconds:F2} s; " +
+                  $"{stormResults.Count(r => r.Status == HttpStatusCode.OK)} OK; upstream calls {upstream} (expected {codes}); " +
+                  $"p50 {Percentile(stormResults.Select(r => r.Ms), 50):F0} ms, p99 {Percentile(stormResults.Select(r => r.Ms), 99):F0} ms");
+
+// 2. Cached lookups: a fixed number of callers back to back for a while.
+var latencies = new List<double>[concurrency];
+var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+var cached = Stopwatch.StartNew();
+var until = TimeSpan.FromSeconds(cachedSeconds);
+await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+{
+    var mine = latencies[worker] = new List<double>(100_000);
+    var random = new Random(worker);
+    while (cached.Elapsed < until)
+    {
+        var (status, ms) = await Lookup(postalCodes[random.Next(postalCodes.Count)]);
+        if (status != HttpStatusCode.OK) throw new InvalidOperationException($"cached lookup answered {(int)status}");
+        mine.Add(ms);
+    }
+}));
+cached.Stop();
+var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+var all = latencies.SelectMany(l => l).ToList();
+Console.WriteLine($"cached lookups: {all.Count} in {cached.Elapsed.TotalSeconds:F1} s = {all.Count / cached.Elapsed.TotalSeconds:F0}/s; " +
+                  $"p50 {Percentile(all, 50):F1} ms, p99 {Percentile(all, 99):F1} ms; CPU {cpu.TotalMicroseconds / all.Count:F0} µs per lookup " +
+                  $"(servers and load generator); upstream calls since the storm {represent.Calls - warmCalls - upstream}");
+
+// 3. A campaign going viral: sends accepted as fast as they come, delivered by the outbox to the SMTP sink.
+var admin = await TestUsers.CreateAsync(db, UserRole.InfluenceAdmin);
+using var adminHttp = cluster.Http(0, TestTokens.Mint(cluster.SigningKey, admin.Id, admin.Email, UserRole.InfluenceAdmin));
+var created = await adminHttp.PostAsJsonAsync("/api/campaigns", new { title = "Viral", emailSubject = "Act now", emailBody = "Please act." });
+var campaignId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+var slug = JsonDocument.Parse(await (await adminHttp.PatchAsJsonAsync($"/api/campaigns/{campaignId}", new { status = "ACTIVE" }))
+    .Content.ReadAsStringAsync()).RootElement.GetProperty("slug").GetString();
+var code = postalCodes[0];
+var mp = FakeRepresent.MpEmail(code.Replace(" ", ""));
+var sentBefore = cluster.Mail.Messages.Count;
+var accepting = Stopwatch.StartNew();
+var next = -1;
+var sendLatencies = new List<double>[concurrency];
+await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+{
+    var mine = sendLatencies[worker] = [];
+    int i;
+    while ((i = Interlocked.Increment(ref next)) < sends)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var response = await http.PostAsJsonAsync($"/api/public/campaigns/{slug}/emails", new
+        {
+            idempotencyKey = $"bench-{i}", method = "SMTP", postalCode = code, senderName = $"Supporter {i}",
+            recipients = new[] { new { email = mp } },
+        });
+        if (response.StatusCode != HttpStatusCode.Accepted) throw new InvalidOperationException($"send answered {(int)response.StatusCode}");
+        mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+}));
+var acceptedAt = accepting.Elapsed;
+var deliveredDuringAcceptance = cluster.Mail.Messages.Count - sentBefore;
+while (cluster.Mail.Messages.Count - sentBefore < sends) await Task.Delay(50);
+var delivered = accepting.Elapsed;
+var allSends = sendLatencies.SelectMany(l => l).ToList();
+Console.WriteLine($"viral campaign: {sends} sends accepted in {acceptedAt.TotalSeconds:F1} s = {sends / acceptedAt.TotalSeconds:F0}/s " +
+                  $"(p50 {Percentile(allSends, 50):F1} ms, p99 {Percentile(allSends, 99):F1} ms); " +
+                  $"{deliveredDuringAcceptance} delivered meanwhile; all {sends} at the SMTP sink after {delivered.TotalSeconds:F1} s = " +
+                  $"{sends / delivered.TotalSeconds:F0}/s delivery overall, {(sends - deliveredDuringAcceptance) / (delivered - acceptedAt).TotalSeconds:F0}/s " +
+                  "once acceptance ended");
+var sentRows = await db.ScalarAsync<long>("SELECT count(*) FROM campaign_emails WHERE campaign_id = @c AND status = 'SENT'", ("c", campaignId));
+await Task.Delay(1000);
+Console.WriteLine($"                campaign_emails SENT: {await db.ScalarAsync<long>("SELECT count(*) FROM campaign_emails WHERE campaign_id = @c AND status = 'SENT'", ("c", campaignId))} (at the last message: {sentRows}); " +
+                  $"messages at the sink for the campaign: {cluster.Mail.Messages.Count(m => m.Subject == "Act now")}");
+
+static double Percentile(IEnumerable<double> values, double p)
+{
+    var sorted = values.OrderBy(v => v).ToList();
+    if (sorted.Count == 0) return double.NaN;
+    return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
+
+static int Option(string name, int fallback)
+{
+    var args = Environment.GetCommandLineArgs();
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var value) ? value : fallback;
+}
