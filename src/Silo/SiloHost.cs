@@ -6,6 +6,7 @@ using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Platform;
 using ChangemakerLite.Grains.Shifts;
+using ChangemakerLite.Grains.Media;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -40,6 +41,7 @@ public static class SiloHost
         builder.Services.AddMapGrains(builder.Configuration);
         builder.Services.AddCanvassGrains();
         builder.Services.AddShiftGrains();
+        builder.Services.AddMediaGrains();
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));

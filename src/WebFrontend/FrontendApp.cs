@@ -2,6 +2,7 @@ using System.Text;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.WebFrontend.Auth;
 using ChangemakerLite.WebFrontend.Map;
+using ChangemakerLite.WebFrontend.Media;
 using ChangemakerLite.WebFrontend.Canvassing;
 using ChangemakerLite.WebFrontend.Platform;
 using ChangemakerLite.WebFrontend.Shifts;
@@ -109,6 +110,7 @@ public static class FrontendApp
         builder.Services.AddShiftsFrontend();
         builder.Services.AddMapFrontend(builder.Configuration);
         builder.Services.AddCanvassFrontend();
+        builder.Services.AddMediaFrontend();
 
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -123,6 +125,7 @@ public static class FrontendApp
         app.MapShiftEndpoints();
         app.MapMapEndpoints();
         app.MapCanvassEndpoints();
+        app.MapMediaEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }
