@@ -41,7 +41,8 @@ public interface IMediaJobGrain : IGrainWithGuidKey
 [Alias("cml.media.IMediaSchedulerGrain")]
 public interface IMediaSchedulerGrain : IGrainWithIntegerKey
 {
-    [OneWay, Alias("Enqueue")] Task Enqueue(Guid jobId, int priority, DateTime? runAfter);
+    /// <summary>The job waits for a slot. <paramref name="endsRun"/>: it held one until now (a failed or interrupted attempt) and gives it back.</summary>
+    [OneWay, Alias("Enqueue")] Task Enqueue(Guid jobId, int priority, DateTime? runAfter, bool endsRun);
     [OneWay, Alias("Finished")] Task Finished(Guid jobId);
     [OneWay, Alias("Remove")] Task Remove(Guid jobId);
     [Alias("Snapshot")] Task<SchedulerSnapshot> Snapshot();

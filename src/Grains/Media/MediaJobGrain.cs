@@ -72,7 +72,7 @@ public sealed class MediaJobGrain(
         await Load();
         await MediaRows.AppendLog(db, Id, $"Queued ({spec.Type}, {EnumWireNames.ToWireName(spec.Category)}, priority {spec.Priority}).");
         await this.RegisterOrUpdateReminder(ReminderName, settings.CheckPeriod, settings.CheckPeriod);
-        Scheduler.Enqueue(Id, _job!.Priority, null).Ignore();
+        Scheduler.Enqueue(Id, _job!.Priority, null, endsRun: false).Ignore();
         Publish();
         return await Get();
     }
@@ -87,7 +87,7 @@ public sealed class MediaJobGrain(
     public Task<JobStatus> Check()
     {
         var job = Current;
-        if (job.Status == JobStatus.Queued) Scheduler.Enqueue(Id, job.Priority, job.RunAfter).Ignore();
+        if (job.Status == JobStatus.Queued) Scheduler.Enqueue(Id, job.Priority, job.RunAfter, endsRun: false).Ignore();
         return Task.FromResult(job.Status);
     }
 
@@ -121,7 +121,7 @@ public sealed class MediaJobGrain(
         await Commit("status = 'queued', attempts = 0, run_after = NULL, error = NULL, progress = 0, processed = 0, completed_at = NULL");
         await MediaRows.AppendLog(db, Id, "Queued again by hand.");
         await this.RegisterOrUpdateReminder(ReminderName, settings.CheckPeriod, settings.CheckPeriod);
-        Scheduler.Enqueue(Id, _job!.Priority, null).Ignore();
+        Scheduler.Enqueue(Id, _job!.Priority, null, endsRun: false).Ignore();
         Publish();
         return await Get();
     }
@@ -132,7 +132,7 @@ public sealed class MediaJobGrain(
         if (job.Status is not (JobStatus.Pending or JobStatus.Queued or JobStatus.Running))
             throw DomainException.Conflict($"The job is {EnumWireNames.ToWireName(job.Status)}; its priority no longer matters.");
         await Commit("priority = @priority", ("priority", priority));
-        if (_job!.Status == JobStatus.Queued) Scheduler.Enqueue(Id, priority, _job.RunAfter).Ignore();
+        if (_job!.Status == JobStatus.Queued) Scheduler.Enqueue(Id, priority, _job.RunAfter, endsRun: false).Ignore();
         return await Get();
     }
 
@@ -246,7 +246,7 @@ public sealed class MediaJobGrain(
         var runAfter = DateTime.UtcNow + delay;
         await Commit("status = 'queued', error = @error, run_after = @after", ("error", error), ("after", runAfter));
         await MediaRows.AppendLog(db, Id, $"Retrying in {delay.TotalSeconds:0.###} s.");
-        Scheduler.Enqueue(Id, job.Priority, runAfter).Ignore();
+        Scheduler.Enqueue(Id, job.Priority, runAfter, endsRun: true).Ignore();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -255,7 +255,7 @@ public sealed class MediaJobGrain(
         if (_job is null or { Status: JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled } && _run is not { IsCompleted: false })
             await DropReminder();
         else if (_job is { Status: JobStatus.Queued } job)
-            Scheduler.Enqueue(Id, job.Priority, job.RunAfter).Ignore();
+            Scheduler.Enqueue(Id, job.Priority, job.RunAfter, endsRun: false).Ignore();
     }
 
     private IMediaSchedulerGrain Scheduler => GrainFactory.GetGrain<IMediaSchedulerGrain>((long)Current.ResourceCategory);

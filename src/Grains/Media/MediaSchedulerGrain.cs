@@ -50,8 +50,10 @@ public sealed class MediaSchedulerGrain(NpgsqlDataSource db, MediaSettings setti
         }
     }
 
-    public async Task Enqueue(Guid jobId, int priority, DateTime? runAfter)
+    public async Task Enqueue(Guid jobId, int priority, DateTime? runAfter, bool endsRun)
     {
+        // A late notice about a job that was handed its slot meanwhile must not free that slot.
+        if (!endsRun && _running.Contains(jobId)) return;
         _running.Remove(jobId);
         _queued[jobId] = new Waiting(priority, _queued.TryGetValue(jobId, out var known) ? known.Order : _order++, runAfter);
         await Dispatch();

@@ -33,12 +33,12 @@ public sealed class VideoGrain(NpgsqlDataSource db, MediaSettings settings, Medi
 
     public async Task<Video> Ingest(IngestCommand command)
     {
+        if (!Path.GetFullPath(command.SourcePath).StartsWith(settings.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw DomainException.Invalid("file", "is not under MEDIA_ROOT.");
         var keep = command.KeepName;
         try
         {
             if (_video is not null) throw DomainException.Conflict("This video exists already.");
-            if (!Path.GetFullPath(command.SourcePath).StartsWith(settings.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                throw DomainException.Invalid("file", "is not under MEDIA_ROOT.");
             if (await MediaRows.VideoWithHash(db, command.Sha256) is { } existing) throw Duplicate(existing);
             var info = await probe.ProbeAsync(command.SourcePath);
             string relative;
@@ -109,9 +109,9 @@ public sealed class VideoGrain(NpgsqlDataSource db, MediaSettings settings, Medi
         try
         {
             return await Commit("""
-                title = coalesce(@title, title), description = CASE WHEN @description IS NULL THEN description ELSE nullif(@description, '') END,
-                tags = coalesce(@tags::jsonb, tags), directory_type = coalesce(@directory, directory_type), path = @path,
-                category = CASE WHEN @category IS NULL THEN category ELSE nullif(@category, '') END
+                title = coalesce(@title::text, title), description = CASE WHEN @description::text IS NULL THEN description ELSE nullif(@description::text, '') END,
+                tags = coalesce(@tags::jsonb, tags), directory_type = coalesce(@directory::directory_type, directory_type), path = @path,
+                category = CASE WHEN @category::text IS NULL THEN category ELSE nullif(@category::text, '') END
                 """, ("title", command.Title), ("description", command.Description),
                 ("tags", command.Tags is null ? null : JsonSerializer.Serialize(CleanTags(command.Tags))),
                 ("directory", command.DirectoryType), ("path", path), ("category", command.Category));
