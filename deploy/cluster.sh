@@ -12,6 +12,8 @@ ensure_prerequisites
 trap stop_everything EXIT INT TERM
 use_database_and_secrets
 BASE_PORT="${PORT:-8080}"
+# Every silo and frontend shares the one media library directory.
+export MEDIA_ROOT="${MEDIA_ROOT:-$CML_LOCAL/media}"
 
 build_release
 dotnet "$SILO_DLL" migrate

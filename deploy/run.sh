@@ -14,6 +14,8 @@ ensure_prerequisites
 trap stop_everything EXIT INT TERM
 use_database_and_secrets
 export PORT="${PORT:-8080}"
+# The media library: one directory the silo and the frontend share (uploads land here, ffmpeg reads here).
+export MEDIA_ROOT="${MEDIA_ROOT:-$CML_LOCAL/media}"
 
 if [ -z "${SMTP_HOST:-}" ]; then
   # Without a real SMTP server, mail goes to the local sink (kept in .local/mail, listed at /messages).

@@ -8,6 +8,7 @@ using ChangemakerLite.Grains.Platform;
 using ChangemakerLite.Grains.Pages;
 using ChangemakerLite.Grains.Shifts;
 using ChangemakerLite.Grains.Templates;
+using ChangemakerLite.Grains.Media;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -45,6 +46,7 @@ public static class SiloHost
         builder.Services.AddTemplateGrains();
         builder.Services.AddPagesGrains();
         builder.Services.AddInfluenceGrains();
+        builder.Services.AddMediaGrains();
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));

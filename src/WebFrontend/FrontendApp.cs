@@ -3,6 +3,7 @@ using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.WebFrontend.Auth;
 using ChangemakerLite.WebFrontend.Map;
 using ChangemakerLite.WebFrontend.Pages;
+using ChangemakerLite.WebFrontend.Media;
 using ChangemakerLite.WebFrontend.Canvassing;
 using ChangemakerLite.WebFrontend.Influence;
 using ChangemakerLite.WebFrontend.Platform;
@@ -121,6 +122,7 @@ public static class FrontendApp
         builder.Services.AddTemplatesFrontend();
         builder.Services.AddPagesFrontend();
         builder.Services.AddInfluenceFrontend();
+        builder.Services.AddMediaFrontend();
 
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -142,6 +144,7 @@ public static class FrontendApp
         app.MapTemplateEndpoints();
         app.MapPagesEndpoints();
         app.MapInfluenceEndpoints();
+        app.MapMediaEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }

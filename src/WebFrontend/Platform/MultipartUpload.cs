@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace ChangemakerLite.WebFrontend.Platform;
+
+/// <summary>
+/// The plumbing of a streamed multipart upload, shared by the modules that take large files (map imports, media):
+/// the body limit of the one request, the boundary, section by section reading with malformed bodies as 400s,
+/// filling a fixed buffer from a part, and small text fields read with a length limit. Nothing is buffered whole.
+/// </summary>
+public static class MultipartUpload
+{
+    /// <summary>A reader over the request's multipart body, allowing up to <paramref name="maxBytes"/> for this request; 415 when it is not multipart/form-data.</summary>
+    public static MultipartReader Open(HttpContext context, long maxBytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = maxBytes;
+        var request = context.Request;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
+            !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ||
+            HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
+            throw new RequestValidationException(new Dictionary<string, string[]> { ["body"] = ["Content-Type must be multipart/form-data."] },
+                StatusCodes.Status415UnsupportedMediaType);
+        return new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024 };
+    }
+
+    /// <summary>A part: its form field name and, for a file, its file name.</summary>
+    public sealed record Part(MultipartSection Section, string Name, string? FileName, bool IsFile);
+
+    public static async Task<Part?> NextPartAsync(MultipartReader reader, CancellationToken cancellationToken)
+    {
+        var section = await ReadSection(reader, cancellationToken);
+        if (section is null) return null;
+        if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
+            !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+            throw new RequestValidationException("body", "every part needs a Content-Disposition: form-data header.");
+        var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+        var isFile = disposition.IsFileDisposition();
+        var fileName = isFile ? HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value : null;
+        return new Part(section, name, fileName, isFile);
+    }
+
+    public static async Task<MultipartSection?> ReadSection(MultipartReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadNextSectionAsync(cancellationToken);
+        }
+        catch (IOException ex) when (ex is not EndOfStreamException)
+        {
+            throw new RequestValidationException("body", "the multipart body is malformed: " + ex.Message);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new RequestValidationException("body", "the multipart body is malformed: " + ex.Message);
+        }
+    }
+
+    /// <summary>Reads until the buffer is full or the part ends; the count read.</summary>
+    public static async Task<int> Fill(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            if (read == 0) break;
+            filled += read;
+        }
+        return filled;
+    }
+
+    /// <summary>A text part of at most <paramref name="max"/> characters, or a 400 naming it.</summary>
+    public static async Task<string> ReadText(Stream body, int max, string name)
+    {
+        using var reader = new StreamReader(body);
+        var buffer = new char[max + 1];
+        var total = 0;
+        int read;
+        while (total <= max && (read = await reader.ReadAsync(buffer.AsMemory(total))) > 0) total += read;
+        if (total > max) throw new RequestValidationException(name, $"must be at most {max} characters.");
+        return new string(buffer, 0, total);
+    }
+}
