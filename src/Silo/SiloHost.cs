@@ -40,6 +40,7 @@ public static class SiloHost
         builder.Services.AddMapGrains(builder.Configuration);
         builder.Services.AddCanvassGrains();
         builder.Services.AddShiftGrains();
+        builder.Services.AddSiloOperations(builder.Configuration, settings);
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
@@ -79,6 +80,7 @@ public static class SiloHost
             });
             if (settings.MinimumReminderPeriod is { } minimum)
                 silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = minimum);
+            silo.AddSiloOperations(builder.Configuration);
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ITempUserSweepGrain>(0).Ensure());
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ICanvassSweepGrain>(0).Ensure());
         });

@@ -2,6 +2,7 @@ using System.Text;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.WebFrontend.Auth;
 using ChangemakerLite.WebFrontend.Map;
+using ChangemakerLite.WebFrontend.Operations;
 using ChangemakerLite.WebFrontend.Canvassing;
 using ChangemakerLite.WebFrontend.Platform;
 using ChangemakerLite.WebFrontend.Shifts;
@@ -56,6 +57,7 @@ public static class FrontendApp
             });
             // New silos must be used soon after they join, not a minute later.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            Orleans.Dashboard.ServiceCollectionExtensions.AddDashboard(client);
             // The frontend may start before any silo is up: keep trying rather than exit.
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>
             {
@@ -109,9 +111,11 @@ public static class FrontendApp
         builder.Services.AddShiftsFrontend();
         builder.Services.AddMapFrontend(builder.Configuration);
         builder.Services.AddCanvassFrontend();
+        builder.AddOperationsFrontend(settings);
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseProtectedMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -123,6 +127,7 @@ public static class FrontendApp
         app.MapShiftEndpoints();
         app.MapMapEndpoints();
         app.MapCanvassEndpoints();
+        app.MapOperationsEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }

@@ -23,6 +23,7 @@ public static class EmailOutbox
             ("id", id), ("kind", email.Kind), ("to", email.ToAddress), ("toName", email.ToName),
             ("subject", email.Subject), ("text", email.TextBody), ("html", email.HtmlBody))
             .ExecuteAsync(cancellationToken);
+        Metrics.ChangemakerMetrics.Email("queued");
         return id;
     }
 }

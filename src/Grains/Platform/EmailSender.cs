@@ -124,6 +124,7 @@ public sealed class EmailSender(
                 UPDATE outbox_messages SET status = 'sent', sent_at = @now, sent_to = @to, locked_until = NULL, last_error = NULL, updated_at = @now
                 WHERE id = @id AND locked_by = @sender
                 """, ("now", time.GetUtcNow()), ("to", recipient), ("id", message.Id), ("sender", _senderId)).ExecuteAsync(CancellationToken.None);
+            Metrics.ChangemakerMetrics.Email("sent");
         }
         await client.DisconnectAsync(quit: true, cancellationToken);
         return true;
@@ -177,6 +178,7 @@ public sealed class EmailSender(
             WHERE id = @id AND locked_by = @sender
             """, ("next", time.GetUtcNow() + delay), ("error", error), ("now", time.GetUtcNow()), ("id", message.Id), ("sender", _senderId))
             .ExecuteAsync(CancellationToken.None);
+        Metrics.ChangemakerMetrics.Email("retried");
     }
 
     private async Task Fail(Leased message, string error, CancellationToken cancellationToken)
@@ -186,6 +188,7 @@ public sealed class EmailSender(
             UPDATE outbox_messages SET status = 'failed', last_error = @error, locked_until = NULL, updated_at = @now
             WHERE id = @id AND locked_by = @sender
             """, ("error", error), ("now", time.GetUtcNow()), ("id", message.Id), ("sender", _senderId)).ExecuteAsync(CancellationToken.None);
+        Metrics.ChangemakerMetrics.Email("failed");
     }
 
     private sealed record Leased(Guid Id, string ToAddress, string? ToName, string Subject, string TextBody, string? HtmlBody, int Attempts);
