@@ -40,6 +40,7 @@ public static class SiloOperations
     public static void AddSiloOperations(this ISiloBuilder silo, IConfiguration configuration)
     {
         var operations = SiloOperationsSettings.From(configuration);
+        silo.AddIncomingGrainCallFilter<ChangemakerLite.Grains.Platform.UnavailableCallFilter>();
         if (operations.DashboardEnabled) silo.AddDashboard();
         // Pod name, namespace and IP come from the downward API (see deploy/k8s/silo.yaml); the silo advertises its
         // pod IP, and a pod deleted by Kubernetes is declared dead at once instead of after missed probes.

@@ -69,9 +69,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException
+            if (e is ServiceUnavailableException or System.Net.Sockets.SocketException or TimeoutException
                 or SiloUnavailableException or OrleansMessageRejectionException)
                 return true;
+            if (e is System.Data.Common.DbException db) return db.IsTransient;
             if (e.GetType().Name is "ConnectionFailedException" or "ConnectionAbortedException") return true;
             if (e is AggregateException { InnerExceptions.Count: 1 } aggregate) return Unavailable(aggregate.InnerExceptions[0]);
         }

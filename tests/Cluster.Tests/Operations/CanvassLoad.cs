@@ -27,6 +27,7 @@ public sealed class CanvassLoad : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, Guid> _ackedVisits = new();
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<long, bool>> _ackedPoints = new();
     private readonly ConcurrentDictionary<string, int> _errors = new();
+    private readonly ConcurrentDictionary<string, (double First, double Last)> _errorTimes = new();
     private readonly ConcurrentQueue<(long At, int Session)> _acks = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -73,12 +74,14 @@ public sealed class CanvassLoad : IAsyncDisposable
     }
 
     /// <summary>Starts more sessions (new canvassers, new grains) that join the load at once; returns their ids.</summary>
-    public async Task<List<Guid>> AddSessionsAsync(int count)
+    /// <param name="writing">False for a session that is started and then left alone (not part of the load).</param>
+    public async Task<List<Guid>> AddSessionsAsync(int count, bool writing = true)
     {
         var added = new List<LoadSession>();
+        var idle = new List<Guid>();
         for (var n = 0; n < count; n++)
         {
-            var i = _sessions.Count + n;
+            var i = _sessions.Count + added.Count;
             var user = Ids.New();
             var email = $"drill-{user:N}@example.org";
             await Exec(_db, """
@@ -92,9 +95,15 @@ public sealed class CanvassLoad : IAsyncDisposable
             var body = await started.Content.ReadAsStringAsync();
             if (started.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"session {i} did not start: {(int)started.StatusCode} {body}");
             var session = new LoadSession(i, JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid(), token, _door) { Frontend = frontend };
+            if (!writing)
+            {
+                idle.Add(session.Id);
+                continue;
+            }
             _ackedPoints[session.Id] = new ConcurrentDictionary<long, bool>();
             added.Add(session);
         }
+        if (!writing) return idle;
         lock (_sessions) _sessions.AddRange(added);
         lock (_workers) _workers.AddRange(added.Select(s => Task.Run(() => Run(s))));
         return added.Select(s => s.Id).ToList();
@@ -146,24 +155,35 @@ public sealed class CanvassLoad : IAsyncDisposable
                 }
                 var key = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
                 if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is null) key += " without Retry-After";
-                _errors.AddOrUpdate(key, 1, (_, n) => n + 1);
+                Count(key, path);
                 if ((int)response.StatusCode is >= 400 and < 500 and not 429 and not 409)
                     throw new InvalidOperationException($"session {session.Index}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
             catch (TaskCanceledException) when (!_stop.IsCancellationRequested)
             {
-                _errors.AddOrUpdate("timeout", 1, (_, n) => n + 1);
+                Count("timeout", path);
             }
             catch (HttpRequestException)
             {
                 // The frontend is gone: the load balancer sends this phone elsewhere.
-                _errors.AddOrUpdate("connection refused or reset", 1, (_, n) => n + 1);
+                Count("connection refused or reset", path);
                 session.Frontend++;
             }
             try { await Task.Delay(300, _stop.Token); } catch (OperationCanceledException) { }
         }
         return false;
     }
+
+    private void Count(string key, string path)
+    {
+        _errors.AddOrUpdate(key, 1, (_, n) => n + 1);
+        var at = _clock.Elapsed.TotalSeconds;
+        _errorTimes.AddOrUpdate($"{key} on {path[(path.LastIndexOf('/') + 1)..]}", (at, at), (_, t) => (t.First, at));
+    }
+
+    /// <summary>When each kind of failure happened (seconds since the load started), for a drill's printout.</summary>
+    public string ErrorTimeline => string.Join(", ", _errorTimes.OrderBy(e => e.Value.First)
+        .Select(e => $"{e.Key} from {e.Value.First:F1} s to {e.Value.Last:F1} s"));
 
     /// <summary>Time since the load started: mark a disruption with it, then ask <see cref="WorstRecoveryAfter"/>.</summary>
     public TimeSpan Now => _clock.Elapsed;
@@ -223,6 +243,7 @@ public sealed class CanvassLoad : IAsyncDisposable
         var report = new LoadReport(drill, _sessions.Count, _clock.Elapsed, visitIds.Length, storedVisits, ackedPoints, storedPoints,
             TimeSpan.FromSeconds((double)longest / Stopwatch.Frequency), recovery, new Dictionary<string, int>(_errors));
         Console.WriteLine(report);
+        if (_errorTimes.Count > 0) Console.WriteLine($"[drill: {drill}] failed attempts over time: {ErrorTimeline}");
         return report;
     }
 

@@ -52,7 +52,7 @@ public sealed class NodeProcess : IAsyncDisposable
     private void Keep(string? line)
     {
         if (line is null) return;
-        _tail.Enqueue(line.Length > 400 ? line[..400] : line);
+        _tail.Enqueue(line.Length > 3000 ? line[..3000] : line);
         while (_tail.Count > 40) _tail.TryDequeue(out _);
     }
 
