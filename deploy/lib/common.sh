@@ -38,6 +38,8 @@ ensure_prerequisites() {
   command -v mkdocs >/dev/null 2>&1 || missing+=(mkdocs)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  # ip (network namespaces) for the multi-host cluster tests, and for deploy/node.sh to find a host's address.
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   if [ ${#missing[@]} -gt 0 ]; then
     apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
   fi

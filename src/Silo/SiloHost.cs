@@ -47,6 +47,7 @@ public static class SiloHost
         builder.Services.AddPagesGrains();
         builder.Services.AddInfluenceGrains();
         builder.Services.AddMediaGrains();
+        builder.Services.AddSiloOperations(builder.Configuration, settings);
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
@@ -86,6 +87,7 @@ public static class SiloHost
             });
             if (settings.MinimumReminderPeriod is { } minimum)
                 silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = minimum);
+            silo.AddSiloOperations(builder.Configuration);
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ITempUserSweepGrain>(0).Ensure());
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ICanvassSweepGrain>(0).Ensure());
         });

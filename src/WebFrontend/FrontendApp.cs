@@ -4,6 +4,7 @@ using ChangemakerLite.WebFrontend.Auth;
 using ChangemakerLite.WebFrontend.Map;
 using ChangemakerLite.WebFrontend.Pages;
 using ChangemakerLite.WebFrontend.Media;
+using ChangemakerLite.WebFrontend.Operations;
 using ChangemakerLite.WebFrontend.Canvassing;
 using ChangemakerLite.WebFrontend.Influence;
 using ChangemakerLite.WebFrontend.Platform;
@@ -65,6 +66,7 @@ public static class FrontendApp
             });
             // New silos must be used soon after they join, not a minute later.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            Orleans.Dashboard.ServiceCollectionExtensions.AddDashboard(client);
             // The frontend may start before any silo is up: keep trying rather than exit.
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>
             {
@@ -123,9 +125,11 @@ public static class FrontendApp
         builder.Services.AddPagesFrontend();
         builder.Services.AddInfluenceFrontend();
         builder.Services.AddMediaFrontend();
+        builder.AddOperationsFrontend(settings);
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseProtectedMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseFeatureToggles();
@@ -135,7 +139,6 @@ public static class FrontendApp
         app.MapOpenApi(OpenApiDocumentPath);
         // The interactive API reference, reading the document above.
         app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern(OpenApiDocumentPath)).AllowAnonymous();
-        app.MapPlatformEndpoints();
         app.MapAuthEndpoints();
         app.MapShiftEndpoints();
         app.MapMapEndpoints();
@@ -145,6 +148,7 @@ public static class FrontendApp
         app.MapPagesEndpoints();
         app.MapInfluenceEndpoints();
         app.MapMediaEndpoints();
+        app.MapOperationsEndpoints();
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }

@@ -62,6 +62,7 @@ public sealed class TrackWriter : GroupCommitWriter<TrackFlush, bool>
             {
                 foreach (var pending in copied.Stale) pending.Done.TrySetResult(false);
                 foreach (var pending in copied.Committed) pending.Done.TrySetResult(true);
+                Platform.Metrics.ChangemakerMetrics.PointsStored(copied.Committed.Sum(p => p.Item.Points.Count));
                 if (_logger.IsEnabled(LogLevel.Debug))
                     _logger.LogDebug("Wrote {Rows} points of {Trails} trails in {Milliseconds} ms", batch.Sum(p => p.Item.Points.Count), batch.Count,
                         System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -74,6 +75,7 @@ public sealed class TrackWriter : GroupCommitWriter<TrackFlush, bool>
                 if (poisoned.Count == 0)
                 {
                     foreach (var pending in committed) pending.Done.TrySetResult(true);
+                    Platform.Metrics.ChangemakerMetrics.PointsStored(committed.Sum(p => p.Item.Points.Count));
                     return;
                 }
                 // Rolled back: the poisoned trails are stale; everything else goes again.

@@ -58,6 +58,7 @@ public sealed class VisitWriter : GroupCommitWriter<VisitWrite, VisitWriteOutcom
 
     private static void Answer(List<Pending> batch, Dictionary<Guid, VisitWriteOutcome> outcomes)
     {
+        Platform.Metrics.ChangemakerMetrics.VisitsStored(outcomes.Values.Count(o => o.Inserted));
         foreach (var pending in batch)
             pending.Done.TrySetResult(outcomes.TryGetValue(pending.Item.Visit.Id, out var outcome) ? outcome : default);
     }

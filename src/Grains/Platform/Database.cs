@@ -30,6 +30,10 @@ public static class Database
         // that wait for a free connection, which is cheaper than one more backend competing for the cores.
         if (!Sets(connectionString, "MaxPoolSize", "MaximumPoolSize"))
             builder.ConnectionStringBuilder.MaxPoolSize = 30;
+        // While the database restarts or fails over, a request should fail fast (a 503 the client repeats) rather than
+        // wait the default 15 s for a connection; the same bound applies to waiting for a free pooled connection.
+        if (!Sets(connectionString, "Timeout"))
+            builder.ConnectionStringBuilder.Timeout = 5;
         // Returning a connection to the pool otherwise costs the server seven reset statements at its next use (the
         // parts of DISCARD ALL that keep prepared statements). The default data source's users leave no session state
         // behind (no SET, no temporary table, no LISTEN, no advisory lock); those that do use the SessionStateKey one.

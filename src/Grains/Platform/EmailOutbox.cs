@@ -37,6 +37,7 @@ public static class EmailOutbox
         var id = Ids.New();
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { EnqueueCommand([email], [id]) } };
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        Metrics.ChangemakerMetrics.Email("queued");
         return id;
     }
 
@@ -47,6 +48,7 @@ public static class EmailOutbox
         if (emails.Count == 0) return;
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { EnqueueCommand(emails) } };
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        Metrics.ChangemakerMetrics.Email("queued", emails.Count);
     }
 
     /// <summary>The insert as a command, to send in one batch with the change that causes the mail.</summary>

@@ -174,6 +174,7 @@ public sealed class EmailSender(
                 WHERE id = @id AND locked_by = @sender
                 """, ("now", time.GetUtcNow()), ("to", recipient), ("id", message.Id), ("sender", _senderId),
                 ("subject", content.Subject), ("text", content.Text), ("html", NullIfEmpty(content.Html))).ExecuteAsync(CancellationToken.None);
+            Metrics.ChangemakerMetrics.Email("sent");
         }
         await client.DisconnectAsync(quit: true, cancellationToken);
         return true;
@@ -206,6 +207,7 @@ public sealed class EmailSender(
             WHERE id = @id AND locked_by = @sender
             """, ("next", time.GetUtcNow() + delay), ("error", error), ("now", time.GetUtcNow()), ("id", message.Id), ("sender", _senderId))
             .ExecuteAsync(CancellationToken.None);
+        Metrics.ChangemakerMetrics.Email("retried");
     }
 
     private async Task Fail(Leased message, string error, CancellationToken cancellationToken)
@@ -215,6 +217,7 @@ public sealed class EmailSender(
             UPDATE outbox_messages SET status = 'failed', last_error = @error, locked_until = NULL, updated_at = @now
             WHERE id = @id AND locked_by = @sender
             """, ("error", error), ("now", time.GetUtcNow()), ("id", message.Id), ("sender", _senderId)).ExecuteAsync(CancellationToken.None);
+        Metrics.ChangemakerMetrics.Email("failed");
     }
 
     private sealed record Leased(Guid Id, string ToAddress, string? ToName, string? Subject, string? TextBody, string? HtmlBody, int Attempts,

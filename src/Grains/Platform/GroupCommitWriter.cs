@@ -17,7 +17,11 @@ public abstract class GroupCommitWriter<TItem, TResult> : IAsyncDisposable
     private readonly int _maxBatchWeight;
     private Task[] _loops = [];
 
-    protected sealed record Pending(TItem Item, TaskCompletionSource<TResult> Done);
+    protected sealed record Pending(TItem Item, TaskCompletionSource<TResult> Done)
+    {
+        /// <summary>When the grain handed it over (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for the wait metric.</summary>
+        public long EnqueuedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
 
     protected GroupCommitWriter(int maxBatchWeight) => _maxBatchWeight = maxBatchWeight;
 
@@ -86,6 +90,7 @@ public abstract class GroupCommitWriter<TItem, TResult> : IAsyncDisposable
                 }
                 if (batch.Count == 0) continue;
                 await WriteBatch(batch);
+                Metrics.ChangemakerMetrics.GroupCommit(GetType().Name, batch.Count, weight, batch[0].EnqueuedAt);
                 batch.Clear();
             }
         }

@@ -31,8 +31,10 @@ public sealed class LivePublisher(IGrainFactory grains, ILogger<LivePublisher> l
     public void Publish<TPayload>(string topic, string name, TPayload payload) => Publish([topic], name, payload);
 
     /// <summary>One event on several topics, serialized once and relayed once.</summary>
-    public void Publish<TPayload>(string[] topics, string name, TPayload payload) =>
-        _pending.Writer.TryWrite(new LiveEvent(topics, name, JsonSerializer.Serialize(payload, PayloadJson)));
+    public void Publish<TPayload>(string[] topics, string name, TPayload payload)
+    {
+        if (_pending.Writer.TryWrite(new LiveEvent(topics, name, JsonSerializer.Serialize(payload, PayloadJson)))) Metrics.ChangemakerMetrics.LiveEventPublished();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -69,6 +69,7 @@ public sealed class SignupWriter : GroupCommitWriter<SignupRound, SignupRoundOut
 
     private static void Answer(List<Pending> batch, Dictionary<Guid, SignupRoundOutcome> outcomes)
     {
+        Platform.Metrics.ChangemakerMetrics.SignupsStored(outcomes.Values.Sum(o => o.Inserted.Count));
         foreach (var pending in batch)
             pending.Done.TrySetResult(outcomes.TryGetValue(pending.Item.ShiftId, out var outcome)
                 ? outcome

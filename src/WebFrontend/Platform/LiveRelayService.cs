@@ -66,6 +66,7 @@ public sealed class LiveRelayService(
                 using var payload = JsonDocument.Parse(liveEvent.PayloadJson);
                 // One send to every watched group, the message serialized once for all of them.
                 await hub.Clients.Groups(watched).SendAsync(liveEvent.Name, payload.RootElement.Clone());
+                Operations.FrontendMetrics.LiveEventRelayed();
             }
             catch (Exception ex)
             {

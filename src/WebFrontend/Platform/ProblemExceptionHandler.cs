@@ -27,6 +27,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
                 Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body exceeds the limit of this endpoint." : bad.Message,
             },
+            _ when Unavailable(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service unavailable",
+                Detail = "The database or a part of the cluster is briefly unreachable; nothing was done. Try again shortly.",
+            },
             _ => null,
         };
         if (problem is null)
@@ -36,6 +42,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = UnavailableRetryAfterSeconds;
+            logger.LogWarning("Unavailable on {Method} {Path}: {Error}", httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name);
+        }
         if (exception is DomainException { Kind: DomainErrorKind.RateLimited } limited &&
             limited.Extensions.TryGetValue("retryAfterSeconds", out var retryAfter))
             httpContext.Response.Headers.RetryAfter = retryAfter;
@@ -45,6 +56,27 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             ProblemDetails = problem,
             Exception = exception,
         });
+    }
+
+    private const string UnavailableRetryAfterSeconds = "2";
+
+    /// <summary>
+    /// A failure of infrastructure rather than of the request: the database refused or dropped the connection, a silo
+    /// died mid-call, a call timed out. The request may be repeated as it is (writes are idempotent or were not
+    /// committed), so it is a 503 with Retry-After, not a 500.
+    /// </summary>
+    public static bool Unavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is ServiceUnavailableException or System.Net.Sockets.SocketException or TimeoutException
+                or SiloUnavailableException or OrleansMessageRejectionException)
+                return true;
+            if (e is System.Data.Common.DbException db) return db.IsTransient;
+            if (e.GetType().Name is "ConnectionFailedException" or "ConnectionAbortedException") return true;
+            if (e is AggregateException { InnerExceptions.Count: 1 } aggregate) return Unavailable(aggregate.InnerExceptions[0]);
+        }
+        return false;
     }
 
     private static ProblemDetails FromDomain(DomainException domain)

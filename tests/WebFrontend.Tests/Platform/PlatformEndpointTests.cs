@@ -14,9 +14,8 @@ public sealed class PlatformEndpointTests : ClusterTest
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
         var ready = await http.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        using var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
-        Assert.Equal("reachable", body.RootElement.GetProperty("database").GetString());
-        Assert.Equal("reachable", body.RootElement.GetProperty("cluster").GetString());
+        // Anonymous callers learn ready or not, never a silo address or a database detail.
+        Assert.Equal("""{"status":"ready"}""", await ready.Content.ReadAsStringAsync());
     }
 
     [Fact]
