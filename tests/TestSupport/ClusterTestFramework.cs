@@ -21,8 +21,11 @@ public sealed class ClusterTestFramework(IMessageSink messageSink) : XunitTestFr
     public const string TypeName = "ChangemakerLite.TestSupport.ClusterTestFramework";
     public const string AssemblyName = "ChangemakerLite.TestSupport";
 
-    /// <summary>The longest a test may take unless its [Fact]/[Theory] names a Timeout.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(3);
+    /// <summary>The longest a test may take unless its [Fact]/[Theory] names a Timeout (TEST_TIMEOUT_SECONDS overrides it).</summary>
+    public static readonly TimeSpan DefaultTimeout =
+        int.TryParse(Environment.GetEnvironmentVariable("TEST_TIMEOUT_SECONDS"), out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : TimeSpan.FromMinutes(5);
 
     protected override ITestFrameworkExecutor CreateExecutor(AssemblyName assemblyName) =>
         new Executor(assemblyName, SourceInformationProvider, DiagnosticMessageSink);
@@ -90,12 +93,14 @@ public sealed class ClusterTestFramework(IMessageSink messageSink) : XunitTestFr
         }
     }
 
-    private static readonly MethodInfo? TimeoutSetter =
-        typeof(XunitTestCase).GetProperty(nameof(XunitTestCase.Timeout))?.GetSetMethod(nonPublic: true);
+    // xUnit keeps a test case's timeout in a property set from its attribute; a test case without one gets ours.
+    private static readonly MethodInfo TimeoutSetter =
+        typeof(XunitTestCase).GetProperty(nameof(XunitTestCase.Timeout))?.GetSetMethod(nonPublic: true)
+        ?? throw new InvalidOperationException("This xUnit version has no settable XunitTestCase.Timeout; the default test timeout needs another way.");
 
     private static void ApplyDefaultTimeout(IXunitTestCase testCase)
     {
-        if (testCase is not XunitTestCase { Timeout: 0 } xunitCase || TimeoutSetter is null) return;
+        if (testCase is not XunitTestCase { Timeout: 0 } xunitCase) return;
         var method = testCase.Method.ToRuntimeMethod();
         if (method is null || !typeof(Task).IsAssignableFrom(method.ReturnType) && method.ReturnType != typeof(ValueTask)) return;
         TimeoutSetter.Invoke(xunitCase, [(int)DefaultTimeout.TotalMilliseconds]);

@@ -277,7 +277,7 @@ public sealed class CanvassSessionGrain(
         var session = _session!;
         if (session.Status != CanvassSessionStatus.Active)
             throw DomainException.Conflict($"The session is {EnumWireNames.ToWireName(session.Status)}; cannot {action}.",
-                new Dictionary<string, string> { ["status"] = EnumWireNames.ToWireName(session.Status) });
+                new Dictionary<string, string> { ["sessionStatus"] = EnumWireNames.ToWireName(session.Status) });
     }
 
     private async Task ArmAbandonReminder(DateTimeOffset now)

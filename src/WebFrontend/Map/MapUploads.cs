@@ -74,7 +74,8 @@ public static class MapUploads
         {
             return await reader.ReadNextSectionAsync(cancellationToken);
         }
-        catch (IOException ex) when (ex is not EndOfStreamException)
+        // Kestrel's "body too large" is an IOException too: it stays a 413, not a malformed body.
+        catch (IOException ex) when (ex is not EndOfStreamException and not BadHttpRequestException)
         {
             throw new RequestValidationException("body", "the multipart body is malformed: " + ex.Message);
         }

@@ -68,6 +68,28 @@ public sealed class ShiftClusterTests : ClusterTest
     }
 
     [Fact]
+    public async Task A_browser_on_frontend_2_sees_a_shift_cancelled_through_frontend_1()
+    {
+        using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
+        var shift = (await ShiftFixtures.CreateShiftAsync(admin, maxVolunteers: 5, isPublic: true)).GetProperty("id").GetGuid();
+        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
+        using (var asVolunteer = Cluster.Http(0, volunteer.AccessToken))
+            Assert.Equal(HttpStatusCode.Created, (await asVolunteer.PostAsync($"/api/shifts/{shift}/signups", null)).StatusCode);
+
+        await using var hub = Cluster.Hub(1, volunteer.AccessToken);
+        var events = new ConcurrentQueue<JsonElement>();
+        hub.On<JsonElement>("shiftUpdated", e => events.Enqueue(e));
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", $"shift:{shift}");
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/shifts/{shift}/cancel", null)).StatusCode);
+        await Eventually.True(() => Task.FromResult(events.Any(e => e.GetProperty("status").GetString() == "CANCELLED")), "the CANCELLED state on frontend 2");
+        var cancelled = events.First(e => e.GetProperty("status").GetString() == "CANCELLED");
+        Assert.Equal(shift, cancelled.GetProperty("shiftId").GetGuid());
+        Assert.Equal(5, cancelled.GetProperty("maxVolunteers").GetInt32());
+    }
+
+    [Fact]
     public async Task Anonymous_viewers_may_watch_public_shifts_only()
     {
         using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));

@@ -132,7 +132,7 @@ public sealed class CanvassSessionClockTests : ClusterTest
         Clock.Advance(CanvassRules.AbandonAfter);
         var error = await Assert.ThrowsAsync<DomainException>(() => grain.RecordVisit(owner, Visit()));
         Assert.Equal(DomainErrorKind.Conflict, error.Kind);
-        Assert.Equal("ABANDONED", error.Extensions["status"]);
+        Assert.Equal("ABANDONED", error.Extensions["sessionStatus"]);
         Assert.Equal(CanvassSessionStatus.Abandoned, (await Row(id)).Status);
     }
 }

@@ -41,13 +41,17 @@ public sealed class AbuseLimitTests : ClusterTest
     public async Task Logins_from_one_ip_are_limited_whatever_the_address_across_frontends()
     {
         var user = await TestUsers.CreateAsync(Db, UserRole.User);
-        // Six guesses at once, so all six fall in the minute however slowly a loaded machine checks passwords.
-        var statuses = await Task.WhenAll(Enumerable.Range(0, 6).Select(async attempt =>
-        {
-            using var http = Cluster.Http(attempt % 2);
-            using var response = await http.PostAsJsonAsync("/api/auth/login", new { email = $"guess{attempt}-{Guid.NewGuid():N}@example.org", password = "Wrong-guess-1234" });
-            return response.StatusCode;
-        }));
+        // Six guesses, two at a time (a silo checks two passwords at once on two cores), so all six fall well inside the
+        // minute however slowly a loaded machine checks passwords, and none waits in a queue long enough to time out.
+        var statuses = new List<HttpStatusCode>();
+        for (var pair = 0; pair < 3; pair++)
+            statuses.AddRange(await Task.WhenAll(Enumerable.Range(2 * pair, 2).Select(async attempt =>
+            {
+                using var http = Cluster.Http(attempt % 2);
+                using var response = await http.PostAsJsonAsync("/api/auth/login",
+                    new { email = $"guess{attempt}-{Guid.NewGuid():N}@example.org", password = "Wrong-guess-1234" });
+                return response.StatusCode;
+            })));
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 6), statuses);
 
         // The seventh from this address is refused even with the right password of a real account.

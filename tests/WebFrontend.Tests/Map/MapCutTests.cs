@@ -173,6 +173,32 @@ public sealed class MapCutTests(MapFixture f) : IClassFixture<MapFixture>
     }
 
     [Fact]
+    public async Task Deleting_a_cut_keeps_its_doors_and_detaches_its_shifts()
+    {
+        var inside = await Location(30.05, 30.05, "5 Gone Cres, Town");
+        var cut = (await CreateCut(new { name = "To delete", geojson = SquareWithHole(30, 30) })).GetProperty("id").GetGuid();
+        var shift = (await (await f.Admin.PostJson("/api/shifts", new
+        {
+            title = "Doors in the deleted cut", date = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(9).ToString("yyyy-MM-dd"),
+            startTime = "10:00", endTime = "12:00", maxVolunteers = 4, cutId = cut,
+        })).Json(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await f.Admin.DeleteAsync($"/api/map/cuts/{cut}")).StatusCode);
+        await (await f.Admin.GetAsync($"/api/map/cuts/{cut}")).Json(HttpStatusCode.NotFound);
+        await (await f.Admin.DeleteAsync($"/api/map/cuts/{cut}")).Json(HttpStatusCode.NotFound);
+        await (await f.Admin.GetAsync($"/api/map/cuts/{cut}/locations")).Json(HttpStatusCode.NotFound);
+        var cuts = await (await f.Admin.GetAsync("/api/map/cuts?pageSize=500")).Json(HttpStatusCode.OK);
+        Assert.DoesNotContain(cuts.GetProperty("items").EnumerateArray(), c => c.GetProperty("id").GetGuid() == cut);
+        Assert.Equal(0L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM cuts WHERE id = @id", ("id", cut)));
+
+        // The doors were never the cut's: they stay. The shift stays too, without its cut.
+        await (await f.Admin.GetAsync($"/api/map/locations/{inside}")).Json(HttpStatusCode.OK);
+        Assert.Null(await f.Db.ScalarAsync<Guid?>("SELECT cut_id FROM shifts WHERE id = @id", ("id", shift)));
+        var listed = await (await f.Admin.GetAsync($"/api/shifts?cutId={cut}")).Json(HttpStatusCode.OK);
+        Assert.Equal(0, listed.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Export_is_a_csv_only_when_the_cut_allows_it()
     {
         await Location(50.01, 50.01, "=HYPERLINK(\"x\"), Town", "A");

@@ -46,7 +46,8 @@ public sealed class MapGeocodeTests(MapFixture f) : IClassFixture<MapFixture>
 
             await (await f.Admin.PostAsync($"/api/map/locations/{id}/geocode", null)).Json(HttpStatusCode.OK);
             Assert.Equal(nominatimCalls, f.Geocoders.CountFor("NOMINATIM"));
-            Assert.Equal(1L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM map_geocode_cache WHERE provider = 'NOMINATIM' AND found"));
+            Assert.Equal(1L, await f.Db.ScalarAsync<long>(
+                "SELECT count(*) FROM map_geocode_cache WHERE provider = 'NOMINATIM' AND found AND query_key LIKE '%77 fallback rd%'"));
         }
         finally
         {

@@ -155,6 +155,27 @@ public sealed partial class ShiftApiTests : ClusterTest
     }
 
     [Fact]
+    public async Task The_list_filters_by_cut()
+    {
+        var cut = await CanvassTestData.InsertCutAsync(Db, 53.50, -113.51, 53.51, -113.50, name: "Shift filter cut");
+        var otherCut = await CanvassTestData.InsertCutAsync(Db, 53.50, -113.51, 53.51, -113.50, name: "Other cut");
+        async Task<Guid> Create(Guid? cutId) => IdOf(await Json(await _admin.PostAsJsonAsync("/api/shifts", new
+        {
+            title = "Cut shift", date = ShiftFixtures.Date(12), startTime = "09:00", endTime = "11:00", maxVolunteers = 3, cutId,
+        })));
+        var inCut = new[] { await Create(cut), await Create(cut) };
+        await Create(otherCut);
+        await Create(null);
+
+        var listed = await Json(await _admin.GetAsync($"/api/shifts?cutId={cut}&pageSize=500"));
+        Assert.Equal(inCut.Order(), listed.GetProperty("items").EnumerateArray().Select(IdOf).Order());
+        Assert.Equal(2, listed.GetProperty("total").GetInt64());
+        Assert.All(listed.GetProperty("items").EnumerateArray(), s => Assert.Equal(cut, s.GetProperty("cutId").GetGuid()));
+        var none = await Json(await _admin.GetAsync($"/api/shifts?cutId={Guid.NewGuid()}"));
+        Assert.Equal(0, none.GetProperty("total").GetInt64());
+    }
+
+    [Fact]
     public async Task A_cancelled_signup_frees_its_place_emails_the_volunteer_and_the_same_row_is_confirmed_again_on_re_signup()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 1, title: "Phone bank"));
