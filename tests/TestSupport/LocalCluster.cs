@@ -61,6 +61,13 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public TestDatabase Database { get; }
 
+    /// <summary>
+    /// How long a grain call may take before it fails (Orleans' default is 30 s). A test asserts what the system does,
+    /// not how fast a shared, loaded machine does it: a password hash that waits half a minute for a core must not
+    /// turn into a 500. Tests that prove a latency measure it themselves.
+    /// </summary>
+    public static readonly TimeSpan GrainCallTimeout = TimeSpan.FromMinutes(2);
+
     /// <summary>The real SMTP server (loopback) this cluster's silos deliver mail to.</summary>
     public SmtpSinkServer Mail { get; }
 
@@ -137,6 +144,7 @@ public sealed class LocalCluster : IAsyncDisposable
         var host = SiloHost.Build([], settings, services =>
         {
             services.AddLogging(b => b.AddProvider(Logs));
+            services.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = GrainCallTimeout);
             _siloServices?.Invoke(services);
         });
         await host.StartAsync();
@@ -152,7 +160,11 @@ public sealed class LocalCluster : IAsyncDisposable
             ["PORT"] = port.ToString(),
             ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}",
         };
-        var app = FrontendApp.Build([], settings, b => b.Logging.AddProvider(Logs));
+        var app = FrontendApp.Build([], settings, b =>
+        {
+            b.Logging.AddProvider(Logs);
+            b.Services.Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = GrainCallTimeout);
+        });
         await app.StartAsync();
         _frontends.Add(app);
         return _frontends.Count - 1;

@@ -48,8 +48,8 @@ public sealed partial class AuthFlowTests : ClusterTest
         Assert.NotEqual(first, second);
 
         // The old token is spent; presenting it again is theft, and ends the new session too.
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(first)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(second)).StatusCode);
+        await Problem.Expect(await Refresh(first), HttpStatusCode.Unauthorized);
+        await Problem.Expect(await Refresh(second), HttpStatusCode.Unauthorized);
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", user.Id)));
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE token_hash = @t", ("t", first)));
     }
@@ -73,7 +73,7 @@ public sealed partial class AuthFlowTests : ClusterTest
         var user = await TestUsers.SignedInAsync(Cluster, UserRole.MapAdmin);
         using var http = Cluster.Http(0, user.AccessToken);
         Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/logout", new { refreshToken = user.RefreshToken })).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(user.RefreshToken!)).StatusCode);
+        await Problem.Expect(await Refresh(user.RefreshToken!), HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed partial class AuthFlowTests : ClusterTest
         foreach (var (email, password) in new[] { (user.Email, "Wrong-password-123"), ("nobody@example.org", TestUsers.Password), (suspended.Email, TestUsers.Password) })
         {
             var response = await http.PostAsJsonAsync("/api/auth/login", new { email, password });
-            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            await Problem.Expect(response, HttpStatusCode.Unauthorized);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             answers.Add((await Json(response)).GetProperty("detail").GetString()!);
         }
@@ -129,8 +129,8 @@ public sealed partial class AuthFlowTests : ClusterTest
         await Problem.Expect(weak, HttpStatusCode.BadRequest, "newPassword");
 
         Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/reset-password", new { token, newPassword = "Another-Good-Pass-7" })).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(user.RefreshToken!)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password })).StatusCode);
+        await Problem.Expect(await Refresh(user.RefreshToken!), HttpStatusCode.Unauthorized);
+        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }), HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = "Another-Good-Pass-7" })).StatusCode);
     }
 
@@ -153,7 +153,7 @@ public sealed partial class AuthFlowTests : ClusterTest
         await Problem.Expect(wrong, HttpStatusCode.BadRequest, "currentPassword");
         var ok = await http.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = user.Password, newPassword = "Next-Password-2024" });
         Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(user.RefreshToken!)).StatusCode);
+        await Problem.Expect(await Refresh(user.RefreshToken!), HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -168,8 +168,8 @@ public sealed partial class AuthFlowTests : ClusterTest
             "the reminder-driven sweep marks the TEMP user EXPIRED");
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", temp.Id)));
         using var http = Cluster.Http();
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/auth/login", new { email = temp.Email, password = temp.Password })).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(stillValid.RefreshToken!)).StatusCode);
+        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/login", new { email = temp.Email, password = temp.Password }), HttpStatusCode.Unauthorized);
+        await Problem.Expect(await Refresh(stillValid.RefreshToken!), HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed partial class AuthFlowTests : ClusterTest
 
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/users/{volunteer.Id}")).StatusCode);
         Assert.Equal("INACTIVE", await Db.ScalarAsync<string>("SELECT status::text FROM users WHERE id = @id", ("id", volunteer.Id)));
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(volunteer.RefreshToken!)).StatusCode);
+        await Problem.Expect(await Refresh(volunteer.RefreshToken!), HttpStatusCode.Unauthorized);
 
         // Nobody removes their own account, so a SUPER_ADMIN cannot lock everyone out by accident.
         await Problem.Expect(await http.DeleteAsync($"/api/users/{admin.Id}"), HttpStatusCode.Conflict);

@@ -24,7 +24,7 @@ public sealed class CanvassApiTests(CanvassApiFixture fx) : IClassFixture<Canvas
         Assert.Equal(first.Headers.Location!.ToString(), $"/api/canvass/sessions/{session.GetProperty("id").GetGuid()}");
 
         var second = await canvasser.StartAsync(fx.CutId);
-        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        await Problem.Expect(second, HttpStatusCode.Conflict);
         Assert.Equal("application/problem+json", second.Content.Headers.ContentType!.MediaType);
         var problem = await JsonAsync(second);
         Assert.Equal(session.GetProperty("id").GetString(), problem.GetProperty("activeSessionId").GetString());
@@ -103,7 +103,7 @@ public sealed class CanvassApiTests(CanvassApiFixture fx) : IClassFixture<Canvas
         var sessionId = await canvasser.StartSessionAsync(fx.CutId);
         await Problem.Expect(await canvasser.VisitAsync(sessionId, Visit(Guid.NewGuid(), fx.DoorOutside)), HttpStatusCode.BadRequest, "addressId");
         var forced = await canvasser.VisitAsync(sessionId, new { clientVisitId = Guid.NewGuid(), addressId = fx.DoorOutside, outcome = "NOT_HOME", allowOutsideCut = true });
-        Assert.Equal(HttpStatusCode.Forbidden, forced.StatusCode);
+        await Problem.Expect(forced, HttpStatusCode.Forbidden);
         Assert.Equal(0L, await fx.CountAsync("canvass_visits", "session_id = @s", ("s", sessionId)));
 
         var (_, admin) = await fx.SignInAsync(UserRole.MapAdmin);
@@ -177,7 +177,7 @@ public sealed class CanvassApiTests(CanvassApiFixture fx) : IClassFixture<Canvas
     public async Task The_canvasser_reads_the_session_and_its_trail_and_an_admin_lists_and_counts()
     {
         var (user, canvasser) = await fx.SignInAsync();
-        Assert.Equal(HttpStatusCode.NotFound, (await canvasser.Http.GetAsync("/api/canvass/sessions/active")).StatusCode);
+        await Problem.Expect(await canvasser.Http.GetAsync("/api/canvass/sessions/active"), HttpStatusCode.NotFound);
         var (cut, doors, north) = await fx.OwnCutAsync();
         var sessionId = await canvasser.StartSessionAsync(cut, 53.501 + north, -113.509);
         foreach (var visit in new[] { Visit(Guid.NewGuid(), doors[2], "REFUSED"), Visit(Guid.NewGuid(), doors[3], "SPOKE_WITH", "LEVEL_1"),
@@ -250,8 +250,8 @@ public sealed class CanvassApiTests(CanvassApiFixture fx) : IClassFixture<Canvas
         Assert.True(list.GetProperty("routeDistanceM").GetDouble() > 0);
 
         // A private cut is not on offer to a canvasser without a shift in it.
-        Assert.Equal(HttpStatusCode.NotFound, (await canvasser.Http.GetAsync($"/api/canvass/cuts/{fx.PrivateCutId}/walk-list")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await canvasser.StartAsync(fx.PrivateCutId)).StatusCode);
+        await Problem.Expect(await canvasser.Http.GetAsync($"/api/canvass/cuts/{fx.PrivateCutId}/walk-list"), HttpStatusCode.NotFound);
+        await Problem.Expect(await canvasser.StartAsync(fx.PrivateCutId), HttpStatusCode.BadRequest);
     }
 
     [Fact]

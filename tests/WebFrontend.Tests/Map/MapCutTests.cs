@@ -1,4 +1,5 @@
 using System.Net;
+using ChangemakerLite.TestSupport;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
@@ -123,9 +124,9 @@ public sealed class MapCutTests(MapFixture f) : IClassFixture<MapFixture>
         var seenByAdmin = (await (await f.Admin.GetAsync("/api/map/cuts?pageSize=500")).Json(HttpStatusCode.OK))
             .GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetGuid()).ToList();
         Assert.Contains(hidden, seenByAdmin);
-        Assert.Equal(HttpStatusCode.NotFound, (await f.Canvasser.GetAsync($"/api/map/cuts/{hidden}/locations")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await f.Canvasser.GetAsync($"/api/map/cuts/{open}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await f.Anonymous.GetAsync("/api/map/cuts")).StatusCode);
+        await Problem.Expect(await f.Canvasser.GetAsync($"/api/map/cuts/{hidden}/locations"), HttpStatusCode.NotFound);
+        await Problem.Expect(await f.Canvasser.GetAsync($"/api/map/cuts/{open}"), HttpStatusCode.Forbidden);
+        await Problem.Expect(await f.Anonymous.GetAsync("/api/map/cuts"), HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -298,7 +299,7 @@ public sealed class MapCutTests(MapFixture f) : IClassFixture<MapFixture>
         Assert.Equal("Calgary 2", read.GetProperty("walkSheetTitle").GetString());
         Assert.Equal(1L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM map_settings"));
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await f.Canvasser.PutAsJsonAsync("/api/map/settings", new { zoom = 3 })).StatusCode);
+        await Problem.Expect(await f.Canvasser.PutAsJsonAsync("/api/map/settings", new { zoom = 3 }), HttpStatusCode.Forbidden);
         Assert.Contains("zoom", await (await f.Admin.PutAsJsonAsync("/api/map/settings", new { zoom = 40 })).ProblemFields());
         Assert.Contains("qrCode1Url", await (await f.Admin.PutAsJsonAsync("/api/map/settings", new { qrCode1Url = "javascript:alert(1)" })).ProblemFields());
         Assert.Equal(13, (await (await f.Canvasser.GetAsync("/api/map/settings")).Json(HttpStatusCode.OK)).GetProperty("zoom").GetInt32());

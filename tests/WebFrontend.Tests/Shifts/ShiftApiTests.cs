@@ -148,7 +148,7 @@ public sealed partial class ShiftApiTests : ClusterTest
         var signup = Assert.Single(signups.GetProperty("items").EnumerateArray());
         Assert.Equal(volunteer.Email, signup.GetProperty("userEmail").GetString());
         Assert.Equal("AUTHENTICATED", signup.GetProperty("signupSource").GetString());
-        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync($"/api/shifts/{Guid.NewGuid()}/signups")).StatusCode);
+        await Problem.Expect(await _admin.GetAsync($"/api/shifts/{Guid.NewGuid()}/signups"), HttpStatusCode.NotFound);
 
         foreach (var (query, field) in new[] { ("from=2030-13-01", "from"), ("to=tomorrow", "to"), ("status=CLOSED", "status"), ("cutId=abc", "cutId"), ("pageSize=501", "pageSize") })
             await Problem.Expect(await asVolunteer.GetAsync($"/api/shifts?{query}"), HttpStatusCode.BadRequest, field);
@@ -188,7 +188,7 @@ public sealed partial class ShiftApiTests : ClusterTest
 
         var someoneElse = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
         using (var other = Cluster.Http(0, someoneElse.AccessToken))
-            Assert.Equal(HttpStatusCode.NotFound, (await other.DeleteAsync($"/api/shifts/{shift}/signups/{signupId}")).StatusCode);
+            await Problem.Expect(await other.DeleteAsync($"/api/shifts/{shift}/signups/{signupId}"), HttpStatusCode.NotFound);
 
         using var asVolunteer = Cluster.Http(0, volunteer.AccessToken);
         Assert.Equal(HttpStatusCode.NoContent, (await asVolunteer.DeleteAsync($"/api/shifts/{shift}/signups/{signupId}")).StatusCode);
@@ -280,7 +280,7 @@ public sealed partial class ShiftApiTests : ClusterTest
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 5));
         var temp = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1, UserRole.Temp))[0];
-        Assert.Equal(HttpStatusCode.Forbidden, (await SignUpSelf(shift, temp.AccessToken)).StatusCode);
+        await Problem.Expect(await SignUpSelf(shift, temp.AccessToken), HttpStatusCode.Forbidden);
         Assert.Equal((0, "OPEN", 0), await Counts(shift));
     }
 
@@ -301,13 +301,13 @@ public sealed partial class ShiftApiTests : ClusterTest
         await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Any(m => m.To.Contains("new.person@example.org") && m.TextBody!.Contains("password:"))),
             "the confirmation with the temporary password");
 
-        Assert.Equal(HttpStatusCode.NotFound, (await _admin.PostAsJsonAsync($"/api/shifts/{shift}/signups", new { userId = Guid.NewGuid() })).StatusCode);
+        await Problem.Expect(await _admin.PostAsJsonAsync($"/api/shifts/{shift}/signups", new { userId = Guid.NewGuid() }), HttpStatusCode.NotFound);
         var both = await _admin.PostAsJsonAsync($"/api/shifts/{shift}/signups", new { userId = existing.Id, email = "x@example.org", name = "X" });
-        Assert.Equal(HttpStatusCode.BadRequest, both.StatusCode);
+        await Problem.Expect(both, HttpStatusCode.BadRequest);
 
         var plain = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
         using var asPlain = Cluster.Http(0, plain.AccessToken);
-        Assert.Equal(HttpStatusCode.Forbidden, (await asPlain.PostAsJsonAsync($"/api/shifts/{shift}/signups", new { email = "y@example.org", name = "Y" })).StatusCode);
+        await Problem.Expect(await asPlain.PostAsJsonAsync($"/api/shifts/{shift}/signups", new { email = "y@example.org", name = "Y" }), HttpStatusCode.Forbidden);
         Assert.Equal((2, "OPEN", 2), await Counts(shift));
     }
 
@@ -380,7 +380,7 @@ public sealed partial class ShiftApiTests : ClusterTest
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, 5, isPublic: false));
         var response = await Cluster.Http().PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = "N", email = "hidden@example.org" });
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await Problem.Expect(response, HttpStatusCode.NotFound);
         Assert.Equal(0, await Db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'hidden@example.org'"));
         var publicList = await Json(await Cluster.Http().GetAsync("/api/public/shifts?pageSize=500"));
         Assert.DoesNotContain(publicList.GetProperty("items").EnumerateArray(), s => IdOf(s) == shift);
@@ -394,9 +394,9 @@ public sealed partial class ShiftApiTests : ClusterTest
         Assert.Equal(HttpStatusCode.Created, (await SignUpSelf(shift, volunteer.AccessToken)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/shifts/{shift}")).StatusCode);
         Assert.Equal(0, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
-        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync($"/api/shifts/{shift}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _admin.DeleteAsync($"/api/shifts/{shift}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await SignUpSelf(shift, volunteer.AccessToken)).StatusCode);
+        await Problem.Expect(await _admin.GetAsync($"/api/shifts/{shift}"), HttpStatusCode.NotFound);
+        await Problem.Expect(await _admin.DeleteAsync($"/api/shifts/{shift}"), HttpStatusCode.NotFound);
+        await Problem.Expect(await SignUpSelf(shift, volunteer.AccessToken), HttpStatusCode.NotFound);
     }
 
     public static TheoryData<string, string> BadShifts() => new()
