@@ -66,7 +66,17 @@ public sealed class LocalCluster : IAsyncDisposable
     /// not how fast a shared, loaded machine does it: a password hash that waits half a minute for a core must not
     /// turn into a 500. Tests that prove a latency measure it themselves.
     /// </summary>
-    public static readonly TimeSpan GrainCallTimeout = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan DefaultGrainCallTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// This cluster's grain call timeout: <see cref="DefaultGrainCallTimeout"/>, or the TEST_GRAIN_CALL_TIMEOUT_SECONDS
+    /// setting. Tests that kill silos under traffic set Orleans' 30 s: a call caught by the kill then fails and is retried
+    /// within the test's patience instead of waiting minutes.
+    /// </summary>
+    public TimeSpan GrainCallTimeout =>
+        _settings.TryGetValue("TEST_GRAIN_CALL_TIMEOUT_SECONDS", out var seconds) && int.TryParse(seconds, out var s) && s > 0
+            ? TimeSpan.FromSeconds(s)
+            : DefaultGrainCallTimeout;
 
     /// <summary>The real SMTP server (loopback) this cluster's silos deliver mail to.</summary>
     public SmtpSinkServer Mail { get; }

@@ -19,6 +19,8 @@ public sealed class CanvassIngestFailoverTests : ClusterTest
 {
     protected override int Silos => 2;
     protected override int Frontends => 1;
+    // Orleans' own response timeout: a call caught by the kill fails and is retried within the test's patience.
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["TEST_GRAIN_CALL_TIMEOUT_SECONDS"] = "30" };
 
     [Fact]
     public async Task Killing_the_silo_of_a_trail_mid_ingest_loses_nothing_acknowledged()
