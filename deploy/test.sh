@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against real parts: installs what is missing, starts a throwaway PostgreSQL cluster
-# (removed afterwards), builds, and runs all test projects. Each test class gets its own database.
+# (removed afterwards), builds, and runs all test projects. Each test class gets its own database and cluster,
+# shared by its tests (docs/testing.md).
 # Extra arguments go to `dotnet test` (e.g. --filter Shifts).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -25,13 +26,14 @@ dotnet build "$CML_ROOT/ChangemakerLite.sln" -c Release -nologo -v quiet -clp:Er
 log "testing"
 # One project at a time: each runs its classes two at a time, each class with its own cluster, which
 # is what two cores carry without starving the timing-sensitive tests (live events, reminders).
+build_done=$(date +%s)
 status=0
 for project in "$CML_ROOT"/tests/*.Tests/*.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" \
     2>&1 | tee "$WORK/$name.log" || status=1
 done
-log "tests finished in $(( $(date +%s) - started ))s"
+log "tests finished in $(( $(date +%s) - started ))s (build $(( build_done - started ))s, tests $(( $(date +%s) - build_done ))s)"
 # The summary comes last so that the end of a long log says which project and which tests failed.
 for project_log in "$WORK"/*.Tests.log; do
   name="$(basename "$project_log" .log)"

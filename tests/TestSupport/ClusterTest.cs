@@ -4,11 +4,19 @@ using Xunit;
 namespace ChangemakerLite.TestSupport;
 
 /// <summary>
-/// Base of test classes that need the running system: a fresh database and a cluster of real silos and
-/// frontends for the class, torn down after it. Override the shape or settings where a class needs more.
+/// Base of test classes that need the running system: a migrated database and a cluster of real silos and
+/// frontends. Override the shape or settings where a class needs more.
+/// <para>
+/// Run as a test class, all its tests share one database and cluster (started by the first test, stopped after
+/// the last; <see cref="ClusterTestFramework"/> does this), so each test must work only on rows it made itself.
+/// Mark the class <see cref="ClusterPerTestAttribute"/> if its tests truly need a fresh cluster each. Used as a
+/// fixture (<c>IClassFixture&lt;MyFixture&gt;</c> where <c>MyFixture : ClusterTest</c>), it starts and stops its own.
+/// </para>
 /// </summary>
 public abstract class ClusterTest : IAsyncLifetime
 {
+    private bool _owned;
+
     public TestDatabase Db { get; private set; } = null!;
     public LocalCluster Cluster { get; private set; } = null!;
 
@@ -17,16 +25,43 @@ public abstract class ClusterTest : IAsyncLifetime
     protected virtual IDictionary<string, string?>? Settings => null;
     protected virtual Action<IServiceCollection>? SiloServices => null;
 
+    /// <summary>True when this test has the database and cluster to itself (a fixture, or a [ClusterPerTest] class).</summary>
+    protected bool OwnsCluster => _owned;
+
     public virtual async Task InitializeAsync()
     {
-        Db = await TestDatabase.CreateAsync();
-        Cluster = await LocalCluster.StartAsync(Db, Silos, Frontends, Settings, SiloServices);
+        if (SharedClusters.For(GetType()) is { } shared)
+        {
+            (Db, Cluster) = await shared.GetAsync(StartAsync);
+        }
+        else
+        {
+            (Db, Cluster) = await StartAsync();
+            _owned = true;
+        }
+    }
+
+    private async Task<(TestDatabase, LocalCluster)> StartAsync()
+    {
+        var db = await TestDatabase.CreateAsync();
+        try
+        {
+            return (db, await LocalCluster.StartAsync(db, Silos, Frontends, Settings, SiloServices));
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
     }
 
     public virtual async Task DisposeAsync()
     {
-        await Cluster.DisposeAsync();
-        await Db.DisposeAsync();
+        if (!_owned) return;
+        var problems = new List<string>(await Cluster.StopAllAsync());
+        try { await Db.DisposeAsync(); }
+        catch (Exception ex) { problems.Add($"dropping database {Db.Name}: {ex.Message}"); }
+        Teardown.Report(GetType().Name, problems);
     }
 }
 
@@ -38,4 +73,16 @@ public abstract class DatabaseTest : IAsyncLifetime
     public virtual async Task InitializeAsync() => Db = await TestDatabase.CreateAsync();
 
     public virtual async Task DisposeAsync() => await Db.DisposeAsync();
+}
+
+/// <summary>
+/// What stopping a cluster swallowed (a silo that threw on the way down, a database that would not drop): teardown
+/// goes on, since the test's verdict is already in, but every such error is written to the run's output.
+/// </summary>
+public static class Teardown
+{
+    public static void Report(string owner, IReadOnlyCollection<string> problems)
+    {
+        foreach (var problem in problems) Console.Error.WriteLine($"[teardown {owner}] {problem}");
+    }
 }

@@ -62,6 +62,23 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public TestDatabase Database { get; }
 
+    /// <summary>
+    /// How long a grain call may take before it fails (Orleans' default is 30 s). A test asserts what the system does,
+    /// not how fast a shared, loaded machine does it: a password hash that waits half a minute for a core must not
+    /// turn into a 500. Tests that prove a latency measure it themselves.
+    /// </summary>
+    public static readonly TimeSpan DefaultGrainCallTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// This cluster's grain call timeout: <see cref="DefaultGrainCallTimeout"/>, or the TEST_GRAIN_CALL_TIMEOUT_SECONDS
+    /// setting. Tests that kill silos under traffic set Orleans' 30 s: a call caught by the kill then fails and is retried
+    /// within the test's patience instead of waiting minutes.
+    /// </summary>
+    public TimeSpan GrainCallTimeout =>
+        _settings.TryGetValue("TEST_GRAIN_CALL_TIMEOUT_SECONDS", out var seconds) && int.TryParse(seconds, out var s) && s > 0
+            ? TimeSpan.FromSeconds(s)
+            : DefaultGrainCallTimeout;
+
     /// <summary>The real SMTP server (loopback) this cluster's silos deliver mail to.</summary>
     public SmtpSinkServer Mail { get; }
 
@@ -138,6 +155,7 @@ public sealed class LocalCluster : IAsyncDisposable
         var host = SiloHost.Build([], settings, services =>
         {
             services.AddLogging(b => b.AddProvider(Logs));
+            services.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = GrainCallTimeout);
             _siloServices?.Invoke(services);
         });
         await host.StartAsync();
@@ -153,7 +171,11 @@ public sealed class LocalCluster : IAsyncDisposable
             ["PORT"] = port.ToString(),
             ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}",
         };
-        var app = FrontendApp.Build([], settings, b => b.Logging.AddProvider(Logs));
+        var app = FrontendApp.Build([], settings, b =>
+        {
+            b.Logging.AddProvider(Logs);
+            b.Services.Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = GrainCallTimeout);
+        });
         await app.StartAsync();
         _frontends.Add(app);
         return _frontends.Count - 1;
@@ -186,9 +208,16 @@ public sealed class LocalCluster : IAsyncDisposable
         await app.DisposeAsync();
     }
 
-    public HttpClient Http(int frontend = 0, string? accessToken = null)
+    /// <summary>
+    /// A client of one frontend. Any 5xx answer fails the test at once (<see cref="ServerErrorException"/>), except 503
+    /// (the cluster says "not now", as readiness does with no silo): nothing a client sends may break the server. Tests
+    /// that kill silos under live traffic, where a request in flight may fail, pass <paramref name="allowServerErrors"/>.
+    /// </summary>
+    public HttpClient Http(int frontend = 0, string? accessToken = null, bool allowServerErrors = false)
     {
-        var client = new HttpClient { BaseAddress = FrontendUri(frontend), Timeout = TimeSpan.FromSeconds(60) };
+        HttpMessageHandler handler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(60) };
+        if (!allowServerErrors) handler = new ServerErrorGuard(handler);
+        var client = new HttpClient(handler) { BaseAddress = FrontendUri(frontend), Timeout = TimeSpan.FromSeconds(60) };
         if (accessToken is not null)
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         return client;
@@ -215,18 +244,44 @@ public sealed class LocalCluster : IAsyncDisposable
         return new Uri($"http://127.0.0.1:{server.Port}/");
     }
 
-    public async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync() => Teardown.Report($"cluster {ClusterId}", await StopAllAsync());
+
+    /// <summary>Stops every frontend and silo and the mail server, going on past failures; returns what failed.</summary>
+    public async Task<IReadOnlyList<string>> StopAllAsync()
     {
-        foreach (var app in _frontends.Where(a => a is not null))
+        var problems = new List<string>();
+        for (var i = 0; i < _frontends.Count; i++)
         {
-            try { await app!.StopAsync(); await app.DisposeAsync(); } catch (Exception) { /* best effort at teardown */ }
+            if (_frontends[i] is not { } app) continue;
+            try { await app.StopAsync(); await app.DisposeAsync(); }
+            catch (Exception ex) { problems.Add($"stopping frontend {i}: {ex.GetType().Name}: {ex.Message}"); }
         }
-        foreach (var silo in _silos.Where(s => s is not null))
+        for (var i = 0; i < _silos.Count; i++)
         {
-            try { await silo!.StopAsync(); silo.Dispose(); } catch (Exception) { /* best effort at teardown */ }
+            if (_silos[i] is not { } silo) continue;
+            try { await silo.StopAsync(); silo.Dispose(); }
+            catch (Exception ex) { problems.Add($"stopping silo {i}: {ex.GetType().Name}: {ex.Message}"); }
         }
         _frontends.Clear();
         _silos.Clear();
-        await Mail.DisposeAsync();
+        try { await Mail.DisposeAsync(); }
+        catch (Exception ex) { problems.Add($"stopping the mail server: {ex.GetType().Name}: {ex.Message}"); }
+        return problems;
+    }
+}
+
+/// <summary>A 5xx answer to a test's request: the server broke where it should have answered.</summary>
+public sealed class ServerErrorException(string message) : Exception(message);
+
+/// <summary>Fails every request that gets a 5xx (503 excepted: see <see cref="LocalCluster.Http"/>), naming the request and the body.</summary>
+public sealed class ServerErrorGuard(HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        if ((int)response.StatusCode >= 500 && response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+            throw new ServerErrorException($"{request.Method} {request.RequestUri?.PathAndQuery} answered {(int)response.StatusCode}: " +
+                await response.Content.ReadAsStringAsync(cancellationToken));
+        return response;
     }
 }

@@ -35,7 +35,7 @@ public static class SessionRules
     {
         if (session.Status != CanvassSessionStatus.Active)
             throw DomainException.Conflict($"The session is {EnumWireNames.ToWireName(session.Status)}; cannot {action}.",
-                new Dictionary<string, string> { ["status"] = EnumWireNames.ToWireName(session.Status) });
+                new Dictionary<string, string> { ["sessionStatus"] = EnumWireNames.ToWireName(session.Status) });
     }
 
     /// <summary>PostgreSQL keeps microseconds; the in-memory copy must equal what a reload would read.</summary>

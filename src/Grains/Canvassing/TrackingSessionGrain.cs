@@ -214,21 +214,36 @@ public sealed class TrackingSessionGrain(
 
     private void PublishMove()
     {
-        var elapsed = Stopwatch.GetElapsedTime(_lastMovePublished == long.MinValue ? 0 : _lastMovePublished);
-        if (_lastMovePublished == long.MinValue || elapsed >= MoveInterval)
+        if (_moveTimer is not null) return; // a send is due: it carries whatever is latest then
+        var elapsed = SinceLastMove();
+        if (elapsed >= MoveInterval)
         {
             SendMove();
             return;
         }
         // Coalesce: at most one position per second per canvasser; the timer sends whatever is latest then.
-        _moveTimer ??= this.RegisterGrainTimer(_ =>
-        {
-            _moveTimer?.Dispose();
-            _moveTimer = null;
-            SendMove();
-            return Task.CompletedTask;
-        }, new GrainTimerCreationOptions(MoveInterval - elapsed, Timeout.InfiniteTimeSpan) { Interleave = true });
+        ArmMoveTimer(MoveInterval - elapsed);
     }
+
+    private void ArmMoveTimer(TimeSpan dueIn)
+    {
+        IGrainTimer? timer = null;
+        timer = this.RegisterGrainTimer(_ =>
+        {
+            if (!ReferenceEquals(_moveTimer, timer)) return Task.CompletedTask;
+            timer!.Dispose();
+            _moveTimer = null;
+            // A timer may fire a little early; the promise is a full interval between moves.
+            var elapsed = SinceLastMove();
+            if (elapsed < MoveInterval) ArmMoveTimer(MoveInterval - elapsed);
+            else SendMove();
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { Interleave = true });
+        _moveTimer = timer;
+    }
+
+    private TimeSpan SinceLastMove() =>
+        _lastMovePublished == long.MinValue ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(_lastMovePublished);
 
     private void SendMove()
     {

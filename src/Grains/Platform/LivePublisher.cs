@@ -44,8 +44,11 @@ public sealed class LivePublisher(IGrainFactory grains, ILogger<LivePublisher> l
             while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var next)) batch.Add(next);
             try
             {
-                foreach (var observer in await CurrentObservers())
-                    await observer.OnLiveEvents(batch.ToArray());
+                // Every frontend gets the batch on its own: one that is gone (stopped, crashed, its lease not yet
+                // expired) fails its own delivery, never the others'.
+                var events = batch.ToArray();
+                var failed = await Task.WhenAll((await CurrentObservers()).Select(observer => Relay(observer, events, stoppingToken)));
+                if (failed.Any(f => f)) _observersFetchedAt = DateTime.MinValue;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -53,6 +56,21 @@ public sealed class LivePublisher(IGrainFactory grains, ILogger<LivePublisher> l
                 _observersFetchedAt = DateTime.MinValue;
             }
             batch.Clear();
+        }
+    }
+
+    /// <summary>Sends one batch to one frontend; true when that failed.</summary>
+    private async Task<bool> Relay(ILiveEventObserver observer, LiveEvent[] events, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await observer.OnLiveEvents(events);
+            return false;
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Could not relay {Count} live events to a frontend", events.Length);
+            return true;
         }
     }
 

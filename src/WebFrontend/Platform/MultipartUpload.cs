@@ -47,7 +47,7 @@ public static class MultipartUpload
         {
             return await reader.ReadNextSectionAsync(cancellationToken);
         }
-        catch (IOException ex) when (ex is not EndOfStreamException)
+        catch (IOException ex) when (ex is not EndOfStreamException and not BadHttpRequestException)
         {
             throw new RequestValidationException("body", "the multipart body is malformed: " + ex.Message);
         }

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChangemakerLite.Cluster.Tests.Shifts;
 
-/// <summary>Shifts on two silos and two frontends: exact counts across a silo leaving, live counts on the other frontend.</summary>
+/// <summary>Shifts on two silos and two frontends: live counts on the other frontend.</summary>
 public sealed class ShiftClusterTests : ClusterTest
 {
     protected override int Silos => 2;
@@ -31,37 +31,6 @@ public sealed class ShiftClusterTests : ClusterTest
         (await Db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shift)))!);
 
     [Fact]
-    public async Task The_count_stays_exact_when_the_silo_hosting_the_shift_stops()
-    {
-        using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
-        var shift = (await ShiftFixtures.CreateShiftAsync(admin, maxVolunteers: 25)).GetProperty("id").GetGuid();
-        var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 40);
-
-        var before = await SignUpAll(0, shift, volunteers.Take(10));
-        Assert.All(before, s => Assert.Equal(HttpStatusCode.Created, s));
-
-        var host = await Cluster.ClientOf(1).GetGrain<IManagementGrain>(0)
-            .GetActivationAddress(Cluster.ClientOf(1).GetGrain<IShiftGrain>(shift));
-        Assert.NotNull(host);
-        var hosting = Enumerable.Range(0, 2).Single(i => Cluster.SiloService<ILocalSiloDetails>(i).SiloAddress.Equals(host));
-        await Cluster.StopSiloAsync(hosting);
-
-        // The frontend whose gateway was the stopped silo may still be moving over; use either.
-        var after = await SignUpAll(1, shift, volunteers.Skip(10).Take(20));
-        Assert.Equal(15, after.Count(s => s == HttpStatusCode.Created));
-        Assert.Equal(5, after.Count(s => s == HttpStatusCode.Conflict));
-        Assert.Equal((25, 25, "FULL"), await Database(shift));
-
-        using var viaSurvivor = Cluster.Http(1, volunteers[0].AccessToken);
-        var view = JsonDocument.Parse(await viaSurvivor.GetStringAsync($"/api/shifts/{shift}")).RootElement;
-        Assert.Equal(25, view.GetProperty("currentVolunteers").GetInt32());
-
-        var cancel = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE user_email = @e", ("e", volunteers[0].Email));
-        Assert.Equal(HttpStatusCode.NoContent, (await viaSurvivor.DeleteAsync($"/api/shifts/{shift}/signups/{cancel}")).StatusCode);
-        Assert.Equal((24, 24, "OPEN"), await Database(shift));
-    }
-
-    [Fact]
     public async Task A_browser_on_frontend_2_sees_the_shift_fill_through_frontend_1_and_the_last_event_has_the_final_count()
     {
         using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
@@ -78,19 +47,46 @@ public sealed class ShiftClusterTests : ClusterTest
         Assert.Equal(60, statuses.Count(s => s == HttpStatusCode.Created));
 
         await Eventually.True(() => Task.FromResult(events.Any(e => e.GetProperty("status").GetString() == "FULL")), "the FULL state on frontend 2");
-        await Task.Delay(1000);
-        var last = events.Last();
+
+        // A marker: freeing a place after the last signup. The shift's events leave its grain in order and travel one
+        // path to this browser, so the event just before the marker's is the last the signups caused.
+        var signup = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE shift_id = @s LIMIT 1", ("s", shift));
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/shifts/{shift}/signups/{signup}")).StatusCode);
+        static bool IsMarker(JsonElement e) => e.GetProperty("currentVolunteers").GetInt32() == 59 && e.GetProperty("status").GetString() == "OPEN";
+        await Eventually.True(() => Task.FromResult(events.Any(IsMarker)), "the freed place");
+
+        var seen = events.ToList();
+        var beforeMarker = seen.TakeWhile(e => !IsMarker(e)).ToList();
+        var last = beforeMarker[^1];
         Assert.Equal(shift, last.GetProperty("shiftId").GetGuid());
         Assert.Equal(60, last.GetProperty("currentVolunteers").GetInt32());
         Assert.Equal(60, last.GetProperty("maxVolunteers").GetInt32());
         Assert.Equal("FULL", last.GetProperty("status").GetString());
+        Assert.All(seen.Skip(beforeMarker.Count), e => Assert.True(IsMarker(e), $"after the marker: {e}"));
         // Coalesced: sixty commits become a handful of events, not sixty.
-        Assert.True(events.Count < 60, $"{events.Count} events for 60 signups");
+        Assert.True(beforeMarker.Count < 60, $"{beforeMarker.Count} events for 60 signups");
+    }
 
-        var signup = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE shift_id = @s LIMIT 1", ("s", shift));
-        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/shifts/{shift}/signups/{signup}")).StatusCode);
-        await Eventually.True(() => Task.FromResult(events.Last() is var e && e.GetProperty("currentVolunteers").GetInt32() == 59 &&
-                e.GetProperty("status").GetString() == "OPEN"), "the freed place");
+    [Fact]
+    public async Task A_browser_on_frontend_2_sees_a_shift_cancelled_through_frontend_1()
+    {
+        using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
+        var shift = (await ShiftFixtures.CreateShiftAsync(admin, maxVolunteers: 5, isPublic: true)).GetProperty("id").GetGuid();
+        var volunteer = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
+        using (var asVolunteer = Cluster.Http(0, volunteer.AccessToken))
+            Assert.Equal(HttpStatusCode.Created, (await asVolunteer.PostAsync($"/api/shifts/{shift}/signups", null)).StatusCode);
+
+        await using var hub = Cluster.Hub(1, volunteer.AccessToken);
+        var events = new ConcurrentQueue<JsonElement>();
+        hub.On<JsonElement>("shiftUpdated", e => events.Enqueue(e));
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", $"shift:{shift}");
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/shifts/{shift}/cancel", null)).StatusCode);
+        await Eventually.True(() => Task.FromResult(events.Any(e => e.GetProperty("status").GetString() == "CANCELLED")), "the CANCELLED state on frontend 2");
+        var cancelled = events.First(e => e.GetProperty("status").GetString() == "CANCELLED");
+        Assert.Equal(shift, cancelled.GetProperty("shiftId").GetGuid());
+        Assert.Equal(5, cancelled.GetProperty("maxVolunteers").GetInt32());
     }
 
     [Fact]

@@ -105,69 +105,6 @@ public sealed class CanvassSessionStateMachineTests(CanvassGrainFixture fx) : IC
     }
 
     [Fact]
-    public async Task Active_to_completed_by_the_owner_then_every_command_is_refused()
-    {
-        var (owner, id) = await Started();
-        var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(id);
-        Assert.Equal((CanvassSessionStatus.Active, 0, true), await Row(id));
-
-        var ended = await grain.End(owner);
-        Assert.Equal(CanvassSessionStatus.Completed, ended.Status);
-        Assert.Equal((CanvassSessionStatus.Completed, 1, false), await Row(id));
-        Assert.Equal(1L, await fx.Db.ScalarAsync<long>("""
-            SELECT count(*) FROM track_points p JOIN tracking_sessions t ON t.id = p.tracking_session_id
-            WHERE t.canvass_session_id = @id AND p.event_type = 'SESSION_ENDED'
-            """, ("id", id)));
-
-        await Conflict(() => grain.End(owner));                                                     // COMPLETED → COMPLETED
-        await Conflict(() => grain.RecordVisit(owner, Visit()));                                    // visits only while ACTIVE
-        await Conflict(() => fx.Grains.GetGrain<ITrackingSessionGrain>(id).AddPoints(owner, Fix(1))); // trail closed
-        await Conflict(() => grain.Start(owner, new StartSessionCommand(fx.CutId, null, null, null))); // no restart
-        fx.Clock.Advance(CanvassRules.AbandonAfter + TimeSpan.FromMinutes(1));
-        Assert.False(await grain.AbandonIfOverdue());                                               // COMPLETED → ABANDONED
-        Assert.Equal((CanvassSessionStatus.Completed, 1, false), await Row(id));
-    }
-
-    [Fact]
-    public async Task Active_to_abandoned_after_twelve_hours_then_every_command_is_refused()
-    {
-        var (owner, id) = await Started();
-        var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(id);
-        var admin = new Caller(Guid.NewGuid(), IsAdmin: true);
-
-        fx.Clock.Advance(TimeSpan.FromHours(11));
-        Assert.False(await grain.AbandonIfOverdue());                                               // not yet
-        Assert.Equal(CanvassSessionStatus.Active, (await Row(id)).Status);
-
-        fx.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
-        // Nobody calls the grain: its reminder (every second here) notices.
-        // The status commits first; the reminder is removed and the trail closed right after it.
-        await Eventually.True(async () => await Row(id) == (CanvassSessionStatus.Abandoned, 1, false) && await Reminders(id) == 0,
-            "the reminder abandoned the session, removed itself and closed the trail");
-        var startedAt = await fx.Db.ScalarAsync<DateTime>("SELECT started_at FROM canvass_sessions WHERE id = @id", ("id", id));
-        var endedAt = await fx.Db.ScalarAsync<DateTime>("SELECT ended_at FROM canvass_sessions WHERE id = @id", ("id", id));
-        Assert.Equal(CanvassRules.AbandonAfter, endedAt - startedAt);
-
-        await Conflict(() => grain.End(owner));                                                     // ABANDONED → COMPLETED
-        await Conflict(() => grain.End(admin));
-        await Conflict(() => grain.RecordVisit(owner, Visit()));
-        await Conflict(() => fx.Grains.GetGrain<ITrackingSessionGrain>(id).AddPoints(owner, Fix(1)));
-        Assert.False(await grain.AbandonIfOverdue());                                               // ABANDONED → ABANDONED
-    }
-
-    [Fact]
-    public async Task A_command_on_an_overdue_session_abandons_it_first()
-    {
-        var (owner, id) = await Started();
-        var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(id);
-        fx.Clock.Advance(CanvassRules.AbandonAfter);
-        var error = await Assert.ThrowsAsync<DomainException>(() => grain.RecordVisit(owner, Visit()));
-        Assert.Equal(DomainErrorKind.Conflict, error.Kind);
-        Assert.Equal("ABANDONED", error.Extensions["status"]);
-        Assert.Equal(CanvassSessionStatus.Abandoned, (await Row(id)).Status);
-    }
-
-    [Fact]
     public async Task An_admin_ends_anyone_s_session_but_another_canvasser_cannot()
     {
         var (_, id) = await Started();

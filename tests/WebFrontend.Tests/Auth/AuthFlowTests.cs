@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChangemakerLite.WebFrontend.Tests.Auth;
 
-public sealed class AuthFlowTests : ClusterTest
+public sealed partial class AuthFlowTests : ClusterTest
 {
     protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["TEMP_SWEEP_SECONDS"] = "1" };
 
@@ -48,8 +48,8 @@ public sealed class AuthFlowTests : ClusterTest
         Assert.NotEqual(first, second);
 
         // The old token is spent; presenting it again is theft, and ends the new session too.
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(first)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(second)).StatusCode);
+        await Problem.Expect(await Refresh(first), HttpStatusCode.Unauthorized);
+        await Problem.Expect(await Refresh(second), HttpStatusCode.Unauthorized);
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", user.Id)));
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE token_hash = @t", ("t", first)));
     }
@@ -73,7 +73,7 @@ public sealed class AuthFlowTests : ClusterTest
         var user = await TestUsers.SignedInAsync(Cluster, UserRole.MapAdmin);
         using var http = Cluster.Http(0, user.AccessToken);
         Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/logout", new { refreshToken = user.RefreshToken })).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(user.RefreshToken!)).StatusCode);
+        await Problem.Expect(await Refresh(user.RefreshToken!), HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class AuthFlowTests : ClusterTest
         foreach (var (email, password) in new[] { (user.Email, "Wrong-password-123"), ("nobody@example.org", TestUsers.Password), (suspended.Email, TestUsers.Password) })
         {
             var response = await http.PostAsJsonAsync("/api/auth/login", new { email, password });
-            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            await Problem.Expect(response, HttpStatusCode.Unauthorized);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             answers.Add((await Json(response)).GetProperty("detail").GetString()!);
         }
@@ -113,7 +113,7 @@ public sealed class AuthFlowTests : ClusterTest
         Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/verify-email", new { token })).StatusCode);
         Assert.True(await Db.ScalarAsync<bool>("SELECT email_verified FROM users WHERE email = @e", ("e", email)));
         // A link works once.
-        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/api/auth/verify-email", new { token })).StatusCode);
+        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/verify-email", new { token }), HttpStatusCode.BadRequest, "token");
     }
 
     [Fact]
@@ -126,12 +126,11 @@ public sealed class AuthFlowTests : ClusterTest
         var token = Regex.Match(mail.TextBody!, @"reset-password\?token=([A-Za-z0-9_\-]+)").Groups[1].Value;
 
         var weak = await http.PostAsJsonAsync("/api/auth/reset-password", new { token, newPassword = "short" });
-        Assert.Equal(HttpStatusCode.BadRequest, weak.StatusCode);
-        Assert.True((await Json(weak)).GetProperty("errors").TryGetProperty("newPassword", out _));
+        await Problem.Expect(weak, HttpStatusCode.BadRequest, "newPassword");
 
         Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/reset-password", new { token, newPassword = "Another-Good-Pass-7" })).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(user.RefreshToken!)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password })).StatusCode);
+        await Problem.Expect(await Refresh(user.RefreshToken!), HttpStatusCode.Unauthorized);
+        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }), HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = "Another-Good-Pass-7" })).StatusCode);
     }
 
@@ -151,11 +150,10 @@ public sealed class AuthFlowTests : ClusterTest
         var user = await TestUsers.SignedInAsync(Cluster, UserRole.User);
         using var http = Cluster.Http(0, user.AccessToken);
         var wrong = await http.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = "Not-my-password-1", newPassword = "Next-Password-2024" });
-        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
-        Assert.True((await Json(wrong)).GetProperty("errors").TryGetProperty("currentPassword", out _));
+        await Problem.Expect(wrong, HttpStatusCode.BadRequest, "currentPassword");
         var ok = await http.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = user.Password, newPassword = "Next-Password-2024" });
         Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(user.RefreshToken!)).StatusCode);
+        await Problem.Expect(await Refresh(user.RefreshToken!), HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -170,8 +168,8 @@ public sealed class AuthFlowTests : ClusterTest
             "the reminder-driven sweep marks the TEMP user EXPIRED");
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", temp.Id)));
         using var http = Cluster.Http();
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/auth/login", new { email = temp.Email, password = temp.Password })).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(stillValid.RefreshToken!)).StatusCode);
+        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/login", new { email = temp.Email, password = temp.Password }), HttpStatusCode.Unauthorized);
+        await Problem.Expect(await Refresh(stillValid.RefreshToken!), HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -190,32 +188,106 @@ public sealed class AuthFlowTests : ClusterTest
         Assert.InRange(expiresAt, DateTimeOffset.UtcNow.AddDays(3).AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(3).AddMinutes(5));
 
         var missingExpiry = await http.PostAsJsonAsync("/api/users", new { email = "t2@example.org", password = "Temporary-Pass-1", role = "TEMP" });
-        Assert.Equal(HttpStatusCode.BadRequest, missingExpiry.StatusCode);
+        await Problem.Expect(missingExpiry, HttpStatusCode.BadRequest, "expireDays");
 
         var volunteer = await TestUsers.SignedInAsync(Cluster, UserRole.User);
         var patched = await http.PatchAsJsonAsync($"/api/users/{volunteer.Id}", new { role = "MAP_ADMIN", permissions = new { influence = true } });
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         Assert.Equal("MAP_ADMIN", (await Json(patched)).GetProperty("role").GetString());
         var badPermissions = await http.PatchAsJsonAsync($"/api/users/{volunteer.Id}", new { permissions = new { rockets = true } });
-        Assert.Equal(HttpStatusCode.BadRequest, badPermissions.StatusCode);
+        await Problem.Expect(badPermissions, HttpStatusCode.BadRequest, "permissions");
 
         var list = await Json(await http.GetAsync("/api/users?role=MAP_ADMIN&pageSize=10"));
         Assert.Contains(list.GetProperty("items").EnumerateArray(), u => u.GetProperty("id").GetGuid() == volunteer.Id);
         Assert.All(list.GetProperty("items").EnumerateArray(), u => Assert.Equal("MAP_ADMIN", u.GetProperty("role").GetString()));
         Assert.Equal(10, list.GetProperty("pageSize").GetInt32());
         Assert.Equal(1, list.GetProperty("page").GetInt32());
-        var searched = await Json(await http.GetAsync($"/api/users?search={Uri.EscapeDataString(volunteer.Email[..12])}"));
+        // A piece of the address only this user has (other tests' users share the class's database).
+        var searched = await Json(await http.GetAsync($"/api/users?search={Uri.EscapeDataString(volunteer.Id.ToString("N")[6..26])}"));
         Assert.Equal(1, searched.GetProperty("total").GetInt32());
-        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/api/users?role=KING")).StatusCode);
+        await Problem.Expect(await http.GetAsync("/api/users?role=KING"), HttpStatusCode.BadRequest, "role");
 
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/users/{volunteer.Id}")).StatusCode);
         Assert.Equal("INACTIVE", await Db.ScalarAsync<string>("SELECT status::text FROM users WHERE id = @id", ("id", volunteer.Id)));
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Refresh(volunteer.RefreshToken!)).StatusCode);
+        await Problem.Expect(await Refresh(volunteer.RefreshToken!), HttpStatusCode.Unauthorized);
 
-        // The only SUPER_ADMIN cannot lock everyone out.
-        Assert.Equal(HttpStatusCode.Conflict, (await http.DeleteAsync($"/api/users/{admin.Id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/users/{Guid.NewGuid()}")).StatusCode);
+        // Nobody removes their own account, so a SUPER_ADMIN cannot lock everyone out by accident.
+        await Problem.Expect(await http.DeleteAsync($"/api/users/{admin.Id}"), HttpStatusCode.Conflict);
+        await Problem.Expect(await http.GetAsync($"/api/users/{Guid.NewGuid()}"), HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task Registering_an_address_twice_is_409_whatever_its_case_and_writes_and_sends_nothing_more()
+    {
+        using var http = Cluster.Http();
+        var email = $"twice-{Guid.NewGuid():N}@example.org";
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/auth/register", new { email, password = "Brand-new-Pass-42", name = "First" })).StatusCode);
+        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/register", new { email, password = "Other-new-Pass-43", name = "Second" }), HttpStatusCode.Conflict);
+        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/register", new { email = email.ToUpperInvariant(), password = "Other-new-Pass-43", name = "Third" }),
+            HttpStatusCode.Conflict);
+        Assert.Equal("First", await Db.ScalarAsync<string>("SELECT string_agg(name, ',') FROM users WHERE email = @e", ("e", email)));
+        // The verification mail is queued in the registration's own transaction: one row means one mail, ever.
+        Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE to_address = @e", ("e", email)));
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/api/auth/login", new { email, password = "Brand-new-Pass-42" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_reset_link_works_once_and_not_once_it_has_expired()
+    {
+        var user = await TestUsers.CreateAsync(Db, UserRole.User);
+        using var http = Cluster.Http();
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/api/auth/forgot-password", new { email = user.Email })).StatusCode);
+        var token = ResetToken().Match((await WaitForMail(user.Email, "Reset your password")).TextBody!).Groups[1].Value;
+        Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/api/auth/reset-password", new { token, newPassword = "First-Reset-Pass-1" })).StatusCode);
+        // Used: the same link again changes nothing.
+        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/reset-password", new { token, newPassword = "Second-Reset-Pass-2" }), HttpStatusCode.BadRequest, "token");
+
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/api/auth/forgot-password", new { email = user.Email })).StatusCode);
+        await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Count(m => m.To.Contains(user.Email) && m.Subject == "Reset your password") == 2),
+            "the second reset mail");
+        var second = ResetToken().Match(Cluster.Mail.Messages.Where(m => m.To.Contains(user.Email) && m.Subject == "Reset your password")
+            .Select(m => m.TextBody!).Single(b => !b.Contains(token))).Groups[1].Value;
+        await Db.ExecuteAsync("UPDATE users SET password_reset_expires_at = now() - interval '1 second' WHERE id = @id", ("id", user.Id));
+        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/reset-password", new { token = second, newPassword = "Third-Reset-Pass-3" }), HttpStatusCode.BadRequest, "token");
+
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = "First-Reset-Pass-1" })).StatusCode);
+        foreach (var refused in new[] { "Second-Reset-Pass-2", "Third-Reset-Pass-3" })
+            await Problem.Expect(await http.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = refused }), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task An_expired_refresh_token_is_refused()
+    {
+        var user = await TestUsers.SignedInAsync(Cluster, UserRole.User);
+        var other = await TestUsers.SignedInAsync(Cluster, UserRole.User);
+        Assert.Equal(1, await Db.ExecuteAsync("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = @id", ("id", user.Id)));
+        await Problem.Expect(await Refresh(user.RefreshToken!), HttpStatusCode.Unauthorized);
+        // The same request with a token still in its lifetime works: the lifetime alone made the difference.
+        Assert.Equal(HttpStatusCode.OK, (await Refresh(other.RefreshToken!)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Suspending_a_user_through_the_api_ends_their_sessions_and_sign_in_until_reinstated()
+    {
+        var admin = await TestUsers.SignedInAsync(Cluster, UserRole.SuperAdmin);
+        var user = await TestUsers.SignedInAsync(Cluster, UserRole.User);
+        using var http = Cluster.Http(0, admin.AccessToken);
+        var suspended = await http.PatchAsJsonAsync($"/api/users/{user.Id}", new { status = "SUSPENDED" });
+        Assert.Equal(HttpStatusCode.OK, suspended.StatusCode);
+        Assert.Equal("SUSPENDED", (await Json(suspended)).GetProperty("status").GetString());
+        Assert.Equal("SUSPENDED", await Db.ScalarAsync<string>("SELECT status::text FROM users WHERE id = @id", ("id", user.Id)));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE user_id = @id AND revoked_at IS NULL", ("id", user.Id)));
+        await Problem.Expect(await Refresh(user.RefreshToken!), HttpStatusCode.Unauthorized);
+        using var anonymous = Cluster.Http();
+        await Problem.Expect(await anonymous.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }), HttpStatusCode.Unauthorized);
+        await Problem.Expect(await http.PatchAsJsonAsync($"/api/users/{user.Id}", new { status = "ASLEEP" }), HttpStatusCode.BadRequest, "status");
+
+        Assert.Equal(HttpStatusCode.OK, (await http.PatchAsJsonAsync($"/api/users/{user.Id}", new { status = "ACTIVE" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password })).StatusCode);
+    }
+
+    [GeneratedRegex(@"reset-password\?token=([A-Za-z0-9_\-]+)")]
+    private static partial Regex ResetToken();
 
     private async Task<SmtpSink.ReceivedMessage> WaitForMail(string to, string subject)
     {

@@ -25,12 +25,34 @@ public sealed class OutboxTests : ClusterTest
         await Cluster.Mail.StartAsync();
         await Eventually.True(async () => await Db.ScalarAsync<string>("SELECT status FROM outbox_messages WHERE to_address = @e", ("e", user.Email)) == "sent",
             "the message sent once the server is back");
-        // Two silos poll the same outbox; give a duplicate every chance to show up.
-        await Task.Delay(1500);
+        // Two silos poll the same outbox. Once each has delivered a message queued after this one was sent, neither
+        // has a delivery of it left in flight (each sends its batches one after another): the count is final.
+        await EverySenderHasMovedOn(senders: 2);
         Assert.Single(Cluster.Mail.Messages, m => m.To.Contains(user.Email));
         var message = Cluster.Mail.Messages.Single(m => m.To.Contains(user.Email));
         Assert.Equal("campaign@changemaker.test", message.From);
         Assert.Equal("Reset your password", message.Subject);
+    }
+
+    /// <summary>
+    /// Queues marker messages one at a time until markers were delivered by <paramref name="senders"/> different
+    /// senders: every delivery any of them had started before is then finished.
+    /// </summary>
+    private async Task EverySenderHasMovedOn(int senders)
+    {
+        var markers = new List<Guid>();
+        await Eventually.True(async () =>
+        {
+            var id = Guid.NewGuid();
+            markers.Add(id);
+            await Db.ExecuteAsync("""
+                INSERT INTO outbox_messages (id, kind, to_address, subject, text_body, status, attempts, next_attempt_at)
+                VALUES (@id, 'test', @to, 'Marker', 'marker', 'pending', 0, now())
+                """, ("id", id), ("to", $"marker-{id:N}@example.org"));
+            await Eventually.True(async () => await Db.ScalarAsync<string>("SELECT status FROM outbox_messages WHERE id = @id", ("id", id)) == "sent",
+                "the marker sent");
+            return await Db.ScalarAsync<long>("SELECT count(DISTINCT locked_by) FROM outbox_messages WHERE id = ANY(@ids)", ("ids", markers.ToArray())) == senders;
+        }, $"markers delivered by {senders} senders", TimeSpan.FromSeconds(60));
     }
 
     [Fact]

@@ -30,6 +30,23 @@ public sealed class CanvassApiFixture : ClusterTest
     }
 
 
+    private int _ownCuts;
+
+    /// <summary>
+    /// A cut of the test's own, laid out like <see cref="CutId"/> (a 3×3 block of doors) but further north, so counts
+    /// over the cut (progress, stats) are the test's alone. <c>Lat</c> is how far north of the shared cut it lies.
+    /// </summary>
+    public async Task<(Guid Cut, List<Guid> Doors, double Lat)> OwnCutAsync()
+    {
+        var north = 0.1 * Interlocked.Increment(ref _ownCuts);
+        var cut = await CanvassTestData.InsertCutAsync(Db, MinLat + north, MinLng, MaxLat + north, MaxLng, name: $"Own cut {north}");
+        var doors = new List<Guid>();
+        for (var row = 0; row < 3; row++)
+            for (var column = 0; column < 3; column++)
+                doors.Add(await CanvassTestData.InsertDoorAsync(Db, 53.502 + north + row * 0.003, -113.508 + column * 0.003, $"{100 + 2 * column + row} Row {row} St"));
+        return (cut, doors, north);
+    }
+
     public async Task<(TestUser User, CanvassClient Client)> SignInAsync(UserRole role = UserRole.User)
     {
         var user = await TestUsers.CreateAsync(Db, role);

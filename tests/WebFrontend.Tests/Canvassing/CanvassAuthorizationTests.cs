@@ -18,11 +18,11 @@ public sealed class CanvassAuthorizationTests(CanvassApiFixture fx) : IClassFixt
         var session = await owner.StartSessionAsync(fx.CutId);
         var (_, stranger) = await fx.SignInAsync();
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.VisitAsync(session, AVisit())).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.PointsAsync(session, AFix())).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.EndAsync(session)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await stranger.Http.GetAsync($"/api/canvass/sessions/{session}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await stranger.Http.GetAsync($"/api/canvass/sessions/{session}/track")).StatusCode);
+        await Problem.Expect(await stranger.VisitAsync(session, AVisit()), HttpStatusCode.Forbidden);
+        await Problem.Expect(await stranger.PointsAsync(session, AFix()), HttpStatusCode.Forbidden);
+        await Problem.Expect(await stranger.EndAsync(session), HttpStatusCode.Forbidden);
+        await Problem.Expect(await stranger.Http.GetAsync($"/api/canvass/sessions/{session}"), HttpStatusCode.NotFound);
+        await Problem.Expect(await stranger.Http.GetAsync($"/api/canvass/sessions/{session}/track"), HttpStatusCode.NotFound);
 
         Assert.Equal(0L, await fx.CountAsync("canvass_visits", "session_id = @s", ("s", session)));
         Assert.Equal(0, await fx.Db.ScalarAsync<int>("SELECT total_points FROM tracking_sessions WHERE canvass_session_id = @s", ("s", session)));
@@ -36,8 +36,8 @@ public sealed class CanvassAuthorizationTests(CanvassApiFixture fx) : IClassFixt
         var session = await owner.StartSessionAsync(fx.CutId);
         var (_, admin) = await fx.SignInAsync(UserRole.MapAdmin);
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await admin.VisitAsync(session, AVisit())).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await admin.PointsAsync(session, AFix())).StatusCode);
+        await Problem.Expect(await admin.VisitAsync(session, AVisit()), HttpStatusCode.Forbidden);
+        await Problem.Expect(await admin.PointsAsync(session, AFix()), HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.OK, (await admin.Http.GetAsync($"/api/canvass/sessions/{session}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.Http.GetAsync($"/api/canvass/sessions/{session}/track")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.EndAsync(session)).StatusCode);
@@ -53,8 +53,8 @@ public sealed class CanvassAuthorizationTests(CanvassApiFixture fx) : IClassFixt
         var token = TestTokens.Mint(fx.Cluster.SigningKey, mapAdmin.Id, mapAdmin.Email, UserRole.MapAdmin, permissionsJson: """{"canvass": false}""");
         var withdrawn = new CanvassClient(fx.Cluster.Http(0, token));
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await withdrawn.Http.GetAsync("/api/canvass/sessions")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await withdrawn.Http.GetAsync($"/api/canvass/sessions/{session}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await withdrawn.EndAsync(session)).StatusCode);
+        await Problem.Expect(await withdrawn.Http.GetAsync("/api/canvass/sessions"), HttpStatusCode.Forbidden);
+        await Problem.Expect(await withdrawn.Http.GetAsync($"/api/canvass/sessions/{session}"), HttpStatusCode.NotFound);
+        await Problem.Expect(await withdrawn.EndAsync(session), HttpStatusCode.Forbidden);
     }
 }

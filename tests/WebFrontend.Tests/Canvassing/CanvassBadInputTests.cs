@@ -75,14 +75,8 @@ public sealed class CanvassBadInputTests(CanvassApiFixture fx) : IClassFixture<C
         .Replace("{now}", Now)
         .Replace("{future}", Future);
 
-    private static async Task AssertNamesField(HttpResponseMessage response, string field, HttpStatusCode status = HttpStatusCode.BadRequest)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
-        var problem = System.Text.Json.JsonDocument.Parse(text).RootElement;
-        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"expected an error on '{field}': {text}");
-    }
+    private static Task AssertNamesField(HttpResponseMessage response, string field, HttpStatusCode status = HttpStatusCode.BadRequest) =>
+        Problem.Expect(response, status, field);
 
     private async Task<(CanvassClient Client, Guid Session, Func<Task<long>> Written)> ActiveSession()
     {
@@ -154,7 +148,7 @@ public sealed class CanvassBadInputTests(CanvassApiFixture fx) : IClassFixture<C
     {
         var (canvasser, session, written) = await ActiveSession();
         var response = await canvasser.Http.PostAsync($"/api/canvass/sessions/{session}/points", new StringContent("seq=1", Encoding.UTF8, "text/plain"));
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        await Problem.Expect(response, HttpStatusCode.UnsupportedMediaType);
         Assert.Equal(1L, await written()); // the SESSION_STARTED marker, nothing more
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using ChangemakerLite.TestSupport;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
@@ -123,9 +124,9 @@ public sealed class MapCutTests(MapFixture f) : IClassFixture<MapFixture>
         var seenByAdmin = (await (await f.Admin.GetAsync("/api/map/cuts?pageSize=500")).Json(HttpStatusCode.OK))
             .GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetGuid()).ToList();
         Assert.Contains(hidden, seenByAdmin);
-        Assert.Equal(HttpStatusCode.NotFound, (await f.Canvasser.GetAsync($"/api/map/cuts/{hidden}/locations")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await f.Canvasser.GetAsync($"/api/map/cuts/{open}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await f.Anonymous.GetAsync("/api/map/cuts")).StatusCode);
+        await Problem.Expect(await f.Canvasser.GetAsync($"/api/map/cuts/{hidden}/locations"), HttpStatusCode.NotFound);
+        await Problem.Expect(await f.Canvasser.GetAsync($"/api/map/cuts/{open}"), HttpStatusCode.Forbidden);
+        await Problem.Expect(await f.Anonymous.GetAsync("/api/map/cuts"), HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -170,6 +171,32 @@ public sealed class MapCutTests(MapFixture f) : IClassFixture<MapFixture>
         var twelve = At(">12 Elm St<");
         Assert.True(html.IndexOf("<td>1</td>", twelve, StringComparison.Ordinal) < html.IndexOf("<td>2</td>", twelve, StringComparison.Ordinal));
         Assert.Contains("Not home", html);
+    }
+
+    [Fact]
+    public async Task Deleting_a_cut_keeps_its_doors_and_detaches_its_shifts()
+    {
+        var inside = await Location(30.05, 30.05, "5 Gone Cres, Town");
+        var cut = (await CreateCut(new { name = "To delete", geojson = SquareWithHole(30, 30) })).GetProperty("id").GetGuid();
+        var shift = (await (await f.Admin.PostJson("/api/shifts", new
+        {
+            title = "Doors in the deleted cut", date = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(9).ToString("yyyy-MM-dd"),
+            startTime = "10:00", endTime = "12:00", maxVolunteers = 4, cutId = cut,
+        })).Json(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await f.Admin.DeleteAsync($"/api/map/cuts/{cut}")).StatusCode);
+        await (await f.Admin.GetAsync($"/api/map/cuts/{cut}")).Json(HttpStatusCode.NotFound);
+        await (await f.Admin.DeleteAsync($"/api/map/cuts/{cut}")).Json(HttpStatusCode.NotFound);
+        await (await f.Admin.GetAsync($"/api/map/cuts/{cut}/locations")).Json(HttpStatusCode.NotFound);
+        var cuts = await (await f.Admin.GetAsync("/api/map/cuts?pageSize=500")).Json(HttpStatusCode.OK);
+        Assert.DoesNotContain(cuts.GetProperty("items").EnumerateArray(), c => c.GetProperty("id").GetGuid() == cut);
+        Assert.Equal(0L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM cuts WHERE id = @id", ("id", cut)));
+
+        // The doors were never the cut's: they stay. The shift stays too, without its cut.
+        await (await f.Admin.GetAsync($"/api/map/locations/{inside}")).Json(HttpStatusCode.OK);
+        Assert.Null(await f.Db.ScalarAsync<Guid?>("SELECT cut_id FROM shifts WHERE id = @id", ("id", shift)));
+        var listed = await (await f.Admin.GetAsync($"/api/shifts?cutId={cut}")).Json(HttpStatusCode.OK);
+        Assert.Equal(0, listed.GetProperty("items").GetArrayLength());
     }
 
     [Fact]
@@ -272,7 +299,7 @@ public sealed class MapCutTests(MapFixture f) : IClassFixture<MapFixture>
         Assert.Equal("Calgary 2", read.GetProperty("walkSheetTitle").GetString());
         Assert.Equal(1L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM map_settings"));
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await f.Canvasser.PutAsJsonAsync("/api/map/settings", new { zoom = 3 })).StatusCode);
+        await Problem.Expect(await f.Canvasser.PutAsJsonAsync("/api/map/settings", new { zoom = 3 }), HttpStatusCode.Forbidden);
         Assert.Contains("zoom", await (await f.Admin.PutAsJsonAsync("/api/map/settings", new { zoom = 40 })).ProblemFields());
         Assert.Contains("qrCode1Url", await (await f.Admin.PutAsJsonAsync("/api/map/settings", new { qrCode1Url = "javascript:alert(1)" })).ProblemFields());
         Assert.Equal(13, (await (await f.Canvasser.GetAsync("/api/map/settings")).Json(HttpStatusCode.OK)).GetProperty("zoom").GetInt32());

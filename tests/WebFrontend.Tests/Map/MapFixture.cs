@@ -52,8 +52,10 @@ public sealed class MapFixture : ClusterTest
 
 public static class MapHttp
 {
+    /// <summary>The answer's body, checked to have the expected status (an error through <see cref="Problem.Expect"/>).</summary>
     public static async Task<JsonElement> Json(this HttpResponseMessage response, HttpStatusCode expected)
     {
+        if ((int)expected >= 400) return await Problem.Expect(response, expected);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
@@ -70,8 +72,7 @@ public static class MapHttp
     /// <summary>The field names of a 400's <c>errors</c> object.</summary>
     public static async Task<string[]> ProblemFields(this HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.BadRequest)
     {
-        var problem = await response.Json(expected);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await Problem.Expect(response, expected);
         return problem.TryGetProperty("errors", out var errors) ? errors.EnumerateObject().Select(p => p.Name).ToArray() : [];
     }
 

@@ -244,10 +244,10 @@ public sealed class MapImportTests(MapFixture f) : IClassFixture<MapFixture>
         Assert.Contains("photo", await (await f.Admin.PostAsync("/api/map/imports/nar", unknownPart)).ProblemFields());
 
         var json = await f.Admin.PostJson("/api/map/imports/nar", new { });
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, json.StatusCode);
+        await Problem.Expect(json, HttpStatusCode.UnsupportedMediaType);
 
         var emptyCsv = MapHttp.Multipart(("file", "doors.csv", []));
-        Assert.Equal(HttpStatusCode.BadRequest, (await f.Admin.PostAsync("/api/map/imports/csv", emptyCsv)).StatusCode);
+        await Problem.Expect(await f.Admin.PostAsync("/api/map/imports/csv", emptyCsv), HttpStatusCode.BadRequest);
 
         Assert.Equal(jobsBefore, await f.Db.ScalarAsync<long>("SELECT count(*) FROM jobs"));
         Assert.Equal(0L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM map_import_files"));

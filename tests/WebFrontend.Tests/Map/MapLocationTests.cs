@@ -1,4 +1,5 @@
 using System.Net;
+using ChangemakerLite.TestSupport;
 using System.Text.Json;
 
 namespace ChangemakerLite.WebFrontend.Tests.Map;
@@ -64,8 +65,8 @@ public sealed class MapLocationTests(MapFixture f) : IClassFixture<MapFixture>
         Assert.Equal(HttpStatusCode.NoContent, (await f.Admin.DeleteAsync($"/api/map/locations/{id}")).StatusCode);
         Assert.Equal(0L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM addresses WHERE location_id = @id", ("id", id)));
         Assert.Equal(0L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM location_history WHERE location_id = @id", ("id", id)));
-        Assert.Equal(HttpStatusCode.NotFound, (await f.Admin.GetAsync($"/api/map/locations/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await f.Admin.DeleteAsync($"/api/map/locations/{id}")).StatusCode);
+        await Problem.Expect(await f.Admin.GetAsync($"/api/map/locations/{id}"), HttpStatusCode.NotFound);
+        await Problem.Expect(await f.Admin.DeleteAsync($"/api/map/locations/{id}"), HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -75,7 +76,7 @@ public sealed class MapLocationTests(MapFixture f) : IClassFixture<MapFixture>
         var unit = (await (await f.Admin.PostJson($"/api/map/locations/{id}/addresses", new { unitNumber = "1" })).Json(HttpStatusCode.Created))
             .GetProperty("id").GetGuid();
         Assert.Equal(HttpStatusCode.NoContent, (await f.Admin.DeleteAsync($"/api/map/addresses/{unit}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await f.Admin.DeleteAsync($"/api/map/addresses/{unit}")).StatusCode);
+        await Problem.Expect(await f.Admin.DeleteAsync($"/api/map/addresses/{unit}"), HttpStatusCode.NotFound);
         var units = await (await f.Admin.GetAsync($"/api/map/locations/{id}/addresses")).Json(HttpStatusCode.OK);
         Assert.Equal(0, units.GetArrayLength());
         Assert.Equal(0, (await (await f.Admin.GetAsync($"/api/map/locations/{id}")).Json(HttpStatusCode.OK)).GetProperty("totalUnits").GetInt32());
@@ -133,7 +134,7 @@ public sealed class MapLocationTests(MapFixture f) : IClassFixture<MapFixture>
         Assert.Contains("supportLevel", await (await f.Admin.PostJson($"/api/map/locations/{id}/addresses", new { supportLevel = "LEVEL_9" })).ProblemFields());
         Assert.Equal(before + 1, await f.Db.ScalarAsync<long>("SELECT count(*) FROM locations"));
         Assert.Equal(0L, await f.Db.ScalarAsync<long>("SELECT count(*) FROM addresses WHERE location_id = @id", ("id", id)));
-        Assert.Equal(HttpStatusCode.NotFound, (await f.Admin.PostJson($"/api/map/locations/{Guid.NewGuid()}/addresses", new { unitNumber = "1" })).StatusCode);
+        await Problem.Expect(await f.Admin.PostJson($"/api/map/locations/{Guid.NewGuid()}/addresses", new { unitNumber = "1" }), HttpStatusCode.NotFound);
     }
 
     [Fact]

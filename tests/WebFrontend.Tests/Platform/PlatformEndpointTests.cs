@@ -47,7 +47,7 @@ public sealed class PlatformEndpointTests : ClusterTest
     {
         using var http = Cluster.Http();
         var response = await http.GetAsync("/api/nothing-here");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await Problem.Expect(response, HttpStatusCode.NotFound);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 }

@@ -15,12 +15,13 @@ public sealed class PublicSignupRateLimitTests : ClusterTest
         using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
         var shift = (await ShiftFixtures.CreateShiftAsync(admin, 50, isPublic: true)).GetProperty("id").GetGuid();
         using var anonymous = Cluster.Http();
-        for (var i = 0; i < 5; i++)
-            Assert.Equal(HttpStatusCode.Created,
-                (await anonymous.PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = $"P{i}", email = $"p{i}@example.org" })).StatusCode);
+        // The five allowed ones at once, so all five fall in the minute however slowly a loaded machine makes accounts.
+        var allowed = await Task.WhenAll(Enumerable.Range(0, 5).Select(async i =>
+            (await anonymous.PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = $"P{i}", email = $"p{i}@example.org" })).StatusCode));
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Created, 5), allowed);
 
         var refused = await anonymous.PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = "P5", email = "p5@example.org" });
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        await Problem.Expect(refused, HttpStatusCode.TooManyRequests);
         Assert.True(refused.Headers.RetryAfter is not null);
         Assert.Equal(0, await Db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'p5@example.org'"));
         Assert.Equal(5, await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));

@@ -1,0 +1,59 @@
+using System.Net;
+using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Shifts;
+using ChangemakerLite.TestSupport;
+using ChangemakerLite.TestSupport.Shifts;
+
+namespace ChangemakerLite.Cluster.Tests.Shifts;
+
+/// <summary>Shifts on two silos: exact counts across the silo hosting the shift leaving (a class of its own: it stops a silo).</summary>
+public sealed class ShiftFailoverTests : ClusterTest
+{
+    protected override int Silos => 2;
+    protected override int Frontends => 2;
+
+    private async Task<HttpStatusCode[]> SignUpAll(int frontend, Guid shift, IEnumerable<Volunteer> volunteers) =>
+        await Task.WhenAll(volunteers.Select(async v =>
+        {
+            using var http = Cluster.Http(frontend, v.AccessToken);
+            using var response = await http.PostAsync($"/api/shifts/{shift}/signups", null);
+            return response.StatusCode;
+        }));
+
+    private async Task<(int Count, int ConfirmedRows, string Status)> Database(Guid shift) => (
+        await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)),
+        await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)),
+        (await Db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shift)))!);
+
+    [Fact]
+    public async Task The_count_stays_exact_when_the_silo_hosting_the_shift_stops()
+    {
+        using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
+        var shift = (await ShiftFixtures.CreateShiftAsync(admin, maxVolunteers: 25)).GetProperty("id").GetGuid();
+        var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 40);
+
+        var before = await SignUpAll(0, shift, volunteers.Take(10));
+        Assert.All(before, s => Assert.Equal(HttpStatusCode.Created, s));
+
+        var host = await Cluster.ClientOf(1).GetGrain<IManagementGrain>(0)
+            .GetActivationAddress(Cluster.ClientOf(1).GetGrain<IShiftGrain>(shift));
+        Assert.NotNull(host);
+        var hosting = Enumerable.Range(0, 2).Single(i => Cluster.SiloService<ILocalSiloDetails>(i).SiloAddress.Equals(host));
+        await Cluster.StopSiloAsync(hosting);
+
+        // The frontend whose gateway was the stopped silo may still be moving over; use either.
+        var after = await SignUpAll(1, shift, volunteers.Skip(10).Take(20));
+        Assert.Equal(15, after.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(5, after.Count(s => s == HttpStatusCode.Conflict));
+        Assert.Equal((25, 25, "FULL"), await Database(shift));
+
+        using var viaSurvivor = Cluster.Http(1, volunteers[0].AccessToken);
+        var view = JsonDocument.Parse(await viaSurvivor.GetStringAsync($"/api/shifts/{shift}")).RootElement;
+        Assert.Equal(25, view.GetProperty("currentVolunteers").GetInt32());
+
+        var cancel = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE user_email = @e", ("e", volunteers[0].Email));
+        Assert.Equal(HttpStatusCode.NoContent, (await viaSurvivor.DeleteAsync($"/api/shifts/{shift}/signups/{cancel}")).StatusCode);
+        Assert.Equal((24, 24, "OPEN"), await Database(shift));
+    }
+
+}

@@ -1,0 +1,1 @@
+[assembly: Xunit.TestFramework(ChangemakerLite.TestSupport.ClusterTestFramework.TypeName, ChangemakerLite.TestSupport.ClusterTestFramework.AssemblyName)]
