@@ -9,6 +9,9 @@ namespace ChangemakerLite.TestSupport;
 /// </summary>
 public sealed record EndpointAccess(string Method, string Path, bool Anonymous, params UserRole[] Allowed)
 {
+    /// <summary>A page for people (a link in an email): its 4xx answers are HTML pages too, not problem+json.</summary>
+    public bool AnswersHtml { get; init; }
+
     public override string ToString() => $"{Method} {Path}";
 
     public static readonly UserRole[] Everyone = Enum.GetValues<UserRole>();

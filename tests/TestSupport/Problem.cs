@@ -37,12 +37,12 @@ public static class Problem
     /// For an answer whose status is not the point (the authorization matrix's "let in" side): no 5xx, and any 4xx is
     /// problem+json.
     /// </summary>
-    public static async Task NoServerError(HttpResponseMessage response)
+    public static async Task NoServerError(HttpResponseMessage response, bool answersHtml = false)
     {
         var text = await response.Content.ReadAsStringAsync();
         NotServerError(response, text);
         if ((int)response.StatusCode >= 400)
-            Assert.True(response.Content.Headers.ContentType?.MediaType == MediaType,
+            Assert.True(response.Content.Headers.ContentType?.MediaType == (answersHtml ? "text/html" : MediaType),
                 $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery}: a {(int)response.StatusCode} must be {MediaType}: {text}");
     }
 

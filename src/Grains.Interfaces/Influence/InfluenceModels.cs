@@ -2,7 +2,7 @@ using Orleans.Concurrency;
 
 namespace ChangemakerLite.Grains.Interfaces.Influence;
 
-/// <summary>The nine switches of a campaign (original-features.md §3.1), each enforced on the public action it names.</summary>
+/// <summary>The nine switches of a campaign, each enforced on the public action it names.</summary>
 [GenerateSerializer, Immutable, Alias("cml.influence.CampaignFlags")]
 public sealed record CampaignFlags(
     [property: Id(0)] bool AllowSmtpEmail = true,

@@ -16,7 +16,7 @@ public static class InfluenceRules
     public const int IdempotencyKeyMaxLength = 200;
     public const int SlugMaxLength = 80;
 
-    /// <summary>The status moves of API.md: DRAFT → ACTIVE ⇄ PAUSED → ARCHIVED; ARCHIVED is final.</summary>
+    /// <summary>The status moves (docs/api/influence.md): DRAFT → ACTIVE ⇄ PAUSED → ARCHIVED; ARCHIVED is final.</summary>
     public static bool CanMove(CampaignStatus from, CampaignStatus to) => (from, to) switch
     {
         (CampaignStatus.Draft, CampaignStatus.Active) => true,
@@ -89,7 +89,7 @@ public static class InfluenceRules
     }
 
     /// <summary>
-    /// Represent has no level field: it follows from the set's name and the office (external-formats.md §1.4).
+    /// Represent has no level field: it follows from the set's name and the office (docs/external-formats.md §1.4).
     /// </summary>
     public static GovernmentLevel? LevelOf(string? representativeSetName, string? electedOffice, string? boundaryUrl)
     {

@@ -1,7 +1,7 @@
 namespace ChangemakerLite.Grains.Interfaces.Map;
 
 /// <summary>
-/// Canadian postal codes (external-formats.md §5): <c>A1A 1A1</c>, never D F I O Q U, never W or Z first.
+/// Canadian postal codes (docs/external-formats.md §5): <c>A1A 1A1</c>, never D F I O Q U, never W or Z first.
 /// Stored with the space so that what admins type, what NAR ships (no space) and what geocoders answer
 /// all compare equal.
 /// </summary>

@@ -33,7 +33,7 @@ public sealed record Video(
     [property: Id(27)] DateTime CreatedAt,
     [property: Id(28)] DateTime UpdatedAt);
 
-/// <summary>What ffprobe found in a file (external-formats.md §6): orientation and quality as the old product named them.</summary>
+/// <summary>What ffprobe found in a file (docs/external-formats.md §6): orientation and quality as the old product named them.</summary>
 [GenerateSerializer, Immutable, Alias("cml.media.MediaInfo")]
 public sealed record MediaInfo(
     [property: Id(0)] string Container,

@@ -33,7 +33,7 @@ public sealed class RepresentUnavailableException(string message, TimeSpan? retr
 }
 
 /// <summary>
-/// The HTTP client of Open North's Represent API (external-formats.md §1): <c>GET /postcodes/{CODE}/</c> with the code
+/// The HTTP client of Open North's Represent API (docs/external-formats.md §1): <c>GET /postcodes/{CODE}/</c> with the code
 /// upper case and without its space; the centroid and concordance lists merged and deduplicated; "" read as absent.
 /// A 404 means Represent does not know the code (an empty answer); 429, 503, other 5xx and timeouts are
 /// <see cref="RepresentUnavailableException"/>.

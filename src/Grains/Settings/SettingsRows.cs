@@ -14,7 +14,7 @@ public sealed record SiteSettingsRow(
     bool EnableInfluence, bool EnableMap, bool EnableNewsletter, bool EnableLandingPages, bool EnableMedia,
     DateTimeOffset? UpdatedAt)
 {
-    /// <summary>The defaults of the table (data-model.md), for a site nobody has configured yet.</summary>
+    /// <summary>The defaults of the table (docs/data-model.md), for a site nobody has configured yet.</summary>
     public static readonly SiteSettingsRow Defaults = new("Changemaker Lite", "CM", null, null, "#1890ff", "#ffffff", "#3498db", "#0d1b2a", "#1b2838",
         null, null, null, null, null, null, null, null, null, "mailhog", false, null, true, true, false, true, true, null);
 

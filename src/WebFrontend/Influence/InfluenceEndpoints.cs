@@ -10,7 +10,7 @@ using ChangemakerLite.WebFrontend.Platform;
 
 namespace ChangemakerLite.WebFrontend.Influence;
 
-/// <summary>The influence routes of API.md: campaigns, representatives and postal codes, sends, calls, custom recipients, the response wall.</summary>
+/// <summary>The influence routes (docs/api/influence.md): campaigns, representatives and postal codes, sends, calls, custom recipients, the response wall.</summary>
 public static class InfluenceEndpoints
 {
     public sealed record CreateCampaignRequest(string? Title, string? Description, string? EmailSubject, string? EmailBody, string? CallToAction,
@@ -170,7 +170,8 @@ public static class InfluenceEndpoints
         var publicCampaigns = app.MapGroup("/api/public/campaigns").WithTags("Influence").AllowAnonymous();
 
         publicCampaigns.MapGet("/", (HttpContext http, IClusterClient cluster) =>
-            cluster.GetGrain<IInfluenceQueryGrain>(0).ListPublicCampaigns(Paging.From(http.Request)));
+            cluster.GetGrain<IInfluenceQueryGrain>(0).ListPublicCampaigns(Paging.From(http.Request)))
+            .ProducesValidationProblem();
 
         publicCampaigns.MapGet("/{slug}", async (string slug, CampaignSlugs slugs) =>
                 TypedResults.Ok(await slugs.With(slug, c => c.GetPublic())))
@@ -255,10 +256,12 @@ public static class InfluenceEndpoints
             var cleared = await cluster.GetGrain<IInfluenceQueryGrain>(0).ClearRepresentativeCache(postalCode);
             return TypedResults.Ok(new { cleared = cleared.Count, postalCodes = cleared });
         }).ProducesValidationProblem();
-        representatives.MapGet("/health", (IClusterClient cluster) => cluster.GetGrain<IInfluenceQueryGrain>(0).UpstreamHealth());
+        representatives.MapGet("/health", (IClusterClient cluster) => cluster.GetGrain<IInfluenceQueryGrain>(0).UpstreamHealth())
+            .ProducesAuthProblems();
 
         var postalCodes = app.MapGroup("/api/postal-codes").WithTags("Influence").RequireAuthorization(admin);
-        postalCodes.MapGet("/stats", (IClusterClient cluster) => cluster.GetGrain<IInfluenceQueryGrain>(0).PostalCodeStats());
+        postalCodes.MapGet("/stats", (IClusterClient cluster) => cluster.GetGrain<IInfluenceQueryGrain>(0).PostalCodeStats())
+            .ProducesAuthProblems();
         postalCodes.MapPost("/lookup", async (Body<LookupRequest> body, HttpContext http, IClusterClient cluster) =>
         {
             var code = PostalCodeOf(body.Value.PostalCode);
@@ -296,9 +299,13 @@ public static class InfluenceEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         publicResponses.MapGet("/verify/{token}", (string token, IClusterClient cluster) => UseToken(cluster, token, verify: true))
-            .Produces<string>(StatusCodes.Status200OK, "text/html");
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .Produces<string>(StatusCodes.Status404NotFound, "text/html")
+            .Produces<string>(StatusCodes.Status410Gone, "text/html");
         publicResponses.MapGet("/report/{token}", (string token, IClusterClient cluster) => UseToken(cluster, token, verify: false))
-            .Produces<string>(StatusCodes.Status200OK, "text/html");
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .Produces<string>(StatusCodes.Status404NotFound, "text/html")
+            .Produces<string>(StatusCodes.Status410Gone, "text/html");
 
         publicResponses.MapGet("/{campaignSlug}", async (string campaignSlug, string? sort, HttpContext http, CampaignSlugs slugs,
             IClusterClient cluster) =>

@@ -89,7 +89,10 @@ public static class MediaEndpoints
             var path = options.FullPath(file.Path);
             if (!File.Exists(path)) throw DomainException.NotFound("The video's file");
             return Results.File(path, ContentTypeOf(path), enableRangeProcessing: true);
-        }).AllowAnonymous().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
+        }).AllowAnonymous()
+            .Produces<byte[]>(StatusCodes.Status200OK, "video/mp4", "video/webm", "video/quicktime", "video/x-matroska", "application/octet-stream")
+            .Produces<byte[]>(StatusCodes.Status206PartialContent, "video/mp4", "video/webm", "video/quicktime", "video/x-matroska", "application/octet-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
 
         admin.MapPost("/compilations", async (Body<CreateCompilationRequest> body, HttpContext http, IClusterClient cluster) =>
         {

@@ -119,6 +119,7 @@ public static class OperationsFrontend
                     : TypedResults.Json(new HealthStatusView("not ready"), statusCode: StatusCodes.Status503ServiceUnavailable);
             })
             .WithSummary("The cluster and the database answer. Only the verdict is served; the reason is logged.")
+            .Produces<HealthStatusView>(StatusCodes.Status200OK)
             .Produces<HealthStatusView>(StatusCodes.Status503ServiceUnavailable);
 
         var operations = app.ServiceProvider.GetRequiredService<OperationsSettings>();

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace ChangemakerLite.WebFrontend.Pages;
 
 /// <summary>
-/// Landing pages (API.md "Landing pages"): the admins' CRUD with publish and MkDocs export, the block library,
+/// Landing pages (docs/api/pages.md): the admins' CRUD with publish and MkDocs export, the block library,
 /// the public JSON and <c>/p/{slug}</c>, which serves a published page as a sandboxed HTML document.
 /// </summary>
 public static class PageEndpoints

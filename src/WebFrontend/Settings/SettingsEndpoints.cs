@@ -90,7 +90,7 @@ public static partial class SettingsEndpoints
                     validation.Add("size", $"must be a whole number of pixels between {QrCodes.MinSize} and {QrCodes.MaxSize}.");
                 validation.ThrowIfInvalid();
                 return TypedResults.File(QrCodes.Png(text!, pixels), "image/png");
-            }).ProducesValidationProblem()
+            }).Produces<byte[]>(StatusCodes.Status200OK, "image/png").ProducesValidationProblem()
             .WithSummary("A PNG QR code of text, about size pixels wide (256 by default).");
         return app;
     }

@@ -13,6 +13,8 @@ namespace ChangemakerLite.Cluster.Tests.Influence;
 /// Influence on two silos and two frontends: a silo killed while the outbox is delivering a campaign's emails loses
 /// and duplicates none of them; a campaign's live counts reach a browser on the other frontend.
 /// </summary>
+// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+[ClusterPerTest]
 public sealed class InfluenceClusterTests : ClusterTest
 {
     private FakeRepresent _represent = null!;

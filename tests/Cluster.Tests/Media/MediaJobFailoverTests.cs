@@ -10,6 +10,8 @@ namespace ChangemakerLite.Cluster.Tests.Media;
 /// A silo dies while it runs a media job: the job's reminder activates it on the other silo, which finds it RUNNING
 /// with no run of its own, counts the lost attempt and runs it again to completion. It is never left RUNNING.
 /// </summary>
+// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+[ClusterPerTest]
 public sealed class MediaJobFailoverTests : ClusterTest
 {
     private readonly string _root = TestMedia.NewRoot();
@@ -35,7 +37,7 @@ public sealed class MediaJobFailoverTests : ClusterTest
     public async Task A_job_whose_silo_is_killed_mid_run_runs_again_on_the_other_silo()
     {
         var job = await Cluster.ClientOf(0).GetGrain<IMediaJobGrain>(Ids.New()).Create(new MediaJobSpec(MediaJobTypes.SelfTest,
-            ResourceCategory.Cpu, 0, JsonSerializer.Serialize(new { seconds = 6, realtime = true }), null));
+            ResourceCategory.Cpu, 0, JsonSerializer.Serialize(new { seconds = 20, realtime = true }), null));
         await Eventually.True(async () => await Db.ScalarAsync<long>("SELECT processed FROM jobs WHERE id = @id AND status = 'running'", ("id", job.Id)) > 0,
             "the job is running and reporting progress");
         var runner = await Db.ScalarAsync<string>("SELECT silo FROM media_job_runs WHERE job_id = @id AND attempt = 1", ("id", job.Id));

@@ -88,20 +88,27 @@ public sealed class FaultDrillTests : DatabaseTest
         // New canvassers start after it joined: their grains go to the cluster as it is now, the new silo included.
         var client = observer.Services.GetRequiredService<IClusterClient>();
         await Eventually.True(async () => (await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 3, "the frontends see three silos");
-        var fresh = await load.AddSessionsAsync(18);
-        await Task.Delay(SteadyLoad);
+        var newSilo = $"127.0.0.1:{cluster.SiloPorts[added.Name]}";
         var management = client.GetGrain<IManagementGrain>(0);
         var hosts = new Dictionary<string, int>();
-        foreach (var session in fresh)
+        // Placement weighs each silo's published load, which reaches the others a few seconds after a join: new
+        // canvassers arrive in rounds, as on a real morning, until one of them is placed on the new silo (or 30 s pass).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        do
         {
-            var silo = await management.GetActivationAddress(client.GetGrain<ICanvassSessionGrain>(session));
-            var key = silo is null ? "not active" : $"{silo.Endpoint.Address}:{silo.Endpoint.Port}";
-            hosts[key] = hosts.GetValueOrDefault(key) + 1;
-        }
+            foreach (var session in await load.AddSessionsAsync(6))
+            {
+                var silo = await management.GetActivationAddress(client.GetGrain<ICanvassSessionGrain>(session));
+                var key = silo is null ? "not active" : $"{silo.Endpoint.Address}:{silo.Endpoint.Port}";
+                hosts[key] = hosts.GetValueOrDefault(key) + 1;
+            }
+            if (hosts.ContainsKey(newSilo)) break;
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        } while (DateTime.UtcNow < deadline);
+        await Task.Delay(SteadyLoad);
         await load.StopAsync();
         var report = await load.ReportAsync(Db.DataSource, "silo added mid-load");
         Console.WriteLine($"[drill: silo added mid-load] sessions started after the join, by silo: {string.Join(", ", hosts.Select(h => $"{h.Key}: {h.Value}"))}");
-        var newSilo = $"127.0.0.1:{cluster.SiloPorts[added.Name]}";
         Assert.True(hosts.GetValueOrDefault(newSilo) > 0, $"no session started after the join lives on the new silo {newSilo}");
         Assert.Empty(report.Errors);
         Assert.Equal(0, report.VisitsLost);

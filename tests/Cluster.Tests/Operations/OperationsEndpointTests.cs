@@ -18,13 +18,14 @@ namespace ChangemakerLite.Cluster.Tests.Operations;
 public sealed class OperationsEndpointTests : ClusterTest
 {
     private const string Token = "scrape-token-0123456789abcdef";
-    private readonly int _siloMetricsPort = Ports.Free();
+    // Static: the class shares one cluster, started with the settings of its first test instance.
+    private static readonly int SiloMetricsPort = Ports.Free();
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["METRICS_ALLOWED_NETWORKS"] = "10.255.255.0/24",
         ["METRICS_TOKEN"] = Token,
-        ["METRICS_PORT"] = _siloMetricsPort.ToString(),
+        ["METRICS_PORT"] = SiloMetricsPort.ToString(),
         ["METRICS_BIND_ADDRESS"] = "127.0.0.1",
     };
 
@@ -70,7 +71,7 @@ public sealed class OperationsEndpointTests : ClusterTest
     [Fact]
     public async Task Silo_metrics_port_is_protected_the_same_way_and_serves_health()
     {
-        var url = $"http://127.0.0.1:{_siloMetricsPort}/metrics";
+        var url = $"http://127.0.0.1:{SiloMetricsPort}/metrics";
         Assert.Equal(HttpStatusCode.Unauthorized, (await Scrape(url)).StatusCode);
         HttpResponseMessage? served = null;
         await Eventually.True(async () =>
@@ -83,8 +84,8 @@ public sealed class OperationsEndpointTests : ClusterTest
         Assert.Contains("dotnet_", text);
 
         using var http = new HttpClient();
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{_siloMetricsPort}/health/live")).StatusCode);
-        var ready = await http.GetAsync($"http://127.0.0.1:{_siloMetricsPort}/health/ready");
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{SiloMetricsPort}/health/live")).StatusCode);
+        var ready = await http.GetAsync($"http://127.0.0.1:{SiloMetricsPort}/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("""{"status":"ready"}""", await ready.Content.ReadAsStringAsync());
     }

@@ -9,7 +9,7 @@ namespace ChangemakerLite.TestSupport.Influence;
 
 /// <summary>
 /// A stand-in for Open North's Represent API on a loopback Kestrel server, answering <c>GET /postcodes/{CODE}/</c>
-/// in Represent's real format (external-formats.md §1.2–1.5): the <c>representatives_*</c> keys absent when empty, ""
+/// in Represent's real format (docs/external-formats.md §1.2–1.5): the <c>representatives_*</c> keys absent when empty, ""
 /// for unknown values, em dashes in names, offices without a fax, an HTML 404 for an unknown or malformed code.
 /// Every code is known except those starting with "X9" (none exist), and each code's representatives carry the code in
 /// their email (<c>mp.k1a0a6@parl.example</c>), so a test can tell whose they are.

@@ -9,7 +9,7 @@ namespace ChangemakerLite.TestSupport.Map;
 
 /// <summary>
 /// The six geocoding services on one loopback Kestrel server, each answering on its real path in its real
-/// format (external-formats.md §3). The question decides the answer: a query containing "Nowhere" gets the
+/// format (docs/external-formats.md §3). The question decides the answer: a query containing "Nowhere" gets the
 /// provider's no-result answer, "Broken" its error answer; anything else a match at the provider's own
 /// point, so a test can tell which provider answered. <see cref="Down"/> makes a provider fail everything.
 /// </summary>

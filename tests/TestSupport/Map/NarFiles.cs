@@ -13,7 +13,7 @@ public sealed record NarAddressRow(
 public sealed record NarLocationRow(string LocGuid, double? Latitude, double? Longitude, string FedName = "Edmonton Centre", string CsdCode = "4811061");
 
 /// <summary>
-/// Writes National Address Register files in the 2024/2025 layout (external-formats.md §2.2–2.3): UTF-8 with
+/// Writes National Address Register files in the 2024/2025 layout (docs/external-formats.md §2.2–2.3): UTF-8 with
 /// a byte order mark, a header row, RFC 4180 quoting, BG_X/BG_Y in EPSG:3347.
 /// </summary>
 public static class NarFiles

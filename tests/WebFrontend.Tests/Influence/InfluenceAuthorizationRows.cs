@@ -2,7 +2,7 @@ using ChangemakerLite.TestSupport;
 
 namespace ChangemakerLite.WebFrontend.Tests.Influence;
 
-/// <summary>The influence endpoints of API.md "Influence" and who gets past their gates.</summary>
+/// <summary>The influence endpoints (docs/api/influence.md) and who gets past their gates.</summary>
 public sealed class InfluenceAuthorizationRows : IAuthorizationRows
 {
     public IEnumerable<EndpointAccess> Rows =>
@@ -31,8 +31,8 @@ public sealed class InfluenceAuthorizationRows : IAuthorizationRows
         new("POST", "/api/public/responses", Anonymous: true),
         new("GET", "/api/public/responses/{id}", Anonymous: true),
         new("POST", "/api/public/responses/{id}/upvote", Anonymous: true),
-        new("GET", "/api/public/responses/verify/{id}", Anonymous: true),
-        new("GET", "/api/public/responses/report/{id}", Anonymous: true),
+        new("GET", "/api/public/responses/verify/{id}", Anonymous: true) { AnswersHtml = true },
+        new("GET", "/api/public/responses/report/{id}", Anonymous: true) { AnswersHtml = true },
         new("GET", "/api/responses", false, EndpointAccess.InfluenceAdmins),
         new("POST", "/api/responses/{id}/approve", false, EndpointAccess.InfluenceAdmins),
         new("POST", "/api/responses/{id}/reject", false, EndpointAccess.InfluenceAdmins),

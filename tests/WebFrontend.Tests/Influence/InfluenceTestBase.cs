@@ -8,6 +8,8 @@ using ChangemakerLite.TestSupport.Influence;
 namespace ChangemakerLite.WebFrontend.Tests.Influence;
 
 /// <summary>A cluster with a stand-in Represent, an influence admin, and helpers to make this test's own campaigns.</summary>
+// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+[ClusterPerTest]
 public abstract class InfluenceTestBase : ClusterTest
 {
     protected FakeRepresent Represent { get; private set; } = null!;

@@ -3,7 +3,7 @@ using ChangemakerLite.TestSupport;
 
 namespace ChangemakerLite.WebFrontend.Tests.Map;
 
-/// <summary>Every map endpoint and who gets past its gate (API.md "Map").</summary>
+/// <summary>Every map endpoint and who gets past its gate (docs/api/map.md).</summary>
 public sealed class MapAuthorizationRows : IAuthorizationRows
 {
     private const string Id = "{id}";

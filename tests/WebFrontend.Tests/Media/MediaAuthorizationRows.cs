@@ -2,7 +2,7 @@ using ChangemakerLite.TestSupport;
 
 namespace ChangemakerLite.WebFrontend.Tests.Media;
 
-/// <summary>Every media endpoint and who gets past its gate (API.md "Media"): the library and jobs are SUPER_ADMIN's, the gallery anyone's.</summary>
+/// <summary>Every media endpoint and who gets past its gate (docs/api/media.md): the library and jobs are SUPER_ADMIN's, the gallery anyone's.</summary>
 public sealed class MediaAuthorizationRows : IAuthorizationRows
 {
     private const string Id = "{id}";

@@ -8,6 +8,8 @@ using ChangemakerLite.TestSupport.Media;
 namespace ChangemakerLite.WebFrontend.Tests.Media;
 
 /// <summary>The public gallery: published videos by category and popularity, views, one reaction per IP, moderated comments.</summary>
+// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+[ClusterPerTest]
 public sealed class MediaGalleryTests : ClusterTest
 {
     private readonly string _root = TestMedia.NewRoot();
@@ -135,6 +137,8 @@ public sealed class MediaGalleryTests : ClusterTest
 }
 
 /// <summary>The gallery's writes are rate limited per IP (RateLimitGrain): past the budget, 429 with Retry-After.</summary>
+// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+[ClusterPerTest]
 public sealed class MediaGalleryRateLimitTests : ClusterTest
 {
     private readonly string _root = TestMedia.NewRoot();

@@ -13,6 +13,8 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace ChangemakerLite.WebFrontend.Tests.Media;
 
 /// <summary>Media jobs: slots under concurrency, priority, progress live on job:{id}, cancel, backoff and retry, compilations, scans, revalidation.</summary>
+// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+[ClusterPerTest]
 public sealed class MediaJobTests : ClusterTest
 {
     private readonly string _root = TestMedia.NewRoot();

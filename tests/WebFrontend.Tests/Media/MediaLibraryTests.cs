@@ -11,6 +11,8 @@ using ChangemakerLite.TestSupport.Media;
 namespace ChangemakerLite.WebFrontend.Tests.Media;
 
 /// <summary>The library through real HTTP: streamed uploads judged by ffprobe, duplicates, byte ranges, edits, lock, soft delete.</summary>
+// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+[ClusterPerTest]
 public sealed class MediaLibraryTests : ClusterTest
 {
     private readonly string _root = TestMedia.NewRoot();

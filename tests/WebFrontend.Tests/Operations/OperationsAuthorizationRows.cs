@@ -2,7 +2,7 @@ using ChangemakerLite.TestSupport;
 
 namespace ChangemakerLite.WebFrontend.Tests.Operations;
 
-/// <summary>The operations routes and who gets past their gate (API.md "Operations"). /metrics is gated by address or token, not by role.</summary>
+/// <summary>The operations routes and who gets past their gate (docs/api/operations.md). /metrics is gated by address or token, not by role.</summary>
 public sealed class OperationsAuthorizationRows : IAuthorizationRows
 {
     public IEnumerable<EndpointAccess> Rows =>

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace ChangemakerLite.WebFrontend.Tests.Pages;
 
-/// <summary>The block library (API.md "Landing pages": /api/page-blocks) on the same cluster as the pages.</summary>
+/// <summary>The block library (docs/api/pages.md: /api/page-blocks) on the same cluster as the pages.</summary>
 public sealed partial class PageApiTests
 {
     [Fact]

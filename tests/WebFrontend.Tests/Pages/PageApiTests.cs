@@ -13,6 +13,8 @@ namespace ChangemakerLite.WebFrontend.Tests.Pages;
 /// Landing pages through real HTTP on a real cluster whose silo exports into a real MkDocs site folder:
 /// CRUD, publish and unpublish with their files, slug races, traversal attempts, the isolation of /p/ and bad input.
 /// </summary>
+// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+[ClusterPerTest]
 public sealed partial class PageApiTests : ClusterTest
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"cml-pages-{Guid.NewGuid():N}");

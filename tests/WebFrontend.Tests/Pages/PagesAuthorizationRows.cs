@@ -2,7 +2,7 @@ using ChangemakerLite.TestSupport;
 
 namespace ChangemakerLite.WebFrontend.Tests.Pages;
 
-/// <summary>Every landing-page endpoint and who gets past its gate (API.md "Landing pages": SUPER_ADMIN administers, anyone reads published pages).</summary>
+/// <summary>Every landing-page endpoint and who gets past its gate (docs/api/pages.md: SUPER_ADMIN administers, anyone reads published pages).</summary>
 public sealed class PagesAuthorizationRows : IAuthorizationRows
 {
     private const string Id = "{id}";

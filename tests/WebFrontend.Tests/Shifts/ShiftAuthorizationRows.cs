@@ -2,7 +2,7 @@ using ChangemakerLite.TestSupport;
 
 namespace ChangemakerLite.WebFrontend.Tests.Shifts;
 
-/// <summary>The shift endpoints of API.md "Shifts" and who gets past their gates.</summary>
+/// <summary>The shift endpoints (docs/api/shifts.md) and who gets past their gates.</summary>
 public sealed class ShiftAuthorizationRows : IAuthorizationRows
 {
     public IEnumerable<EndpointAccess> Rows =>

@@ -2,7 +2,7 @@ using ChangemakerLite.TestSupport;
 
 namespace ChangemakerLite.WebFrontend.Tests.Templates;
 
-/// <summary>Every email template endpoint and who gets past its gate (API.md "Email templates and settings"): super admins only.</summary>
+/// <summary>Every email template endpoint and who gets past its gate (docs/api/templates.md): super admins only.</summary>
 public sealed class TemplateAuthorizationRows : IAuthorizationRows
 {
     private const string Id = "{id}";

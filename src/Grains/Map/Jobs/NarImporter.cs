@@ -9,7 +9,7 @@ using NpgsqlTypes;
 namespace ChangemakerLite.Grains.Map.Jobs;
 
 /// <summary>
-/// Imports the National Address Register (external-formats.md §2): every Location file of the upload is
+/// Imports the National Address Register (docs/external-formats.md §2): every Location file of the upload is
 /// copied into a temporary table first (address and location parts do not pair up, so the whole map of
 /// LOC_GUID → point is needed before any address), then the Address files are streamed in batches:
 /// binary COPY into a temporary table, then set-based upserts keyed on LOC_GUID and ADDR_GUID, with their
