@@ -39,7 +39,8 @@ public sealed class FakeRepresent : IAsyncDisposable
     /// <summary>How long each answer takes.</summary>
     public TimeSpan Delay { get; set; } = TimeSpan.Zero;
 
-    public Dictionary<string, string?> Settings(double cacheHours = 24, int callsPerMinute = 100_000, double timeoutSeconds = 2) => new()
+    /// <summary>The cluster settings that point at this server; the timeout leaves room for its first, cold answer on a busy machine.</summary>
+    public Dictionary<string, string?> Settings(double cacheHours = 24, int callsPerMinute = 100_000, double timeoutSeconds = 5) => new()
     {
         ["REPRESENT_BASE_URL"] = BaseUrl,
         ["REPRESENT_CACHE_HOURS"] = cacheHours.ToString(System.Globalization.CultureInfo.InvariantCulture),
