@@ -30,17 +30,24 @@ public sealed class CampaignGrain(
     private List<CustomRecipientView> _recipients = [];
     private CampaignCounts _counts = new(0, 0, 0, 0);
 
-    private bool _liveDirty;
-    private long _lastPublished;
-    private IGrainTimer? _liveTimer;
+    private CoalescedLiveUpdates? _live;
 
     private Guid CampaignId => this.GetPrimaryKey();
+
+    // Coalesced like the shift's: the first change after a quiet spell goes out at once, later ones at most every LiveInterval.
+    private CoalescedLiveUpdates Live => _live ??= new CoalescedLiveUpdates(LiveInterval, time,
+        (due, fire) => this.RegisterGrainTimer(_ =>
+        {
+            fire();
+            return Task.CompletedTask;
+        }, due, Timeout.InfiniteTimeSpan),
+        PublishNow);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => Reload(cancellationToken);
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_liveDirty) PublishNow();
+        _live?.Flush();
         return Task.CompletedTask;
     }
 
@@ -184,7 +191,7 @@ public sealed class CampaignGrain(
             .ExecuteAsync();
         if (deleted == 0) await StaleConflict();
         _campaign = null;
-        _liveDirty = false;
+        _live?.Discard();
         DeactivateOnIdle();
     }
 
@@ -270,7 +277,7 @@ public sealed class CampaignGrain(
         if (inserted > 0)
         {
             _counts = _counts with { EmailCount = _counts.EmailCount + inserted };
-            MarkChanged();
+            Live.MarkChanged();
         }
         var rows = await EmailsOfKey(null, null, command.IdempotencyKey);
         return new SendEmailsResult(recipients.Select(r => rows[r.Email.ToLowerInvariant()]).ToList(), Replayed: inserted == 0);
@@ -346,7 +353,7 @@ public sealed class CampaignGrain(
             ("slug", campaign.Slug), ("ip", command.CallerIp), ("now", time.GetUtcNow()))
             .FirstOrDefaultAsync(r => (Id: r.Get<Guid>("id"), At: r.Get<DateTimeOffset>("called_at")));
         _counts = _counts with { CallCount = _counts.CallCount + 1 };
-        MarkChanged();
+        Live.MarkChanged();
         return new CallView(call.Id, CampaignId, command.RepresentativeName.Trim(), Trimmed(command.RepresentativeTitle), command.PhoneNumber.Trim(),
             Trimmed(command.OfficeType), call.At);
     }
@@ -387,7 +394,7 @@ public sealed class CampaignGrain(
         }
         await transaction.CommitAsync();
         _counts = _counts with { ResponseCount = _counts.ResponseCount + 1 };
-        MarkChanged();
+        Live.MarkChanged();
         return new SubmittedResponse(id, campaign.Slug, ResponseStatus.Pending, representativeEmail is not null, now);
     }
 
@@ -517,36 +524,11 @@ public sealed class CampaignGrain(
     {
         _campaign = next;
         _version = version;
-        MarkChanged();
-    }
-
-    /// <summary>
-    /// Coalesced like the shift's: the first change after a quiet spell goes out at once, later ones wait for a timer
-    /// that publishes the state as it is when it fires, at most every <see cref="LiveInterval"/>.
-    /// </summary>
-    private void MarkChanged()
-    {
-        _liveDirty = true;
-        if (_liveTimer is not null) return;
-        var sinceLast = _lastPublished == 0 ? TimeSpan.MaxValue : time.GetElapsedTime(_lastPublished);
-        if (sinceLast >= LiveInterval)
-        {
-            PublishNow();
-            return;
-        }
-        _liveTimer = this.RegisterGrainTimer(_ =>
-        {
-            _liveTimer?.Dispose();
-            _liveTimer = null;
-            if (_liveDirty) PublishNow();
-            return Task.CompletedTask;
-        }, LiveInterval - sinceLast, Timeout.InfiniteTimeSpan);
+        Live.MarkChanged();
     }
 
     private void PublishNow()
     {
-        _liveDirty = false;
-        _lastPublished = time.GetTimestamp();
         if (_campaign is not { } c) return;
         live.Publish(InfluenceTopics.Campaign(c.Id), "campaignCounts", new CampaignCountsEvent(c.Id,
             c.ShowEmailCount ? _counts.EmailCount : null, c.ShowCallCount ? _counts.CallCount : null,
