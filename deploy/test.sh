@@ -40,4 +40,8 @@ for project_log in "$WORK"/*.Tests.log; do
   log "$name: $(grep -E '^\s*(Total tests|Passed|Failed|Skipped):' "$project_log" | tr -s ' \n' ' ')"
   grep -E '^\s*Failed [A-Za-z]' "$project_log" | sed "s/^/  [$name] /" || true
 done
+# Each failure's message (its first lines), so that the tail of the log says why, not only which.
+for project_log in "$WORK"/*.Tests.log; do
+  grep -A4 -E '^\s*Error Message:' "$project_log" | grep -v -E '^\s*(Stack Trace:|at )' | cut -c1-400 | head -60 || true
+done
 exit $status
