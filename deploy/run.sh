@@ -19,7 +19,8 @@ export MEDIA_ROOT="${MEDIA_ROOT:-$CML_LOCAL/media}"
 
 if [ -z "${SMTP_HOST:-}" ]; then
   # Without a real SMTP server, mail goes to the local sink (kept in .local/mail, listed at /messages).
-  export SMTP_HOST=127.0.0.1 SMTP_PORT="${SMTP_SINK_PORT:-2525}"
+  # The sink speaks plain SMTP on loopback and takes no sign-in; SMTP_SECURE=false says so (TLS is the default).
+  export SMTP_HOST=127.0.0.1 SMTP_PORT="${SMTP_SINK_PORT:-2525}" SMTP_SECURE=false
   SINK_HTTP_PORT="${SMTP_SINK_HTTP_PORT:-8025}"
   START_SINK=1
 fi

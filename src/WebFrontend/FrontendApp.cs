@@ -112,9 +112,7 @@ public static class FrontendApp
         builder.Services.AddAuthorization(o => o.AddChangemakerPolicies());
 
         builder.Services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new WireNameEnumConverterFactory()));
-        builder.Services.AddSingleton<LiveSubscriptions>();
-        builder.Services.AddSingleton<LiveRelayService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveRelayService>());
+        builder.Services.AddLiveHub(builder.Configuration);
         builder.Services.AddSingleton<ILiveTopicAuthorizer, PlatformTopicAuthorizer>();
         builder.Services.AddAuthFrontend();
         builder.Services.AddShiftsFrontend();
@@ -129,6 +127,7 @@ public static class FrontendApp
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseSecurityHeaders(settings);
         app.UseProtectedMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -149,7 +148,7 @@ public static class FrontendApp
         app.MapInfluenceEndpoints();
         app.MapMediaEndpoints();
         app.MapOperationsEndpoints();
-        app.MapHub<LiveHub>(LiveHub.Path);
+        app.MapLiveHub();
         return app;
     }
 }

@@ -45,6 +45,8 @@ public sealed class LocalCluster : IAsyncDisposable
             ["BIND_ADDRESS"] = "127.0.0.1",
             ["SMTP_HOST"] = "127.0.0.1",
             ["SMTP_PORT"] = Mail.Port.ToString(),
+            // The SMTP sink speaks plain SMTP; TLS is the default.
+            ["SMTP_SECURE"] = "false",
             ["SMTP_FROM"] = "campaign@changemaker.test",
             ["EMAIL_POLL_MS"] = "100",
             ["EMAIL_RETRY_SECONDS"] = "0.5",

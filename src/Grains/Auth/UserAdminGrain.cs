@@ -8,7 +8,7 @@ using Orleans.Concurrency;
 namespace ChangemakerLite.Grains.Auth;
 
 [StatelessWorker]
-public sealed class UserAdminGrain(NpgsqlDataSource db, TimeProvider time) : Grain, IUserAdminGrain
+public sealed class UserAdminGrain(NpgsqlDataSource db, TimeProvider time, LivePublisher live) : Grain, IUserAdminGrain
 {
     public async Task<Page<UserView>> List(UserFilter filter, PageRequest page)
     {
@@ -82,6 +82,9 @@ public sealed class UserAdminGrain(NpgsqlDataSource db, TimeProvider time) : Gra
         if (status != UserStatus.Active)
             await UserRows.RevokeAllRefreshTokensAsync(connection, transaction, id, now);
         await transaction.CommitAsync();
+        if (updated.Role != current.Role || updated.Status != current.Status || updated.Permissions != current.Permissions
+            || updated.ExpiresAt != current.ExpiresAt)
+            PublishAccountChanged(id);
         return updated;
     }
 
@@ -97,7 +100,11 @@ public sealed class UserAdminGrain(NpgsqlDataSource db, TimeProvider time) : Gra
         await connection.Command("UPDATE users SET status = 'INACTIVE', updated_at = @now WHERE id = @id", transaction, ("now", now), ("id", id)).ExecuteAsync();
         await UserRows.RevokeAllRefreshTokensAsync(connection, transaction, id, now);
         await transaction.CommitAsync();
+        PublishAccountChanged(id);
     }
+
+    /// <summary>Every frontend checks this user's live connections at once (and every frontend re-checks them all periodically).</summary>
+    private void PublishAccountChanged(Guid id) => live.Publish(AccountEvents.Topic(id), AccountEvents.Changed, new { userId = id });
 
     /// <summary>The system must always keep one active SUPER_ADMIN, or nobody could administer users again.</summary>
     private static async Task EnsureAnotherActiveSuperAdmin(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid excluding)

@@ -63,6 +63,45 @@ public static class EmailOutbox
         return command;
     }
 
+    /// <summary>What a delivered message keeps of each secret variable.</summary>
+    public const string RemovedSecret = "[removed after delivery]";
+
+    /// <summary>
+    /// The variables that carry a secret, per template: a link that signs in, verifies or resets, a TEMP account's
+    /// password. They are kept only until the message is delivered (or has failed for good): the sender then stores the
+    /// message rendered with <see cref="RemovedSecret"/> in their place and the variables without them, so the outbox
+    /// never becomes a store of working links and passwords. A template that starts carrying a secret is added here.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> SecretVariables = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        [Auth.AuthEmails.VerificationTemplate] = ["VERIFY_URL"],
+        [Auth.AuthEmails.PasswordResetTemplate] = ["RESET_URL"],
+        [Shifts.ShiftEmails.SignupConfirmedTemplate] = ["TEMP_PASSWORD"],
+        [Influence.InfluenceEmails.ResponseVerificationKind] = ["VERIFY_URL", "REPORT_URL"],
+    };
+
+    /// <summary>Every template that may carry a secret, and every secret variable name, for SQL that strips them in bulk.</summary>
+    public static readonly string[] SecretTemplates = [.. SecretVariables.Keys];
+    public static readonly string[] SecretNames = [.. SecretVariables.Values.SelectMany(v => v).Distinct()];
+
+    /// <summary>
+    /// The message's variables (JSON) with each secret one replaced by <see cref="RemovedSecret"/>, or null when the
+    /// message carries none.
+    /// </summary>
+    public static string? RedactData(string? templateKey, string? templateData)
+    {
+        if (templateKey is null || templateData is null || !SecretVariables.TryGetValue(templateKey, out var secrets)) return null;
+        if (System.Text.Json.Nodes.JsonNode.Parse(templateData) is not System.Text.Json.Nodes.JsonObject data) return null;
+        var changed = false;
+        foreach (var name in secrets)
+            if (data.ContainsKey(name))
+            {
+                data[name] = RemovedSecret;
+                changed = true;
+            }
+        return changed ? data.ToJsonString() : null;
+    }
+
     /// <summary>A message's variables as the JSON stored with it.</summary>
     public static string SerializeData(IReadOnlyDictionary<string, object?> data) => JsonSerializer.Serialize(data, DataJson);
 }

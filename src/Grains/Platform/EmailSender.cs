@@ -39,6 +39,9 @@ public sealed class EmailSender(
     private readonly TimeSpan _pollInterval = TimeSpan.FromMilliseconds(configuration.GetValue("EMAIL_POLL_MS", 1000));
     private readonly TimeSpan _firstRetryDelay = TimeSpan.FromSeconds(configuration.GetValue("EMAIL_RETRY_SECONDS", 5.0));
     private readonly SmtpSettings _configured = SmtpSettings.FromConfiguration(configuration);
+    private readonly TimeSpan _retention = TimeSpan.FromDays(configuration.GetValue("EMAIL_OUTBOX_RETENTION_DAYS", 30.0));
+    private readonly TimeSpan _purgePeriod = TimeSpan.FromSeconds(configuration.GetValue("EMAIL_OUTBOX_PURGE_SECONDS", 3600.0));
+    private DateTimeOffset _lastPurge = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,6 +51,7 @@ public sealed class EmailSender(
             try
             {
                 await FailAbandonedLeases(stoppingToken);
+                await PurgeOld(stoppingToken);
                 worked = await SendDueBatch(stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -66,10 +70,27 @@ public sealed class EmailSender(
         var failed = await db.Command("""
             UPDATE outbox_messages
             SET status = 'failed', locked_until = NULL, updated_at = @now,
-                last_error = 'Delivery was interrupted; the outcome is unknown, so it is not retried automatically.'
+                last_error = 'Delivery was interrupted; the outcome is unknown, so it is not retried automatically.',
+                template_data = CASE WHEN template_key = ANY(@secretTemplates) THEN template_data - @secretNames ELSE template_data END
             WHERE status = 'sending' AND locked_until < @now
-            """, ("now", time.GetUtcNow())).ExecuteAsync(cancellationToken);
+            """, ("now", time.GetUtcNow()), ("secretTemplates", EmailOutbox.SecretTemplates), ("secretNames", EmailOutbox.SecretNames))
+            .ExecuteAsync(cancellationToken);
         if (failed > 0) logger.LogWarning("{Count} outbox messages were interrupted mid-delivery and marked failed", failed);
+    }
+
+    /// <summary>
+    /// Delivered and failed messages are deleted <c>EMAIL_OUTBOX_RETENTION_DAYS</c> after they were written (checked every
+    /// <c>EMAIL_OUTBOX_PURGE_SECONDS</c>); a message still waiting to be sent is never deleted.
+    /// </summary>
+    private async Task PurgeOld(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now - _lastPurge < _purgePeriod) return;
+        _lastPurge = now;
+        var purged = await db.Command("""
+            DELETE FROM outbox_messages WHERE status IN ('sent', 'failed') AND created_at < @before
+            """, ("before", now - _retention)).ExecuteAsync(cancellationToken);
+        if (purged > 0) logger.LogInformation("Purged {Count} outbox messages older than {Days} days", purged, _retention.TotalDays);
     }
 
     private async Task<bool> SendDueBatch(CancellationToken cancellationToken)
@@ -99,6 +120,8 @@ public sealed class EmailSender(
         // From here a stop is not obeyed mid-step: a leased batch is either attempted or handed back, never left leased.
 
         var rendered = new Dictionary<Guid, RenderedEmail>();
+        // What is stored of a message that carried a secret: rendered again without it, and its variables without it.
+        var kept = new Dictionary<Guid, (RenderedEmail? Content, string Data)>();
         foreach (var message in batch)
         {
             if (message.TemplateKey is null)
@@ -112,6 +135,8 @@ public sealed class EmailSender(
                 var template = await renderer.GetAsync(message.TemplateKey, message.TemplateId, message.TemplateVersion, CancellationToken.None);
                 if (!template.Source.IsActive) throw new TemplateRenderException($"The email template '{message.TemplateKey}' is switched off.");
                 rendered[message.Id] = TemplateRenderer.Render(template, TemplateRenderer.ParseData(message.TemplateData));
+                if (EmailOutbox.RedactData(message.TemplateKey, message.TemplateData) is { } redacted)
+                    kept[message.Id] = (RenderKept(template, redacted), redacted);
             }
             catch (Exception ex) when (ex is TemplateRenderException or TemplateSyntaxException or HandlebarsDotNet.HandlebarsException)
             {
@@ -168,12 +193,21 @@ public sealed class EmailSender(
                     await Retry(untouched, "The SMTP connection was lost before this message was sent.", cancellationToken);
                 return true;
             }
+            var stored = content;
+            string? storedData = null;
+            if (kept.TryGetValue(message.Id, out var withoutSecrets))
+            {
+                stored = withoutSecrets.Content ?? new RenderedEmail(content.Subject, "", EmailOutbox.RemovedSecret);
+                storedData = withoutSecrets.Data;
+            }
             await db.Command("""
                 UPDATE outbox_messages SET status = 'sent', sent_at = @now, sent_to = @to, locked_until = NULL, last_error = NULL, updated_at = @now,
-                                           subject = @subject, text_body = @text, html_body = @html
+                                           subject = @subject, text_body = @text, html_body = @html,
+                                           template_data = COALESCE(@data::jsonb, template_data)
                 WHERE id = @id AND locked_by = @sender
                 """, ("now", time.GetUtcNow()), ("to", recipient), ("id", message.Id), ("sender", _senderId),
-                ("subject", content.Subject), ("text", content.Text), ("html", NullIfEmpty(content.Html))).ExecuteAsync(CancellationToken.None);
+                ("subject", stored.Subject), ("text", stored.Text), ("html", NullIfEmpty(stored.Html)), ("data", storedData))
+                .ExecuteAsync(CancellationToken.None);
             Metrics.ChangemakerMetrics.Email("sent");
         }
         await client.DisconnectAsync(quit: true, cancellationToken);
@@ -194,6 +228,20 @@ public sealed class EmailSender(
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
+    /// <summary>The message as an admin may see it once delivered; null if it does not render without its secrets.</summary>
+    private RenderedEmail? RenderKept(CompiledTemplate template, string redactedData)
+    {
+        try
+        {
+            return TemplateRenderer.Render(template, TemplateRenderer.ParseData(redactedData));
+        }
+        catch (Exception ex) when (ex is TemplateRenderException or HandlebarsDotNet.HandlebarsException)
+        {
+            logger.LogDebug(ex, "A delivered message is stored without its bodies");
+            return null;
+        }
+    }
+
     private async Task Retry(Leased message, string error, CancellationToken cancellationToken)
     {
         if (message.Attempts >= MaxAttempts)
@@ -213,10 +261,13 @@ public sealed class EmailSender(
     private async Task Fail(Leased message, string error, CancellationToken cancellationToken)
     {
         logger.LogWarning("Outbox message {Id} failed: {Error}", message.Id, error);
+        // A message that failed for good is not sent again automatically: its secrets go now.
         await db.Command("""
-            UPDATE outbox_messages SET status = 'failed', last_error = @error, locked_until = NULL, updated_at = @now
+            UPDATE outbox_messages SET status = 'failed', last_error = @error, locked_until = NULL, updated_at = @now,
+                                       template_data = COALESCE(@data::jsonb, template_data)
             WHERE id = @id AND locked_by = @sender
-            """, ("error", error), ("now", time.GetUtcNow()), ("id", message.Id), ("sender", _senderId)).ExecuteAsync(CancellationToken.None);
+            """, ("error", error), ("now", time.GetUtcNow()), ("id", message.Id), ("sender", _senderId),
+            ("data", EmailOutbox.RedactData(message.TemplateKey, message.TemplateData))).ExecuteAsync(CancellationToken.None);
         Metrics.ChangemakerMetrics.Email("failed");
     }
 
@@ -230,7 +281,7 @@ public static class SmtpDelivery
     public static async Task ConnectAsync(SmtpClient client, SmtpSettings settings, CancellationToken cancellationToken, int timeoutMs = 30_000)
     {
         client.Timeout = timeoutMs;
-        var security = settings.UseTls ? SecureSocketOptions.Auto : SecureSocketOptions.None;
+        var security = Security(settings);
         // Nagle's algorithm off: SMTP writes a message's body and then its final "." line separately, and with Nagle
         // on the second write waits for the relay's delayed ACK, 40 ms a message, which capped delivery at ~22 a second.
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -249,6 +300,17 @@ public static class SmtpDelivery
         if (settings.User is not null)
             await client.AuthenticateAsync(settings.User, settings.Password ?? "", cancellationToken);
     }
+
+    /// <summary>
+    /// How the connection is secured. TLS unless <c>SMTP_SECURE=false</c>: implicit TLS on port 465, otherwise STARTTLS,
+    /// required (a relay that does not offer it is refused, never fallen back from). Credentials are never sent in the
+    /// clear: with a user set, TLS is required whatever <c>SMTP_SECURE</c> says. Plain SMTP is only for a relay without
+    /// sign-in that the operator chose explicitly, such as a local development sink.
+    /// </summary>
+    public static SecureSocketOptions Security(SmtpSettings settings) =>
+        !settings.UseTls && settings.User is null ? SecureSocketOptions.None
+        : settings.Port == 465 ? SecureSocketOptions.SslOnConnect
+        : SecureSocketOptions.StartTls;
 
     /// <summary>
     /// The message as sent: in email test mode it goes to the test recipient instead, its subject marked and the

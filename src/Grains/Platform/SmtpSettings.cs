@@ -28,7 +28,7 @@ public sealed record SmtpSettings(
         NullIfEmpty(configuration["SMTP_PASS"]),
         configuration["SMTP_FROM"] ?? "no-reply@changemaker.local",
         configuration["SMTP_FROM_NAME"] ?? "Changemaker Lite",
-        configuration.GetValue("SMTP_SECURE", false),
+        configuration.GetValue("SMTP_SECURE", true),
         configuration.GetValue("EMAIL_TEST_MODE", false),
         NullIfEmpty(configuration["EMAIL_TEST_RECIPIENT"]));
 

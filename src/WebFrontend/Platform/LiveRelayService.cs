@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using Microsoft.AspNetCore.SignalR;
 
@@ -14,6 +15,7 @@ public sealed class LiveRelayService(
     IClusterClient client,
     IHubContext<LiveHub> hub,
     LiveSubscriptions subscriptions,
+    LiveAccountGuard accounts,
     FrontendSettings settings,
     ILogger<LiveRelayService> logger) : BackgroundService, ILiveEventObserver
 {
@@ -59,6 +61,15 @@ public sealed class LiveRelayService(
     {
         foreach (var liveEvent in events)
         {
+            if (liveEvent.Name == AccountEvents.Changed)
+            {
+                // Not for browsers: this frontend checks the user's connections itself.
+                foreach (var topic in liveEvent.Topics)
+                    if (topic.StartsWith(AccountEvents.TopicPrefix, StringComparison.Ordinal)
+                        && Guid.TryParse(topic.AsSpan(AccountEvents.TopicPrefix.Length), out var userId))
+                        accounts.AccountChanged(userId);
+                continue;
+            }
             var watched = liveEvent.Topics.Where(subscriptions.IsWatched).ToList();
             if (watched.Count == 0) continue;
             try

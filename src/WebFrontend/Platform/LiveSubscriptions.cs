@@ -38,6 +38,13 @@ public sealed class LiveSubscriptions
         return true;
     }
 
+    /// <summary>True when the connection holds <paramref name="max"/> topics already and <paramref name="topic"/> is not one of them.</summary>
+    public bool IsFull(string connectionId, string topic, int max)
+    {
+        if (!_connections.TryGetValue(connectionId, out var connection)) return false;
+        lock (connection) return connection.Topics.Count >= max && !connection.Topics.Contains(topic);
+    }
+
     public void Remove(string connectionId, string topic)
     {
         if (!_connections.TryGetValue(connectionId, out var connection)) return;

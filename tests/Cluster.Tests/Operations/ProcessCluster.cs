@@ -38,6 +38,8 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["CANVASS_SWEEP_SECONDS"] = "2",
             ["SMTP_HOST"] = "127.0.0.1",
             ["SMTP_PORT"] = Mail.Port.ToString(),
+            // The SMTP sink speaks plain SMTP; TLS is the default.
+            ["SMTP_SECURE"] = "false",
             ["SMTP_FROM"] = "campaign@changemaker.test",
             ["AUTH_RATE_LIMIT_PER_IP"] = "100000",
             ["AUTH_RATE_LIMIT_PER_EMAIL"] = "100000",
