@@ -45,7 +45,8 @@ public sealed class TwoSiloClusterTests : ClusterTest
     [Fact]
     public async Task An_event_raised_on_silo_1_reaches_a_browser_connected_to_frontend_2()
     {
-        var token = TestTokens.Mint(Cluster.SigningKey, Guid.NewGuid(), "root@example.org", UserRole.SuperAdmin);
+        var root = await TestUsers.CreateAsync(Db, UserRole.SuperAdmin);
+        var token = TestTokens.Mint(Cluster.SigningKey, root.Id, root.Email, UserRole.SuperAdmin);
         await using var hub = Cluster.Hub(frontend: 1, token);
         var heartbeats = new ConcurrentQueue<JsonElement>();
         hub.On<JsonElement>("clusterHeartbeat", e => heartbeats.Enqueue(e));
@@ -62,7 +63,8 @@ public sealed class TwoSiloClusterTests : ClusterTest
     [Fact]
     public async Task Only_super_admins_may_watch_theCluster_heartbeat()
     {
-        var token = TestTokens.Mint(Cluster.SigningKey, Guid.NewGuid(), "v@example.org", UserRole.User);
+        var volunteer = await TestUsers.CreateAsync(Db, UserRole.User);
+        var token = TestTokens.Mint(Cluster.SigningKey, volunteer.Id, volunteer.Email, UserRole.User);
         await using var hub = Cluster.Hub(frontend: 0, token);
         await hub.StartAsync();
         var refused = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Subscribe", "cluster:heartbeat"));

@@ -284,7 +284,9 @@ public sealed class MapImportTests(MapFixture f) : IClassFixture<MapFixture>
             await using var other = f.Cluster.Hub(0, f.Token(f.CanvasserId, UserRole.User));
             await other.StartAsync();
             await Assert.ThrowsAsync<HubException>(() => other.InvokeAsync("Subscribe", $"job:{jobId}"));
-            await using var influence = f.Cluster.Hub(0, f.Token(Guid.NewGuid(), UserRole.InfluenceAdmin));
+            // A live connection lives only while its account matches its token: the influence admin is a real account.
+            var influenceAdmin = await TestUsers.CreateAsync(f.Db, UserRole.InfluenceAdmin);
+            await using var influence = f.Cluster.Hub(0, f.Token(influenceAdmin.Id, UserRole.InfluenceAdmin));
             await influence.StartAsync();
             await Assert.ThrowsAsync<HubException>(() => influence.InvokeAsync("Subscribe", $"job:{jobId}"));
 

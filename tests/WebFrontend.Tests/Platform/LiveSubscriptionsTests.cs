@@ -72,4 +72,19 @@ public sealed class LiveSubscriptionsTests
         subscriptions.Disconnect("watcher");
         Assert.False(subscriptions.IsWatched("canvass:live"));
     }
+
+    [Fact]
+    public void A_connection_is_full_at_the_cap_except_for_a_topic_it_already_holds()
+    {
+        var subscriptions = new LiveSubscriptions();
+        subscriptions.Connect("a");
+        subscriptions.Add("a", "shift:1");
+        subscriptions.Add("a", "shift:2");
+        Assert.False(subscriptions.IsFull("a", "shift:3", 3));
+        subscriptions.Add("a", "shift:3");
+        Assert.True(subscriptions.IsFull("a", "shift:4", 3));
+        Assert.False(subscriptions.IsFull("a", "shift:1", 3));
+        subscriptions.Remove("a", "shift:2");
+        Assert.False(subscriptions.IsFull("a", "shift:4", 3));
+    }
 }

@@ -26,6 +26,8 @@ public sealed class PlatformEndpointTests : ClusterTest
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
         var ready = await http.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        // Not ready says only that: no silo address, no reason.
+        Assert.Equal("""{"status":"not ready"}""", await ready.Content.ReadAsStringAsync());
         await Cluster.AddSiloAsync();
         await Eventually.True(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "ready again with a new silo", TimeSpan.FromSeconds(60));
     }
