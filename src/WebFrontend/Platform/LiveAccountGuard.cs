@@ -52,8 +52,18 @@ public sealed class LiveAccountGuard(IClusterClient cluster, LiveSettings settin
             // The user's last other connection may have dropped this very set meanwhile: then register in a new one.
             if (_users.TryGetValue(userId, out var current) && ReferenceEquals(current, connections)) break;
         }
-        var states = await cluster.GetGrain<IAccountStateGrain>(0).Get([userId]);
-        var state = states.FirstOrDefault();
+        AccountState? state;
+        try
+        {
+            state = (await cluster.GetGrain<IAccountStateGrain>(0).Get([userId])).FirstOrDefault();
+        }
+        catch (Exception ex)
+        {
+            // The token is valid and the cluster is briefly unreachable (a silo leaving): admit, and let the periodic
+            // check decide, rather than drop every reconnecting browser.
+            logger.LogWarning(ex, "Could not check the account of a new live connection; the periodic check will");
+            return true;
+        }
         if (Holds(watched, state)) return true;
         Forget(userId, context.ConnectionId);
         return false;
