@@ -57,7 +57,11 @@ public sealed class LiveHub(
     {
         subscriptions.Connect(Context.ConnectionId);
         if (!await accounts.AdmitAsync(Context))
+        {
+            // A connection refused here never reaches OnDisconnectedAsync: forget it now.
+            subscriptions.Disconnect(Context.ConnectionId);
             throw new HubException("account: this account is no longer active or its role changed; sign in again.");
+        }
         await base.OnConnectedAsync();
     }
 
