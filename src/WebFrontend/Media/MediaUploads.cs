@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using ChangemakerLite.Grains.Interfaces.Media;
 using ChangemakerLite.Grains.Interfaces.Platform;
@@ -97,7 +98,7 @@ public static class MediaUploads
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var blocks = new byte[Blocks][];
-        for (var i = 0; i < Blocks; i++) blocks[i] = GC.AllocateUninitializedArray<byte>(BlockBytes);
+        for (var i = 0; i < Blocks; i++) blocks[i] = ArrayPool<byte>.Shared.Rent(BlockBytes);
         // Per block slot: the hash and the write still reading that block; the slot is refilled only after both.
         var pending = new Task[Blocks];
         Array.Fill(pending, Task.CompletedTask);
@@ -113,7 +114,7 @@ public static class MediaUploads
                 var slot = k % Blocks;
                 await pending[slot];
                 var block = blocks[slot];
-                var read = await MultipartUpload.Fill(body, block, cancellationToken);
+                var read = await MultipartUpload.Fill(body, block.AsMemory(0, BlockBytes), cancellationToken);
                 if (read == 0) break;
                 total += read;
                 if (total > maxBytes)
@@ -127,15 +128,16 @@ public static class MediaUploads
                 var previousWrite = writing;
                 writing = WriteAfter(previousWrite, file, block.AsMemory(0, read), cancellationToken);
                 pending[slot] = Task.WhenAll(hashing, writing);
-                if (read < block.Length) break;
+                if (read < BlockBytes) break;
             }
             await Task.WhenAll(hashing, writing);
         }
-        catch
+        finally
         {
-            // Let the blocks' hash and write stop touching them before the file is closed and the caller deletes it.
+            // The blocks go back to the pool only once no hash or write reads them (after a failure too, before the
+            // file is closed and the caller deletes it).
             try { await Task.WhenAll(pending); } catch { /* the first failure is the one that matters */ }
-            throw;
+            foreach (var block in blocks) ArrayPool<byte>.Shared.Return(block);
         }
         return (Convert.ToHexStringLower(hash.GetHashAndReset()), total);
     }

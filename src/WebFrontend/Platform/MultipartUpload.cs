@@ -65,12 +65,16 @@ public static class MultipartUpload
     }
 
     /// <summary>Reads until the buffer is full or the part ends; the count read.</summary>
-    public static async Task<int> Fill(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    public static Task<int> Fill(Stream stream, byte[] buffer, CancellationToken cancellationToken) =>
+        Fill(stream, buffer.AsMemory(), cancellationToken);
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the part ends; the count read.</summary>
+    public static async Task<int> Fill(Stream stream, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var filled = 0;
         while (filled < buffer.Length)
         {
-            var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            var read = await stream.ReadAsync(buffer[filled..], cancellationToken);
             if (read == 0) break;
             filled += read;
         }
