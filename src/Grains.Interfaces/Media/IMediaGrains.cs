@@ -1,5 +1,4 @@
 using ChangemakerLite.Grains.Interfaces.Platform;
-using Orleans.Concurrency;
 
 namespace ChangemakerLite.Grains.Interfaces.Media;
 
@@ -26,8 +25,11 @@ public interface IMediaJobGrain : IGrainWithGuidKey
     [Alias("Cancel")] Task<MediaJob> Cancel();
     [Alias("Retry")] Task<MediaJob> Retry();
     [Alias("SetPriority")] Task<MediaJob> SetPriority(int priority);
-    /// <summary>The scheduler hands the job a slot; false when the job no longer wants it (cancelled meanwhile).</summary>
-    [Alias("Start")] Task<bool> Start();
+    /// <summary>
+    /// The scheduler hands the job a slot. The answer says whether the job runs (it started now, or a run of it is still
+    /// under way) and the generation (row version) of the write that started it; or that it no longer wants a slot.
+    /// </summary>
+    [Alias("Start")] Task<JobStartAnswer> Start();
     /// <summary>The job's own run reports its end (called by the running work, on this activation).</summary>
     [Alias("Complete")] Task Complete(int runId, bool succeeded, bool cancelled, string? resultJson, string? error);
     /// <summary>Activates the job: one found RUNNING without a run on this activation lost its silo and is queued again.</summary>
@@ -35,16 +37,19 @@ public interface IMediaJobGrain : IGrainWithGuidKey
 }
 
 /// <summary>
-/// The one scheduler of a resource category (key: the category's number). It never hands out more slots than
-/// MEDIA_SLOTS_* and starts waiting jobs highest priority first, oldest first.
+/// The one scheduler of a resource category (key: the category's number). It owns admission: it never hands out more
+/// slots than MEDIA_SLOTS_* and starts waiting jobs highest priority first, oldest first. Every notice carries the
+/// job's generation (its row's version after the write the notice follows); a notice older than one already heard, or
+/// not newer than the start of the slot the job holds, is stale and changes nothing. Jobs send notices without waiting
+/// for the answer, so the two grains never wait on each other.
 /// </summary>
 [Alias("cml.media.IMediaSchedulerGrain")]
 public interface IMediaSchedulerGrain : IGrainWithIntegerKey
 {
-    /// <summary>The job waits for a slot. <paramref name="endsRun"/>: it held one until now (a failed or interrupted attempt) and gives it back.</summary>
-    [OneWay, Alias("Enqueue")] Task Enqueue(Guid jobId, int priority, DateTime? runAfter, bool endsRun);
-    [OneWay, Alias("Finished")] Task Finished(Guid jobId);
-    [OneWay, Alias("Remove")] Task Remove(Guid jobId);
+    /// <summary>The job waits for a slot (a failed or interrupted attempt's notice also gives its slot back). False when stale.</summary>
+    [Alias("Queued")] Task<bool> Queued(Guid jobId, int generation, int priority, DateTime? runAfter);
+    /// <summary>The job neither runs nor waits any more (completed, failed, cancelled); its slot is free. False when stale.</summary>
+    [Alias("Ended")] Task<bool> Ended(Guid jobId, int generation);
     [Alias("Snapshot")] Task<SchedulerSnapshot> Snapshot();
 }
 

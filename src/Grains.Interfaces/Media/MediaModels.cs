@@ -135,7 +135,14 @@ public sealed record MediaJob(
 public sealed record SchedulerSnapshot(
     [property: Id(0)] int Slots,
     [property: Id(1)] IReadOnlyList<Guid> Running,
-    [property: Id(2)] int Queued);
+    [property: Id(2)] int Queued,
+    [property: Id(3)] IReadOnlyList<Guid> Waiting);
+
+/// <summary>A job's answer to being handed a slot: whether it runs, and the generation (row version) its run started at.</summary>
+[GenerateSerializer, Immutable, Alias("cml.media.JobStartAnswer")]
+public sealed record JobStartAnswer(
+    [property: Id(0)] bool Runs,
+    [property: Id(1)] int Generation);
 
 [GenerateSerializer, Immutable, Alias("cml.media.Compilation")]
 public sealed record Compilation(

@@ -11,7 +11,10 @@ namespace ChangemakerLite.Grains.Media;
 /// One media job. Its row in <c>jobs</c> is the state: the grain loads it on activation, decides cancel, retry and
 /// priority against it and writes through a version-checked UPDATE. The job runs only when its category's
 /// scheduler hands it a slot (<see cref="Start"/>); the work runs off the grain's scheduler and reports its end back
-/// through <see cref="Complete"/>, after its ffmpeg process has exited, which is when the slot is given back.
+/// through <see cref="Complete"/>, after its ffmpeg process has exited, which writes the row and gives the slot back.
+/// Every notice to the scheduler carries the row's version after the write it follows (the job's generation); the
+/// only writes after a run's start are its end and a cancel (which sends nothing while the process lives), so the
+/// scheduler frees a slot only on a notice newer than the run's start.
 /// A reminder stays registered while the job is waiting or running: if the silo running it dies, the next tick
 /// activates the grain elsewhere, which finds the row RUNNING with no run of its own and queues the job again.
 /// </summary>
@@ -36,16 +39,23 @@ public sealed class MediaJobGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await Load();
-        if (_job is { Status: JobStatus.Running })
-        {
-            // No run of this activation: the silo that ran this attempt is gone. The attempt counts; the job goes back in the queue.
-            await db.Command("""
-                UPDATE media_job_runs SET ended_at = clock_timestamp(), outcome = 'interrupted' WHERE job_id = @id AND attempt = @attempt AND ended_at IS NULL
-                """, ("id", Id), ("attempt", _job.Attempts)).ExecuteAsync(cancellationToken);
-            await MediaRows.AppendLog(db, Id, $"Attempt {_job.Attempts} was interrupted: the silo running it stopped.", cancellationToken);
-            logger.LogWarning("Media job {JobId} was running on a silo that stopped; queueing it again", Id);
-            await AfterFailure("Interrupted: the silo running it stopped.");
-        }
+        // No run of this activation: the silo that ran this attempt is gone. The attempt counts; the job goes back in the queue.
+        if (_job is { Status: JobStatus.Running }) await RecoverLostRun("the silo running it stopped", cancellationToken);
+    }
+
+    /// <summary>The row says RUNNING but no run of this activation is under way: that attempt ended unreported and counts as interrupted.</summary>
+    private async Task RecoverLostRun(string why, CancellationToken cancellationToken = default)
+    {
+        var job = Current;
+        StopKeepAlive();
+        _run = null;
+        await db.Command("""
+            UPDATE media_job_runs SET ended_at = clock_timestamp(), outcome = 'interrupted' WHERE job_id = @id AND attempt = @attempt AND ended_at IS NULL
+            """, ("id", Id), ("attempt", job.Attempts)).ExecuteAsync(cancellationToken);
+        await MediaRows.AppendLog(db, Id, $"Attempt {job.Attempts} was interrupted: {why}.", cancellationToken);
+        logger.LogWarning("Media job {JobId}: attempt {Attempt} was interrupted ({Why}); queueing it again", Id, job.Attempts, why);
+        await AfterFailure($"Interrupted: {why}.");
+        Publish();
     }
 
     private async Task Load()
@@ -72,7 +82,7 @@ public sealed class MediaJobGrain(
         await Load();
         await MediaRows.AppendLog(db, Id, $"Queued ({spec.Type}, {EnumWireNames.ToWireName(spec.Category)}, priority {spec.Priority}).");
         await this.RegisterOrUpdateReminder(ReminderName, settings.CheckPeriod, settings.CheckPeriod);
-        Scheduler.Enqueue(Id, _job!.Priority, null, endsRun: false).Ignore();
+        Notify();
         Publish();
         return await Get();
     }
@@ -84,11 +94,13 @@ public sealed class MediaJobGrain(
             ?? throw DomainException.NotFound("Job");
     }
 
-    public Task<JobStatus> Check()
+    public async Task<JobStatus> Check()
     {
         var job = Current;
-        if (job.Status == JobStatus.Queued) Scheduler.Enqueue(Id, job.Priority, job.RunAfter, endsRun: false).Ignore();
-        return Task.FromResult(job.Status);
+        if (job.Status == JobStatus.Queued) Notify();
+        else if (job.Status == JobStatus.Running && _run is not { IsCompleted: false } && !lifetime.ApplicationStopping.IsCancellationRequested)
+            await RecoverLostRun("its end was never reported");
+        return Current.Status;
     }
 
     public async Task<MediaJob> Cancel()
@@ -105,7 +117,7 @@ public sealed class MediaJobGrain(
         }
         else
         {
-            Scheduler.Finished(Id).Ignore();
+            Notify();
             await DropReminder();
         }
         Publish();
@@ -121,7 +133,7 @@ public sealed class MediaJobGrain(
         await Commit("status = 'queued', attempts = 0, run_after = NULL, error = NULL, progress = 0, processed = 0, completed_at = NULL");
         await MediaRows.AppendLog(db, Id, "Queued again by hand.");
         await this.RegisterOrUpdateReminder(ReminderName, settings.CheckPeriod, settings.CheckPeriod);
-        Scheduler.Enqueue(Id, _job!.Priority, null, endsRun: false).Ignore();
+        Notify();
         Publish();
         return await Get();
     }
@@ -132,14 +144,18 @@ public sealed class MediaJobGrain(
         if (job.Status is not (JobStatus.Pending or JobStatus.Queued or JobStatus.Running))
             throw DomainException.Conflict($"The job is {EnumWireNames.ToWireName(job.Status)}; its priority no longer matters.");
         await Commit("priority = @priority", ("priority", priority));
-        if (_job!.Status == JobStatus.Queued) Scheduler.Enqueue(Id, priority, _job.RunAfter, endsRun: false).Ignore();
+        // While it runs the new priority waits for a later queueing; a notice now would be older than the run's end.
+        if (_job!.Status == JobStatus.Queued) Notify();
         return await Get();
     }
 
-    public async Task<bool> Start()
+    public async Task<JobStartAnswer> Start()
     {
-        if (_job is not { Status: JobStatus.Queued } job || _run is { IsCompleted: false }) return false;
+        // A run still under way (or being stopped) keeps the slot it holds, whatever the scheduler thought.
+        if (_run is { IsCompleted: false }) return new JobStartAnswer(true, _version);
+        if (_job is not { Status: JobStatus.Queued } job) return new JobStartAnswer(false, _version);
         await Commit("status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), run_after = NULL, error = NULL");
+        var generation = _version;
         var attempt = _job!.Attempts;
         await db.Command("""
             INSERT INTO media_job_runs (job_id, attempt, category, silo) VALUES (@id, @attempt, @category, @silo)
@@ -193,7 +209,7 @@ public sealed class MediaJobGrain(
                 logger.LogWarning(ex, "Media job {JobId} could not report the end of attempt {Attempt}; its reminder will", Id, attempt);
             }
         }, CancellationToken.None);
-        return true;
+        return new JobStartAnswer(true, generation);
     }
 
     public async Task Complete(int runId, bool succeeded, bool cancelled, string? resultJson, string? error)
@@ -201,25 +217,25 @@ public sealed class MediaJobGrain(
         var job = Current;
         if (job.Attempts != runId) return;
         _run = null;
-        _cancel?.Dispose();
-        _cancel = null;
-        _keepAlive?.Dispose();
-        _keepAlive = null;
+        StopKeepAlive();
+        // Every run ends with a write once its process has exited, so the notice giving the slot back is newer than the
+        // run's start (and than a cancel written while the process was being stopped).
         if (job.Status == JobStatus.Cancelled || cancelled)
         {
-            if (job.Status != JobStatus.Cancelled) await Commit("status = 'cancelled', completed_at = now()");
-            Scheduler.Finished(Id).Ignore();
+            await Commit("status = 'cancelled', completed_at = now()");
+            Notify();
             await DropReminder();
         }
         else if (job.Status != JobStatus.Running)
         {
-            Scheduler.Finished(Id).Ignore();
+            await Commit("completed_at = completed_at");
+            Notify();
         }
         else if (succeeded)
         {
             await Commit("status = 'completed', progress = 100, result = @result::jsonb, completed_at = now()", ("result", resultJson ?? "{}"));
             await MediaRows.AppendLog(db, Id, $"Attempt {runId} completed.");
-            Scheduler.Finished(Id).Ignore();
+            Notify();
             await DropReminder();
         }
         else
@@ -238,7 +254,7 @@ public sealed class MediaJobGrain(
         {
             await Commit("status = 'failed', error = @error, completed_at = now()", ("error", error));
             await MediaRows.AppendLog(db, Id, $"Failed after {job.Attempts} attempts.");
-            Scheduler.Finished(Id).Ignore();
+            Notify();
             await DropReminder();
             return;
         }
@@ -246,7 +262,7 @@ public sealed class MediaJobGrain(
         var runAfter = DateTime.UtcNow + delay;
         await Commit("status = 'queued', error = @error, run_after = @after", ("error", error), ("after", runAfter));
         await MediaRows.AppendLog(db, Id, $"Retrying in {delay.TotalSeconds:0.###} s.");
-        Scheduler.Enqueue(Id, job.Priority, runAfter, endsRun: true).Ignore();
+        Notify();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -254,11 +270,32 @@ public sealed class MediaJobGrain(
         if (reminderName != ReminderName) return;
         if (_job is null or { Status: JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled } && _run is not { IsCompleted: false })
             await DropReminder();
-        else if (_job is { Status: JobStatus.Queued } job)
-            Scheduler.Enqueue(Id, job.Priority, job.RunAfter, endsRun: false).Ignore();
+        else if (_job is { Status: JobStatus.Queued })
+            Notify();
+        else if (_job is { Status: JobStatus.Running } && _run is not { IsCompleted: false } && !lifetime.ApplicationStopping.IsCancellationRequested)
+            await RecoverLostRun("its end was never reported");
     }
 
     private IMediaSchedulerGrain Scheduler => GrainFactory.GetGrain<IMediaSchedulerGrain>((long)Current.ResourceCategory);
+
+    /// <summary>
+    /// Tells the scheduler where the job stands after the write just made, with that write's generation: waiting (with
+    /// its priority and backoff) or ended. Not awaited, so the job and its scheduler never wait on each other.
+    /// </summary>
+    private void Notify()
+    {
+        var job = Current;
+        if (job.Status == JobStatus.Queued) Scheduler.Queued(Id, _version, job.Priority, job.RunAfter).Ignore();
+        else if (job.Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled) Scheduler.Ended(Id, _version).Ignore();
+    }
+
+    private void StopKeepAlive()
+    {
+        _cancel?.Dispose();
+        _cancel = null;
+        _keepAlive?.Dispose();
+        _keepAlive = null;
+    }
 
     private async Task<string> Payload() =>
         await db.Command("SELECT payload::text FROM jobs WHERE id = @id", ("id", Id)).ScalarAsync<string>() ?? "{}";

@@ -6,21 +6,19 @@ using Npgsql;
 namespace ChangemakerLite.Grains.Media;
 
 /// <summary>
-/// The one scheduler of a resource category (one activation in the cluster, key = the category's number). It hands
-/// a slot to the highest-priority, oldest waiting job whose backoff has passed, and never has more jobs holding
-/// slots than MEDIA_SLOTS_* : a job holds its slot from <c>Start</c> until its run reports its end, after its ffmpeg
-/// process exited. Its memory is rebuilt from <c>jobs</c> on activation (RUNNING rows hold slots until their grains
-/// say otherwise), and a periodic check against the rows repairs any notice that was lost with a silo.
+/// The one scheduler of a resource category (one activation in the cluster, key = the category's number). It owns
+/// admission: only it hands out slots, to the highest-priority, oldest waiting job whose backoff has passed, and a job
+/// runs only after it was handed one (<see cref="IMediaJobGrain.Start"/>). The bookkeeping is a
+/// <see cref="MediaSlotBook"/>: each job notice carries the generation (row version) of the write it follows, a slot is
+/// recorded with the generation of the run's start, and only a notice newer than that start gives the slot back; so a
+/// late or duplicated notice never frees a slot whose run is under way, and at no moment are more jobs running than
+/// MEDIA_SLOTS_*. Its memory is rebuilt from <c>jobs</c> on activation (running rows and open runs hold slots), and a
+/// periodic check against the rows repairs any notice that was lost with a silo.
 /// </summary>
 public sealed class MediaSchedulerGrain(NpgsqlDataSource db, MediaSettings settings, ILogger<MediaSchedulerGrain> logger)
     : Grain, IMediaSchedulerGrain
 {
-    private readonly record struct Waiting(int Priority, long Order, DateTime? RunAfter);
-
-    private readonly Dictionary<Guid, Waiting> _queued = new();
-    private readonly HashSet<Guid> _running = new();
-    private long _order;
-    private int _slots;
+    private MediaSlotBook _book = null!;
     private IGrainTimer? _timer;
     private DateTime _lastReconcile = DateTime.MinValue;
 
@@ -28,51 +26,31 @@ public sealed class MediaSchedulerGrain(NpgsqlDataSource db, MediaSettings setti
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _slots = settings.SlotsOf(Category);
-        await LoadFromRows(cancellationToken);
+        _book = new MediaSlotBook(settings.SlotsOf(Category));
+        await ReadRows([], cancellationToken);
+        _lastReconcile = DateTime.UtcNow;
         _timer = this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { KeepAlive = true });
-        // Jobs found RUNNING may have lost their silo: activating their grains queues those again.
-        foreach (var id in _running.ToList()) GrainFactory.GetGrain<IMediaJobGrain>(id).Check().Ignore();
+        // Jobs found running may have lost their silo: activating their grains queues those again.
+        foreach (var id in _book.Holding.ToList()) GrainFactory.GetGrain<IMediaJobGrain>(id).Check().Ignore();
     }
 
-    private async Task LoadFromRows(CancellationToken cancellationToken)
+    public async Task<bool> Queued(Guid jobId, int generation, int priority, DateTime? runAfter)
     {
-        var rows = await db.Command("""
-            SELECT id, status, priority, run_after FROM jobs
-            WHERE resource_category = @category AND status IN ('queued', 'running') AND type LIKE 'media.%'
-            ORDER BY created_at, id
-            """, ("category", Category)).ListAsync(r => (Id: r.GetGuid(0), Running: r.GetFieldValue<JobStatus>(1) == JobStatus.Running,
-                Priority: r.GetInt32(2), RunAfter: r.IsDBNull(3) ? (DateTime?)null : r.GetDateTime(3)), cancellationToken);
-        foreach (var row in rows)
-        {
-            if (row.Running) _running.Add(row.Id);
-            else if (!_running.Contains(row.Id) && !_queued.ContainsKey(row.Id)) _queued[row.Id] = new Waiting(row.Priority, _order++, row.RunAfter);
-        }
-    }
-
-    public async Task Enqueue(Guid jobId, int priority, DateTime? runAfter, bool endsRun)
-    {
-        // A late notice about a job that was handed its slot meanwhile must not free that slot.
-        if (!endsRun && _running.Contains(jobId)) return;
-        _running.Remove(jobId);
-        _queued[jobId] = new Waiting(priority, _queued.TryGetValue(jobId, out var known) ? known.Order : _order++, runAfter);
+        var taken = _book.Queued(jobId, generation, priority, runAfter);
+        if (!taken) logger.LogDebug("Media job {JobId}: a notice of generation {Generation} is stale and was ignored", jobId, generation);
         await Dispatch();
+        return taken;
     }
 
-    public async Task Finished(Guid jobId)
+    public async Task<bool> Ended(Guid jobId, int generation)
     {
-        _running.Remove(jobId);
-        _queued.Remove(jobId);
+        var taken = _book.Ended(jobId, generation, DateTime.UtcNow);
         await Dispatch();
+        return taken;
     }
 
-    public Task Remove(Guid jobId)
-    {
-        _queued.Remove(jobId);
-        return Task.CompletedTask;
-    }
-
-    public Task<SchedulerSnapshot> Snapshot() => Task.FromResult(new SchedulerSnapshot(_slots, _running.ToList(), _queued.Count));
+    public Task<SchedulerSnapshot> Snapshot() =>
+        Task.FromResult(new SchedulerSnapshot(_book.Slots, _book.Holding.ToList(), _book.Waiting.Count, _book.Waiting.ToList()));
 
     private async Task Tick(CancellationToken cancellationToken)
     {
@@ -84,50 +62,65 @@ public sealed class MediaSchedulerGrain(NpgsqlDataSource db, MediaSettings setti
         await Dispatch();
     }
 
-    /// <summary>Repairs lost notices: slots held by jobs whose rows are no longer RUNNING, waiting rows this memory missed.</summary>
+    /// <summary>
+    /// Repairs lost notices: asks again the jobs whose start gave no answer, then reads the rows of every job this book
+    /// holds a slot for and of every waiting row of the category.
+    /// </summary>
     private async Task Reconcile(CancellationToken cancellationToken)
     {
-        if (_running.Count > 0)
+        foreach (var id in _book.UnknownStarts.ToList()) await AskToStart(id);
+        var holding = _book.Holding.ToArray();
+        await ReadRows(holding, cancellationToken);
+        foreach (var id in _book.Holding.ToList()) GrainFactory.GetGrain<IMediaJobGrain>(id).Check().Ignore();
+        _book.ForgetEndedBefore(DateTime.UtcNow - TimeSpan.FromMinutes(10));
+    }
+
+    private async Task ReadRows(Guid[] holding, CancellationToken cancellationToken)
+    {
+        var rows = await db.Command("""
+            SELECT j.id, j.version, j.status, j.priority, j.run_after,
+                   EXISTS (SELECT 1 FROM media_job_runs r WHERE r.job_id = j.id AND r.ended_at IS NULL) AS run_open
+            FROM jobs j
+            WHERE j.type LIKE 'media.%'
+              AND ((j.resource_category = @category AND j.status IN ('queued', 'running'))
+                   OR j.id = ANY(@holding)
+                   OR j.id IN (SELECT r.job_id FROM media_job_runs r WHERE r.category = @category AND r.ended_at IS NULL))
+            ORDER BY j.created_at, j.id
+            """, ("category", Category), ("holding", holding))
+            .ListAsync(r => (Id: r.GetGuid(0), Version: r.GetInt32(1), Status: r.GetFieldValue<JobStatus>(2), Priority: r.GetInt32(3),
+                RunAfter: r.IsDBNull(4) ? (DateTime?)null : r.GetDateTime(4), RunOpen: r.GetBoolean(5)), cancellationToken);
+        var now = DateTime.UtcNow;
+        foreach (var row in rows)
         {
-            var stillRunning = (await db.Command("SELECT id FROM jobs WHERE id = ANY(@ids) AND status = 'running'", ("ids", _running.ToArray()))
-                .ListAsync(r => r.GetGuid(0), cancellationToken)).ToHashSet();
-            foreach (var id in _running.Where(id => !stillRunning.Contains(id)).ToList())
-            {
-                logger.LogInformation("Media job {JobId} ended without telling its scheduler; its slot is free again", id);
-                _running.Remove(id);
-            }
-            foreach (var id in stillRunning) GrainFactory.GetGrain<IMediaJobGrain>(id).Check().Ignore();
+            var held = _book.StartOf(row.Id) is not null;
+            _book.Observe(row.Id, row.Version, row.Status == JobStatus.Running, row.RunOpen, row.Status == JobStatus.Queued,
+                row.Priority, row.RunAfter, now);
+            if (held && _book.StartOf(row.Id) is null)
+                logger.LogInformation("Media job {JobId} ended without its notice reaching the scheduler; its slot is free again", row.Id);
         }
-        await LoadFromRows(cancellationToken);
+        foreach (var id in holding.Except(rows.Select(r => r.Id))) _book.Forget(id);
     }
 
     private async Task Dispatch()
     {
-        while (_running.Count < _slots)
+        while (_book.Admit(DateTime.UtcNow) is { } jobId) await AskToStart(jobId);
+    }
+
+    /// <summary>
+    /// Hands the job its slot. The answer says whether it runs and since which generation; with no answer the slot stays
+    /// held (its start unknown) until the next check asks again, since the job may have started all the same.
+    /// </summary>
+    private async Task AskToStart(Guid jobId)
+    {
+        try
         {
-            var now = DateTime.UtcNow;
-            Guid? next = null;
-            Waiting best = default;
-            foreach (var (id, waiting) in _queued)
-            {
-                if (waiting.RunAfter is { } after && after > now) continue;
-                if (next is null || waiting.Priority > best.Priority || (waiting.Priority == best.Priority && waiting.Order < best.Order))
-                    (next, best) = (id, waiting);
-            }
-            if (next is not { } jobId) return;
-            _queued.Remove(jobId);
-            _running.Add(jobId);
-            bool started;
-            try
-            {
-                started = await GrainFactory.GetGrain<IMediaJobGrain>(jobId).Start();
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Media job {JobId} could not be started; its reminder queues it again", jobId);
-                started = false;
-            }
-            if (!started) _running.Remove(jobId);
+            var answer = await GrainFactory.GetGrain<IMediaJobGrain>(jobId).Start();
+            if (answer.Runs) _book.Started(jobId, answer.Generation);
+            else _book.Declined(jobId, answer.Generation);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Media job {JobId} did not answer its start; its slot stays held until it is asked again", jobId);
         }
     }
 }

@@ -11,8 +11,15 @@ namespace ChangemakerLite.WebFrontend.Platform;
 /// </summary>
 public static class MultipartUpload
 {
-    /// <summary>A reader over the request's multipart body, allowing up to <paramref name="maxBytes"/> for this request; 415 when it is not multipart/form-data.</summary>
-    public static MultipartReader Open(HttpContext context, long maxBytes)
+    /// <summary>MultipartReader's own read buffer (4 KiB): each read of a part returns at most this much.</summary>
+    public const int DefaultReadBufferBytes = 4 * 1024;
+
+    /// <summary>
+    /// A reader over the request's multipart body, allowing up to <paramref name="maxBytes"/> for this request; 415 when it
+    /// is not multipart/form-data. <paramref name="readBufferBytes"/> is how much the reader takes from the connection at
+    /// once: large files want a large one (fewer, larger reads and boundary scans).
+    /// </summary>
+    public static MultipartReader Open(HttpContext context, long maxBytes, int readBufferBytes = DefaultReadBufferBytes)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = maxBytes;
@@ -22,7 +29,7 @@ public static class MultipartUpload
             HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
             throw new RequestValidationException(new Dictionary<string, string[]> { ["body"] = ["Content-Type must be multipart/form-data."] },
                 StatusCodes.Status415UnsupportedMediaType);
-        return new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024 };
+        return new MultipartReader(boundary, request.Body, Math.Max(readBufferBytes, boundary.Length + 8)) { HeadersLengthLimit = 16 * 1024 };
     }
 
     /// <summary>A part: its form field name and, for a file, its file name.</summary>
@@ -58,12 +65,16 @@ public static class MultipartUpload
     }
 
     /// <summary>Reads until the buffer is full or the part ends; the count read.</summary>
-    public static async Task<int> Fill(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    public static Task<int> Fill(Stream stream, byte[] buffer, CancellationToken cancellationToken) =>
+        Fill(stream, buffer.AsMemory(), cancellationToken);
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the part ends; the count read.</summary>
+    public static async Task<int> Fill(Stream stream, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var filled = 0;
         while (filled < buffer.Length)
         {
-            var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            var read = await stream.ReadAsync(buffer[filled..], cancellationToken);
             if (read == 0) break;
             filled += read;
         }

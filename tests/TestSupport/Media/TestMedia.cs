@@ -36,6 +36,28 @@ public static class TestMedia
         return path;
     }
 
+    /// <summary>
+    /// Makes a video file <paramref name="totalBytes"/> long by appending one MP4 <c>free</c> box of pseudo-random bytes:
+    /// ffprobe skips it, so the file is still the same video, only larger (multi-megabyte uploads without binary fixtures).
+    /// </summary>
+    public static async Task PadAsync(string path, long totalBytes, int seed = 1)
+    {
+        await using var file = new FileStream(path, FileMode.Append, FileAccess.Write);
+        var padding = totalBytes - file.Length;
+        if (padding < 8 || padding > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(totalBytes));
+        var header = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header, (uint)padding);
+        "free"u8.CopyTo(header.AsSpan(4));
+        await file.WriteAsync(header);
+        var random = new Random(seed);
+        var block = new byte[64 * 1024];
+        for (var left = padding - 8; left > 0; left -= block.Length)
+        {
+            random.NextBytes(block);
+            await file.WriteAsync(block.AsMemory(0, (int)Math.Min(block.Length, left)));
+        }
+    }
+
     public static async Task RunAsync(string program, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };

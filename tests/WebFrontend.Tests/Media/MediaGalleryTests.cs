@@ -45,13 +45,6 @@ public sealed class MediaGalleryTests : ClusterTest
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    private static async Task Problem(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-    }
-
     private async Task<Guid> Published(string category, bool publish = true)
     {
         using var form = TestMedia.Form(await TestMedia.MakeAsync(_work, Guid.NewGuid().ToString("N") + ".mp4"),
@@ -80,10 +73,10 @@ public sealed class MediaGalleryTests : ClusterTest
         Assert.Equal($"/api/media/videos/{older}/stream", detail.GetProperty("video").GetProperty("streamUrl").GetString());
         Assert.Equal([newer], detail.GetProperty("related").EnumerateArray().Select(v => v.GetProperty("id").GetGuid()).ToArray());
 
-        await Problem(await _public.GetAsync($"/api/public/media/{hidden}"), HttpStatusCode.NotFound);
-        await Problem(await _public.PostAsync($"/api/public/media/{hidden}/view", null), HttpStatusCode.NotFound);
-        await Problem(await _public.GetAsync("/api/public/media?sort=loudest"), HttpStatusCode.BadRequest);
-        await Problem(await _public.GetAsync("/api/public/media?pageSize=0"), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _public.GetAsync($"/api/public/media/{hidden}"), HttpStatusCode.NotFound);
+        await Problem.Expect(await _public.PostAsync($"/api/public/media/{hidden}/view", null), HttpStatusCode.NotFound);
+        await Problem.Expect(await _public.GetAsync("/api/public/media?sort=loudest"), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _public.GetAsync("/api/public/media?pageSize=0"), HttpStatusCode.BadRequest);
 
         await Json(await _admin.PostAsync($"/api/media/videos/{newer}/unpublish", null));
         Assert.Equal([older], await Gallery($"category={category}"));
@@ -103,9 +96,9 @@ public sealed class MediaGalleryTests : ClusterTest
         var detail = await Json(await _public.GetAsync($"/api/public/media/{video}"));
         Assert.Equal(1, detail.GetProperty("video").GetProperty("reactions").GetProperty("WOW").GetInt32());
 
-        await Problem(await _public.PostAsJsonAsync($"/api/public/media/{video}/reactions", new { reaction = "MEH" }), HttpStatusCode.BadRequest);
-        await Problem(await _public.PostAsJsonAsync($"/api/public/media/{video}/reactions", new { }), HttpStatusCode.BadRequest);
-        await Problem(await _public.PostAsJsonAsync($"/api/public/media/{Guid.NewGuid()}/reactions", new { reaction = "SAD" }), HttpStatusCode.NotFound);
+        await Problem.Expect(await _public.PostAsJsonAsync($"/api/public/media/{video}/reactions", new { reaction = "MEH" }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _public.PostAsJsonAsync($"/api/public/media/{video}/reactions", new { }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _public.PostAsJsonAsync($"/api/public/media/{Guid.NewGuid()}/reactions", new { reaction = "SAD" }), HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -128,11 +121,11 @@ public sealed class MediaGalleryTests : ClusterTest
         Assert.Equal("REJECTED", (await Json(await _admin.PostAsync($"/api/media/comments/{commentId}/reject", null))).GetProperty("status").GetString());
         Assert.Empty((await Json(await _public.GetAsync($"/api/public/media/{video}"))).GetProperty("comments").EnumerateArray());
 
-        await Problem(await _public.PostAsJsonAsync($"/api/public/media/{video}/comments", new { name = "", text = "x" }), HttpStatusCode.BadRequest);
-        await Problem(await _public.PostAsJsonAsync($"/api/public/media/{video}/comments", new { name = "A", email = "nope", text = "x" }), HttpStatusCode.BadRequest);
-        await Problem(await _public.PostAsJsonAsync($"/api/public/media/{Guid.NewGuid()}/comments", new { name = "A", text = "x" }), HttpStatusCode.NotFound);
-        await Problem(await _admin.PostAsync($"/api/media/comments/{Guid.NewGuid()}/approve", null), HttpStatusCode.NotFound);
-        await Problem(await _admin.GetAsync("/api/media/comments?status=SPAM"), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _public.PostAsJsonAsync($"/api/public/media/{video}/comments", new { name = "", text = "x" }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _public.PostAsJsonAsync($"/api/public/media/{video}/comments", new { name = "A", email = "nope", text = "x" }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _public.PostAsJsonAsync($"/api/public/media/{Guid.NewGuid()}/comments", new { name = "A", text = "x" }), HttpStatusCode.NotFound);
+        await Problem.Expect(await _admin.PostAsync($"/api/media/comments/{Guid.NewGuid()}/approve", null), HttpStatusCode.NotFound);
+        await Problem.Expect(await _admin.GetAsync("/api/media/comments?status=SPAM"), HttpStatusCode.BadRequest);
     }
 }
 

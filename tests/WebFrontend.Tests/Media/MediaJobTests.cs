@@ -73,13 +73,6 @@ public sealed class MediaJobTests : ClusterTest
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    private static async Task Problem(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-    }
-
     private async Task<JsonElement> Upload(string path)
     {
         using var form = TestMedia.Form(path);
@@ -97,6 +90,45 @@ public sealed class MediaJobTests : ClusterTest
         var snapshot = await Grains.GetGrain<IMediaSchedulerGrain>((long)ResourceCategory.Cpu).Snapshot();
         Assert.Equal(2, snapshot.Slots);
         Assert.DoesNotContain(snapshot.Running, id => jobs.Any(j => j.Id == id));
+    }
+
+    /// <summary>
+    /// A late "queued" notice about a job that is running (sent before its run started, or a failed attempt's, delivered
+    /// after the next start) once freed the slot of the run in progress, so a one-slot category started a second job
+    /// beside it until the next check. The test delivers such notices itself, at a known moment, and awaits their answer:
+    /// they are refused as stale, and the next job waits until the running one has ended.
+    /// </summary>
+    [Fact]
+    public async Task A_late_queued_notice_about_a_running_job_does_not_free_its_slot()
+    {
+        var scheduler = Grains.GetGrain<IMediaSchedulerGrain>((long)ResourceCategory.GpuAi);
+        var running = await SelfTest(ResourceCategory.GpuAi, 60);
+        await WaitFor(running.Id, "running");
+        var startGeneration = await Db.ScalarAsync<int>("SELECT version FROM jobs WHERE id = @id", ("id", running.Id));
+        Assert.Contains(running.Id, (await scheduler.Snapshot()).Running);
+
+        // Its creation's "queued" (generation 0) and anything no newer than its start arrive now: none frees the slot.
+        Assert.False(await scheduler.Queued(running.Id, 0, 0, null));
+        Assert.False(await scheduler.Queued(running.Id, startGeneration, 0, null));
+        Assert.False(await scheduler.Ended(running.Id, startGeneration));
+
+        var next = await SelfTest(ResourceCategory.GpuAi, 0.1, realtime: false);
+        await Eventually.True(async () =>
+        {
+            var snapshot = await scheduler.Snapshot();
+            return snapshot.Waiting.Contains(next.Id) || snapshot.Running.Contains(next.Id) || await Status(next.Id) != "queued";
+        }, "the scheduler heard of the second job");
+        var seen = await scheduler.Snapshot();
+        Assert.Equal([running.Id], seen.Running);
+        Assert.Contains(next.Id, seen.Waiting);
+        Assert.Equal("queued", await Status(next.Id));
+        Assert.Equal("running", await Status(running.Id));
+
+        // The running job's end (after its process was stopped) is newer than its start: the slot passes on.
+        await Json(await _admin.PostAsync($"/api/media/jobs/{running.Id}/cancel", null));
+        await WaitFor(next.Id, "completed");
+        Assert.Equal(1L, await MaxOverlap([running.Id, next.Id]));
+        Assert.Empty((await scheduler.Snapshot()).Running);
     }
 
     [Fact]
@@ -142,7 +174,7 @@ public sealed class MediaJobTests : ClusterTest
             ("id", job.Id)) < 30);
         await Eventually.True(async () => !(await Grains.GetGrain<IMediaSchedulerGrain>((long)ResourceCategory.Cpu).Snapshot()).Running.Contains(job.Id),
             "the slot is free");
-        await Problem(await _admin.PostAsync($"/api/media/jobs/{job.Id}/cancel", null), HttpStatusCode.Conflict);
+        await Problem.Expect(await _admin.PostAsync($"/api/media/jobs/{job.Id}/cancel", null), HttpStatusCode.Conflict);
         await Eventually.True(() => Task.FromResult(events.Any(e => e.GetProperty("status").GetString() == "cancelled")), "a cancelled event");
 
         var again = await Json(await _admin.PostAsync($"/api/media/jobs/{job.Id}/retry", null));
@@ -222,7 +254,7 @@ public sealed class MediaJobTests : ClusterTest
         var video = await Json(await _admin.GetAsync($"/api/media/videos/{videoId}"));
         Assert.False(video.GetProperty("isValid").GetBoolean());
         Assert.False(string.IsNullOrEmpty(video.GetProperty("validationError").GetString()));
-        await Problem(await _admin.PostAsync($"/api/media/videos/{videoId}/publish", null), HttpStatusCode.Conflict);
+        await Problem.Expect(await _admin.PostAsync($"/api/media/videos/{videoId}/publish", null), HttpStatusCode.Conflict);
     }
 
     [Fact]
@@ -233,24 +265,24 @@ public sealed class MediaJobTests : ClusterTest
         var listed = await Json(await _admin.GetAsync("/api/media/jobs?status=completed&category=cpu&pageSize=500"));
         Assert.Contains(listed.GetProperty("items").EnumerateArray(), j => j.GetProperty("id").GetGuid() == job.Id);
 
-        await Problem(await _admin.GetAsync("/api/media/jobs?status=sleeping"), HttpStatusCode.BadRequest);
-        await Problem(await _admin.GetAsync("/api/media/jobs?category=quantum"), HttpStatusCode.BadRequest);
-        await Problem(await _admin.GetAsync($"/api/media/jobs/{Guid.NewGuid()}"), HttpStatusCode.NotFound);
-        await Problem(await _admin.PostAsync($"/api/media/jobs/{job.Id}/cancel", null), HttpStatusCode.Conflict);
-        await Problem(await _admin.PostAsync($"/api/media/jobs/{job.Id}/retry", null), HttpStatusCode.Conflict);
-        await Problem(await _admin.PatchAsJsonAsync($"/api/media/jobs/{job.Id}", new { priority = 5 }), HttpStatusCode.Conflict);
-        await Problem(await _admin.PatchAsJsonAsync($"/api/media/jobs/{job.Id}", new { }), HttpStatusCode.BadRequest);
-        await Problem(await _admin.PatchAsJsonAsync($"/api/media/jobs/{job.Id}", new { priority = 100000 }), HttpStatusCode.BadRequest);
-        await Problem(await _admin.PostAsync($"/api/media/jobs/{Guid.NewGuid()}/cancel", null), HttpStatusCode.NotFound);
+        await Problem.Expect(await _admin.GetAsync("/api/media/jobs?status=sleeping"), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _admin.GetAsync("/api/media/jobs?category=quantum"), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _admin.GetAsync($"/api/media/jobs/{Guid.NewGuid()}"), HttpStatusCode.NotFound);
+        await Problem.Expect(await _admin.PostAsync($"/api/media/jobs/{job.Id}/cancel", null), HttpStatusCode.Conflict);
+        await Problem.Expect(await _admin.PostAsync($"/api/media/jobs/{job.Id}/retry", null), HttpStatusCode.Conflict);
+        await Problem.Expect(await _admin.PatchAsJsonAsync($"/api/media/jobs/{job.Id}", new { priority = 5 }), HttpStatusCode.Conflict);
+        await Problem.Expect(await _admin.PatchAsJsonAsync($"/api/media/jobs/{job.Id}", new { }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _admin.PatchAsJsonAsync($"/api/media/jobs/{job.Id}", new { priority = 100000 }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _admin.PostAsync($"/api/media/jobs/{Guid.NewGuid()}/cancel", null), HttpStatusCode.NotFound);
 
-        await Problem(await _admin.PostAsJsonAsync("/api/media/compilations", new { title = "x", videoIds = new[] { Guid.NewGuid() } }), HttpStatusCode.BadRequest);
-        await Problem(await _admin.PostAsJsonAsync("/api/media/compilations", new { title = "x", videoIds = new[] { Guid.NewGuid(), Guid.NewGuid() } }),
+        await Problem.Expect(await _admin.PostAsJsonAsync("/api/media/compilations", new { title = "x", videoIds = new[] { Guid.NewGuid() } }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _admin.PostAsJsonAsync("/api/media/compilations", new { title = "x", videoIds = new[] { Guid.NewGuid(), Guid.NewGuid() } }),
             HttpStatusCode.BadRequest);
-        await Problem(await _admin.PostAsJsonAsync("/api/media/compilations", new { videoIds = new[] { Guid.NewGuid(), Guid.NewGuid() } }), HttpStatusCode.BadRequest);
-        await Problem(await _admin.PostAsync("/api/media/compilations", new StringContent("{", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest);
-        await Problem(await _admin.GetAsync($"/api/media/compilations/{Guid.NewGuid()}"), HttpStatusCode.NotFound);
-        await Problem(await _admin.PostAsJsonAsync("/api/media/scans", new { }), HttpStatusCode.BadRequest);
-        await Problem(await _admin.PostAsJsonAsync("/api/media/scans", new { directoryType = "attic" }), HttpStatusCode.BadRequest);
-        await Problem(await _admin.PostAsJsonAsync("/api/media/revalidations", new { videoIds = "all" }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _admin.PostAsJsonAsync("/api/media/compilations", new { videoIds = new[] { Guid.NewGuid(), Guid.NewGuid() } }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _admin.PostAsync("/api/media/compilations", new StringContent("{", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _admin.GetAsync($"/api/media/compilations/{Guid.NewGuid()}"), HttpStatusCode.NotFound);
+        await Problem.Expect(await _admin.PostAsJsonAsync("/api/media/scans", new { }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _admin.PostAsJsonAsync("/api/media/scans", new { directoryType = "attic" }), HttpStatusCode.BadRequest);
+        await Problem.Expect(await _admin.PostAsJsonAsync("/api/media/revalidations", new { videoIds = "all" }), HttpStatusCode.BadRequest);
     }
 }
