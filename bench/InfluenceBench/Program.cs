@@ -9,7 +9,8 @@ using ChangemakerLite.TestSupport.Influence;
 // Load generator for the influence module against the real stack in this process: a silo and a frontend (LocalCluster),
 // a fresh PostgreSQL database on TEST_DATABASE_URL's server, a stand-in Represent answering in 200 ms, the SMTP sink.
 // Usage: TEST_DATABASE_URL=postgresql://... dotnet run -c Release --project bench/InfluenceBench -- [--codes 200] [--lookups 2000]
-//        [--cached-seconds 10] [--concurrency 64] [--sends 10000]
+//        [--cached-seconds 10] [--concurrency 64] [--sends 10000] [--smtp-connections N]
+// The cached lookups alternate each second between a frontend answering from its copy and one asking the grain each time.
 // The load generator shares the process and the cores with the servers it measures: CPU per lookup counts both.
 
 var codes = Option("--codes", 200);
@@ -17,6 +18,7 @@ var lookups = Option("--lookups", 2000);
 var cachedSeconds = Option("--cached-seconds", 10);
 var concurrency = Option("--concurrency", 64);
 var sends = Option("--sends", 10_000);
+var smtpConnections = Option("--smtp-connections", 0);
 Console.WriteLine($"codes={codes} lookups={lookups} cached-seconds={cachedSeconds} concurrency={concurrency} sends={sends} cores={Environment.ProcessorCount}");
 
 await using var represent = await FakeRepresent.StartAsync();
@@ -25,6 +27,8 @@ await using var db = await TestDatabase.CreateAsync();
 var settings = represent.Settings(timeoutSeconds: 30);
 settings["Logging:LogLevel:Default"] = "Error";
 settings["INFLUENCE_RATE_LIMIT_PER_IP"] = "100000000";
+// --smtp-connections N: the outbox sender's connections (EMAIL_SMTP_CONNECTIONS; its default when not given).
+if (smtpConnections > 0) settings["EMAIL_SMTP_CONNECTIONS"] = smtpConnections.ToString(System.Globalization.CultureInfo.InvariantCulture);
 await using var cluster = await LocalCluster.StartAsync(db, settings: settings);
 
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(concurrency, lookups), PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
@@ -57,6 +61,8 @@ Console.WriteLine($"lookup storm:   {lookups} concurrent lookups over {codes} co
                   $"{stormResults.Count(r => r.Status == HttpStatusCode.OK)} OK; upstream calls {upstream} (expected {codes}); " +
                   $"p50 {Percentile(stormResults.Select(r => r.Ms), 50):F0} ms, p99 {Percentile(stormResults.Select(r => r.Ms), 99):F0} ms");
 
+if (cachedSeconds > 0)
+{
 // 2. Cached lookups: a fixed number of callers back to back, alternating each second between frontend 0, which answers
 // from its own copy of fresh answers (REPRESENT_FRONTEND_CACHE, the default), and a second frontend started with the
 // copy off, which asks the code's grain each time (the path before the copy). Interleaved, so both see the same machine.
@@ -126,6 +132,7 @@ for (var p = 0; p < paths.Length; p++)
 Console.WriteLine($"                upstream calls during the cached lookups: {represent.Calls - callsBeforeCached}");
 await withoutCopy.StopAsync();
 await withoutCopy.DisposeAsync();
+}
 
 // 3. A campaign going viral: sends accepted as fast as they come, delivered by the outbox to the SMTP sink.
 var admin = await TestUsers.CreateAsync(db, UserRole.InfluenceAdmin);
@@ -157,15 +164,18 @@ await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
     }
 }));
 var acceptedAt = accepting.Elapsed;
+var cpuAtAccepted = Process.GetCurrentProcess().TotalProcessorTime;
 var deliveredDuringAcceptance = cluster.Mail.Messages.Count - sentBefore;
 while (cluster.Mail.Messages.Count - sentBefore < sends) await Task.Delay(50);
 var delivered = accepting.Elapsed;
+var deliveryCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtAccepted;
 var allSends = sendLatencies.SelectMany(l => l).ToList();
 Console.WriteLine($"viral campaign: {sends} sends accepted in {acceptedAt.TotalSeconds:F1} s = {sends / acceptedAt.TotalSeconds:F0}/s " +
                   $"(p50 {Percentile(allSends, 50):F1} ms, p99 {Percentile(allSends, 99):F1} ms); " +
                   $"{deliveredDuringAcceptance} delivered meanwhile; all {sends} at the SMTP sink after {delivered.TotalSeconds:F1} s = " +
                   $"{sends / delivered.TotalSeconds:F0}/s delivery overall, {(sends - deliveredDuringAcceptance) / (delivered - acceptedAt).TotalSeconds:F0}/s " +
-                  "once acceptance ended");
+                  $"once acceptance ended ({(smtpConnections > 0 ? smtpConnections.ToString(System.Globalization.CultureInfo.InvariantCulture) : "default")} SMTP connections per sender), " +
+                  $"CPU {deliveryCpu.TotalMicroseconds / Math.Max(1, sends - deliveredDuringAcceptance):F0} µs per message delivered after acceptance");
 var sentRows = await db.ScalarAsync<long>("SELECT count(*) FROM campaign_emails WHERE campaign_id = @c AND status = 'SENT'", ("c", campaignId));
 await Task.Delay(1000);
 Console.WriteLine($"                campaign_emails SENT: {await db.ScalarAsync<long>("SELECT count(*) FROM campaign_emails WHERE campaign_id = @c AND status = 'SENT'", ("c", campaignId))} (at the last message: {sentRows}); " +
