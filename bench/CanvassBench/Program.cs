@@ -67,6 +67,21 @@ try
         ["SMTP_HOST"] = "127.0.0.1",
         ["SMTP_PORT"] = "9",
     };
+    // --blast N: N campaign emails are sent from the middle of the measured window on, as a campaign going viral would,
+    // delivered by the silo's outbox to a real SMTP sink (its own process); the visits' latency is reported before and during.
+    var blast = (int)(args.SkipWhile(a => a != "--blast").Skip(1).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).FirstOrDefault());
+    if (blast > 0)
+    {
+        var smtpPort = FreePort();
+        processes.Add(Start(Path.Combine(repo, "src/SmtpSink/bin/Release/net10.0/ChangemakerLite.SmtpSink.dll"), "smtp", new()
+        {
+            ["SMTP_SINK_PORT"] = smtpPort.ToString(CultureInfo.InvariantCulture),
+            ["SMTP_SINK_HTTP_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Logging__LogLevel__Default"] = "Warning",
+        }, new()));
+        common["SMTP_PORT"] = smtpPort.ToString(CultureInfo.InvariantCulture);
+        common["INFLUENCE_RATE_LIMIT_PER_IP"] = "100000000";
+    }
     foreach (var pair in args.SkipWhile(a => a != "--silo-env").Skip(1).Take(1).SelectMany(a => a.Split(',')))
         common[pair.Split('=')[0]] = pair.Split('=', 2)[1];
     var silo = Start(Path.Combine(repo, "src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"), "silo", common, new()
@@ -101,11 +116,15 @@ try
     // would measure a restart, not the steady load.
     var measureFrom = Stopwatch.GetTimestamp() + (long)(options.WarmupSeconds * Stopwatch.Frequency);
     Task load;
+    Task<EmailBlast.Outcome>? blasting = null;
+    long blastFrom;
     double elapsed;
     Cpu.Snapshot cpuBefore, cpuAfter;
     using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.WarmupSeconds + options.Seconds)))
     {
         load = Task.WhenAll(canvassers.Select(c => c.Run(stop.Token, measureFrom)));
+        blastFrom = measureFrom + (long)(options.Seconds / 2.0 * Stopwatch.Frequency);
+        if (blast > 0) blasting = EmailBlast.Run(db, http, blast, blastFrom, measureFrom + (long)(options.Seconds * Stopwatch.Frequency));
         await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureFrom));
         cpuBefore = Cpu.Sample(silo, frontend, dbName);
         var pausedBefore = GC.GetTotalPauseDuration();
@@ -127,6 +146,18 @@ try
     Console.WriteLine($"visits: {visitsAcked / elapsed,10:N0}/s                                      p50 {Percentile(visitLatencies, 50),6:F1} ms  p99 {Percentile(visitLatencies, 99),6:F1} ms  max {visitLatencies.DefaultIfEmpty().Max(),6:F0} ms");
     Console.WriteLine($"failed requests: {errors}" + string.Concat(Canvasser.Failures.OrderByDescending(f => f.Value).Take(5).Select(f => $"\n  {f.Value} × {f.Key}")));
     Cpu.Report(cpuBefore, cpuAfter, elapsed);
+    if (blasting is not null)
+    {
+        var before = canvassers.SelectMany(c => c.Timeline).Where(t => t.Visit && t.At >= measureFrom && t.At < blastFrom).Select(t => t.Milliseconds).ToArray();
+        var during = canvassers.SelectMany(c => c.Timeline).Where(t => t.Visit && t.At >= blastFrom).Select(t => t.Milliseconds).ToArray();
+        var half = options.Seconds / 2.0;
+        Console.WriteLine($"visits without the blast (first {half:F0} s): {before.Length / half,6:N0}/s  p50 {Percentile(before, 50),6:F1} ms  p99 {Percentile(before, 99),6:F1} ms  max {before.DefaultIfEmpty().Max(),6:F0} ms");
+        Console.WriteLine($"visits during the blast  (last {half:F0} s):  {during.Length / half,6:N0}/s  p50 {Percentile(during, 50),6:F1} ms  p99 {Percentile(during, 99),6:F1} ms  max {during.DefaultIfEmpty().Max(),6:F0} ms");
+        var outcome = await blasting;
+        Console.WriteLine($"email blast: {outcome.Accepted} sends accepted in {outcome.AcceptSeconds:F1} s ({outcome.Accepted / outcome.AcceptSeconds:F0}/s, " +
+                          $"{outcome.Failed} refused); {outcome.DeliveredInWindow} delivered by the window's end; all delivered after {outcome.DeliveredSeconds:F1} s " +
+                          $"= {outcome.Accepted / outcome.DeliveredSeconds:F0}/s");
+    }
     if (args.Contains("--timeline"))
     {
         // Whether the slow answers are spread out (queueing) or bunched in a few seconds (a pause somewhere).
@@ -666,5 +697,58 @@ static class PlanTiming
             var warm = times.Skip(2).Order().ToList();
             Console.WriteLine($"plan {name}: {doors.Count} doors, route {plan!.RouteMeters / 1000:F1} km; median {warm[warm.Count / 2]:F0} ms, max {warm.Max():F0} ms");
         }
+    }
+}
+
+
+/// <summary>A campaign going viral during the canvassing load: its sends accepted over HTTP, delivered by the outbox.</summary>
+static class EmailBlast
+{
+    public sealed record Outcome(int Accepted, int Failed, double AcceptSeconds, long DeliveredInWindow, double DeliveredSeconds);
+
+    public static async Task<Outcome> Run(NpgsqlDataSource db, HttpClient http, int sends, long from, long windowEnd)
+    {
+        // An ACTIVE campaign sending to one custom recipient, so no representative lookup is involved.
+        var campaign = Guid.NewGuid();
+        var slug = $"viral-{campaign:N}";
+        await using (var command = db.CreateCommand("""
+            INSERT INTO campaigns (id, slug, title, email_subject, email_body, status, allow_smtp_email, allow_custom_recipients, collect_user_info)
+            VALUES (@id, @slug, 'Viral', 'Act now', 'Please act.', 'ACTIVE', true, true, true);
+            INSERT INTO custom_recipients (id, campaign_id, campaign_slug, recipient_name, recipient_email, is_active)
+            VALUES (gen_random_uuid(), @id, @slug, 'Council', 'council@bench.example', true);
+            """))
+        {
+            command.Parameters.AddWithValue("id", campaign);
+            command.Parameters.AddWithValue("slug", slug);
+            await command.ExecuteNonQueryAsync();
+        }
+        await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), from));
+        var started = Stopwatch.StartNew();
+        var next = -1;
+        var failed = 0;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < sends)
+            {
+                using var response = await http.PostAsync($"/api/public/campaigns/{slug}/emails", new StringContent(
+                    $$"""{"idempotencyKey":"blast-{{i}}","method":"SMTP","senderName":"Supporter {{i}}","recipients":[{"email":"council@bench.example"}]}""",
+                    Encoding.UTF8, "application/json"));
+                if (response.StatusCode != HttpStatusCode.Accepted) Interlocked.Increment(ref failed);
+            }
+        }));
+        var acceptSeconds = started.Elapsed.TotalSeconds;
+        long delivered = 0;
+        long? inWindow = null;
+        while (delivered < sends - failed)
+        {
+            await Task.Delay(200);
+            await using var count = db.CreateCommand("SELECT count(*) FROM campaign_emails WHERE campaign_id = @id AND status = 'SENT'");
+            count.Parameters.AddWithValue("id", campaign);
+            delivered = (long)(await count.ExecuteScalarAsync())!;
+            if (Stopwatch.GetTimestamp() >= windowEnd) inWindow ??= delivered;
+            if (started.Elapsed > TimeSpan.FromMinutes(10)) break;
+        }
+        return new Outcome(sends - failed, failed, acceptSeconds, inWindow ?? delivered, started.Elapsed.TotalSeconds);
     }
 }

@@ -54,8 +54,38 @@ public interface IResponseGrain : IGrainWithGuidKey
 public interface IPostalCodeGrain : IGrainWithStringKey
 {
     [Alias("Lookup")] Task<RepresentativeLookup> Lookup();
-    /// <summary>Forgets what this activation remembers (the cache rows were cleared).</summary>
+    /// <summary>Forgets what this activation and every frontend remember of the code (the cache rows were cleared or changed).</summary>
     [Alias("Forget")] Task Forget();
+    /// <summary>Forgets what this activation remembers; the caller tells the frontends (clearing the whole cache tells them once).</summary>
+    [Alias("ForgetMemory")] Task ForgetMemory();
+}
+
+/// <summary>
+/// A frontend's copy of public lookup answers (answered without a grain call while fresh). Told, and awaited, when a
+/// code's cache is cleared, so the next lookup on that frontend asks the code's grain again.
+/// </summary>
+[Alias("cml.influence.IRepresentativeAnswersObserver")]
+public interface IRepresentativeAnswersObserver : IGrainObserver
+{
+    /// <summary>Forget the answer of <paramref name="postalCode"/>, or every answer when null.</summary>
+    [Alias("Forget")] Task Forget(string? postalCode);
+}
+
+/// <summary>
+/// The frontends holding copies of lookup answers (one grain, key 0). Frontends renew their entry every few seconds
+/// and an entry not renewed within its lease is dropped; a frontend caches answers only while its entry is current.
+/// </summary>
+[Alias("cml.influence.IRepresentativeAnswersDirectoryGrain")]
+public interface IRepresentativeAnswersDirectoryGrain : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// Adds or renews a frontend's entry; false when the frontend was not registered (new, dropped for not answering, or
+    /// this grain was activated afresh): it may have missed a forget, so it drops its whole copy.
+    /// </summary>
+    [Alias("Register")] Task<bool> Register(string frontendId, IRepresentativeAnswersObserver observer);
+    [Alias("Unregister")] Task Unregister(string frontendId);
+    /// <summary>Tells every registered frontend to forget a code's answer (every answer when null), waiting for each a moment at most.</summary>
+    [Alias("Forget")] Task Forget(string? postalCode);
 }
 
 /// <summary>The cluster's one budget of upstream Represent calls (55 a minute by default).</summary>

@@ -111,8 +111,14 @@ public sealed class InfluenceQueryGrain(NpgsqlDataSource db, InfluenceSettings s
             .ListAsync(r => r.Get<string>("postal_code"));
         await transaction.CommitAsync();
         var cleared = codes.Concat(orphanCodes).Append(code).OfType<string>().Distinct().ToList();
-        // Each code's grain forgets what it holds in memory, so the next lookup asks again.
-        await Task.WhenAll(cleared.Select(c => GrainFactory.GetGrain<IPostalCodeGrain>(c).Forget()));
+        // Each code's grain forgets what it holds in memory, and so does every frontend's copy, so the next lookup asks again.
+        if (code is not null)
+        {
+            await GrainFactory.GetGrain<IPostalCodeGrain>(code).Forget();
+            return cleared;
+        }
+        await Task.WhenAll(cleared.Select(c => GrainFactory.GetGrain<IPostalCodeGrain>(c).ForgetMemory()));
+        await GrainFactory.GetGrain<IRepresentativeAnswersDirectoryGrain>(0).Forget(null);
         return cleared;
     }
 

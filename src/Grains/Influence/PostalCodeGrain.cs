@@ -12,6 +12,9 @@ namespace ChangemakerLite.Grains.Influence;
 /// Order of answers: memory while fresh, then the PostgreSQL cache (<c>postal_code_cache</c> + <c>representatives</c>)
 /// while fresh, then Represent within the cluster's call budget; when Represent is down, slow or throttling, or the
 /// budget is spent, the cached answer however old, and only without one a 503 with <c>Retry-After</c>.
+/// Each frontend keeps a copy of the fresh answers it was given and answers public lookups from it without calling
+/// this grain (<c>RepresentativeAnswers</c>); forgetting a code tells those copies through
+/// <see cref="RepresentativeAnswersDirectoryGrain"/> before it returns.
 /// </summary>
 public sealed class PostalCodeGrain(
     NpgsqlDataSource db,
@@ -66,7 +69,14 @@ public sealed class PostalCodeGrain(
         return _known;
     }
 
-    public Task Forget()
+    public async Task Forget()
+    {
+        await ForgetMemory();
+        // The frontends' copies of this code's answer go too, before the caller is answered.
+        await GrainFactory.GetGrain<IRepresentativeAnswersDirectoryGrain>(0).Forget(Code);
+    }
+
+    public Task ForgetMemory()
     {
         _known = null;
         _readDatabase = false;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using ChangemakerLite.Grains.Interfaces.Templates;
 using ChangemakerLite.Grains.Templates;
@@ -19,6 +20,13 @@ namespace ChangemakerLite.Grains.Platform;
 /// answered with a temporary error). A lease that ran out means its sender died with the outcome
 /// unknown; that message is marked failed for an admin to look at rather than risk a second copy.
 ///
+/// A sender delivers over <c>EMAIL_SMTP_CONNECTIONS</c> connections at once (lanes, 4 by default): it leases a
+/// batch for all of them, and each lane takes the batch's next message, sends it on its own connection and marks it
+/// sent before taking another, so each leased message is put on the wire by one lane, once. A relay answers each
+/// message in a few round trips, so one connection spends most of its time waiting; several keep it busy. The
+/// connections stay open while there is mail to send back to back and are closed when the outbox is empty. Messages
+/// of one batch may reach the relay in any order.
+///
 /// A message names its template and variables; it is rendered here, just before it is sent, from the template as it
 /// is then (see <see cref="TemplateRenderer"/> for the cache). A message that cannot be rendered (a required variable
 /// missing, no such template, the template switched off) is marked failed with that reason and logged; nothing half
@@ -32,7 +40,7 @@ public sealed class EmailSender(
     SettingsEncryption encryption,
     ILogger<EmailSender> logger) : BackgroundService
 {
-    private const int BatchSize = 20;
+    private const int BatchSizePerConnection = 20;
     private const int MaxAttempts = 10;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
     private readonly string _senderId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
@@ -42,26 +50,37 @@ public sealed class EmailSender(
     private readonly TimeSpan _retention = TimeSpan.FromDays(configuration.GetValue("EMAIL_OUTBOX_RETENTION_DAYS", 30.0));
     private readonly TimeSpan _purgePeriod = TimeSpan.FromSeconds(configuration.GetValue("EMAIL_OUTBOX_PURGE_SECONDS", 3600.0));
     private DateTimeOffset _lastPurge = DateTimeOffset.MinValue;
+    private readonly SmtpLane[] _lanes = Enumerable.Range(0, Math.Clamp(configuration.GetValue("EMAIL_SMTP_CONNECTIONS", 4), 1, 32))
+        .Select(_ => new SmtpLane()).ToArray();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            var worked = false;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await FailAbandonedLeases(stoppingToken);
-                await PurgeOld(stoppingToken);
-                worked = await SendDueBatch(stoppingToken);
+                var worked = false;
+                try
+                {
+                    await FailAbandonedLeases(stoppingToken);
+                    await PurgeOld(stoppingToken);
+                    worked = await SendDueBatch(stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(ex, "Email outbox pass failed");
+                }
+                if (!worked)
+                {
+                    // Nothing due: the relay's connections are not held open while the outbox is empty.
+                    await CloseLanes();
+                    try { await Task.Delay(_pollInterval, time, stoppingToken); } catch (OperationCanceledException) { }
+                }
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(ex, "Email outbox pass failed");
-            }
-            if (!worked)
-            {
-                try { await Task.Delay(_pollInterval, time, stoppingToken); } catch (OperationCanceledException) { }
-            }
+        }
+        finally
+        {
+            await CloseLanes();
         }
     }
 
@@ -109,13 +128,15 @@ public sealed class EmailSender(
                   FOR UPDATE OF o SKIP LOCKED) due
             WHERE m.id = due.id
             RETURNING m.id, m.to_address, m.to_name, m.subject, m.text_body, m.html_body, m.attempts, m.template_key, m.template_data::text AS template_data,
-                      due.template_id, due.template_version
-            """, ("leaseEnd", now + Lease), ("sender", _senderId), ("now", now), ("batch", BatchSize))
+                      due.template_id, due.template_version, m.next_attempt_at
+            """, ("leaseEnd", now + Lease), ("sender", _senderId), ("now", now), ("batch", BatchSizePerConnection * _lanes.Length))
             .ListAsync(r => new Leased(r.Get<Guid>("id"), r.Get<string>("to_address"), r.GetOrNull<string>("to_name"),
                 r.GetOrNull<string>("subject"), r.GetOrNull<string>("text_body"), r.GetOrNull<string>("html_body"), r.Get<int>("attempts"),
                 r.GetOrNull<string>("template_key"), r.GetOrNull<string>("template_data"), r.GetValueOrNull<Guid>("template_id"),
-                r.GetValueOrNull<int>("template_version")), CancellationToken.None);
+                r.GetValueOrNull<int>("template_version"), r.Get<DateTimeOffset>("next_attempt_at")), CancellationToken.None);
         if (batch.Count == 0) return false;
+        // RETURNING does not keep the lease's order; the lanes take the oldest first.
+        batch = batch.OrderBy(m => m.NextAttemptAt).ToList();
 
         // From here a stop is not obeyed mid-step: a leased batch is either attempted or handed back, never left leased.
 
@@ -147,32 +168,59 @@ public sealed class EmailSender(
         if (batch.Count == 0) return true;
 
         var settings = await _configured.WithSiteOverridesAsync(db, encryption, CancellationToken.None);
-        using var client = new SmtpClient();
-        try
+        var queue = new ConcurrentQueue<Leased>(batch);
+        var lanes = _lanes.Take(Math.Max(1, (batch.Count + BatchSizePerConnection - 1) / BatchSizePerConnection)).ToList();
+        await Task.WhenAll(lanes.Select(lane => Task.Run(() => Deliver(lane, queue, rendered, kept, settings, cancellationToken), CancellationToken.None)));
+
+        // What no lane took: stopping, it goes back to the table untouched for another sender; otherwise no lane could
+        // reach the relay (or every connection broke), and nothing of it reached the relay, so it waits and tries again.
+        var untaken = queue.ToList();
+        if (untaken.Count == 0) return true;
+        if (cancellationToken.IsCancellationRequested)
         {
-            await SmtpDelivery.ConnectAsync(client, settings, CancellationToken.None);
+            await Release(untaken);
+            return true;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        var reason = lanes.Select(l => l.LastError).LastOrDefault(e => e is not null) ?? "No SMTP connection was available.";
+        foreach (var message in untaken) await Retry(message, reason, cancellationToken);
+        return lanes.Any(l => l.Client is not null);
+    }
+
+    /// <summary>One lane: takes the batch's next message, sends it on the lane's connection and records the outcome, until none is left.</summary>
+    private async Task Deliver(SmtpLane lane, ConcurrentQueue<Leased> queue, Dictionary<Guid, RenderedEmail> rendered,
+        Dictionary<Guid, (RenderedEmail? Content, string Data)> kept, SmtpSettings settings,
+        CancellationToken cancellationToken)
+    {
+        lane.LastError = null;
+        if (queue.IsEmpty || cancellationToken.IsCancellationRequested) return;
+        if (lane.Client is null || !lane.Client.IsConnected || lane.Settings != settings)
         {
-            // Nothing of this batch reached the relay: all of it can safely wait and try again.
-            foreach (var message in batch) await Retry(message, $"Could not connect to the SMTP server: {ex.GetType().Name}", cancellationToken);
-            return false;
+            await lane.Close();
+            var client = new SmtpClient();
+            try
+            {
+                await SmtpDelivery.ConnectAsync(client, settings, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // This lane takes nothing: the other lanes send the batch, or, if none can connect, it waits and tries again.
+                client.Dispose();
+                lane.LastError = $"Could not connect to the SMTP server: {ex.GetType().Name}";
+                return;
+            }
+            lane.Client = client;
+            lane.Settings = settings;
         }
 
-        foreach (var message in batch)
+        // A stop lets the message on the wire finish; the messages not yet taken stay in the queue and are handed back.
+        while (!cancellationToken.IsCancellationRequested && queue.TryDequeue(out var message))
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                // Stopping: the messages not yet put on the wire go back to the table untouched for another sender.
-                await Release(batch.SkipWhile(m => m.Id != message.Id).ToList());
-                return true;
-            }
             var content = rendered[message.Id];
             var mime = SmtpDelivery.Build(message.Id, message.ToAddress, message.ToName, content, settings, out var recipient);
             try
             {
                 // The message on the wire is finished (or fails) even when stopping, so its outcome is always recorded.
-                await client.SendAsync(mime, CancellationToken.None);
+                await lane.Client.SendAsync(mime, CancellationToken.None);
             }
             catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 400 && (int)ex.StatusCode < 500)
             {
@@ -186,12 +234,12 @@ public sealed class EmailSender(
             }
             catch (Exception ex) when (ex is ServiceNotConnectedException or SmtpProtocolException or IOException)
             {
-                // The connection broke; whether this one was taken is unknown, so it stays leased and the
-                // abandoned-lease rule settles it. The rest of the batch was never attempted.
+                // The connection broke; whether this one was taken is unknown, so it stays leased and the abandoned-lease
+                // rule settles it. The lane stops; the messages it did not take are left to the other lanes.
                 logger.LogWarning("SMTP connection lost while sending message {Id}", message.Id);
-                foreach (var untouched in batch.SkipWhile(m => m.Id != message.Id).Skip(1))
-                    await Retry(untouched, "The SMTP connection was lost before this message was sent.", cancellationToken);
-                return true;
+                lane.LastError = "The SMTP connection was lost before this message was sent.";
+                await lane.Close(quit: false);
+                return;
             }
             var stored = content;
             string? storedData = null;
@@ -210,11 +258,14 @@ public sealed class EmailSender(
                 .ExecuteAsync(CancellationToken.None);
             Metrics.ChangemakerMetrics.Email("sent");
         }
-        await client.DisconnectAsync(quit: true, cancellationToken);
-        return true;
     }
 
-    /// <summary>A stopping silo waits for its sender to finish the message on the wire and hand back the rest of its batch.</summary>
+    private async Task CloseLanes()
+    {
+        foreach (var lane in _lanes) await lane.Close();
+    }
+
+    /// <summary>A stopping silo waits for its sender to finish the messages on the wire and hand back the rest of its batch.</summary>
     public override Task StopAsync(CancellationToken cancellationToken) => base.StopAsync(CancellationToken.None);
 
     private async Task Release(IReadOnlyList<Leased> untouched)
@@ -272,7 +323,34 @@ public sealed class EmailSender(
     }
 
     private sealed record Leased(Guid Id, string ToAddress, string? ToName, string? Subject, string? TextBody, string? HtmlBody, int Attempts,
-        string? TemplateKey, string? TemplateData, Guid? TemplateId, int? TemplateVersion);
+        string? TemplateKey, string? TemplateData, Guid? TemplateId, int? TemplateVersion, DateTimeOffset NextAttemptAt);
+
+    /// <summary>One of the sender's SMTP connections, kept open between batches while mail is due.</summary>
+    private sealed class SmtpLane
+    {
+        public SmtpClient? Client;
+        public SmtpSettings? Settings;
+        public string? LastError;
+
+        public async Task Close(bool quit = true)
+        {
+            if (Client is not { } client) return;
+            Client = null;
+            Settings = null;
+            try
+            {
+                if (quit && client.IsConnected) await client.DisconnectAsync(quit: true, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is IOException or SmtpProtocolException or ServiceNotConnectedException or SmtpCommandException)
+            {
+                // The relay went away first: nothing to say goodbye to.
+            }
+            finally
+            {
+                client.Dispose();
+            }
+        }
+    }
 }
 
 /// <summary>The SMTP side shared by the outbox sender and the test sends of templates and settings: one way to connect, one way to build a message.</summary>

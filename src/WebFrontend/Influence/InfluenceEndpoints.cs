@@ -44,6 +44,8 @@ public static class InfluenceEndpoints
     {
         services.AddSingleton<ILiveTopicAuthorizer, CampaignTopicAuthorizer>();
         services.AddSingleton<CampaignSlugs>();
+        services.AddSingleton<RepresentativeAnswers>();
+        services.AddHostedService(sp => sp.GetRequiredService<RepresentativeAnswers>());
         return services;
     }
 
@@ -233,14 +235,11 @@ public static class InfluenceEndpoints
         // ---------------------------------------------------------------------------------------------------------
         // Representatives and postal codes
         // ---------------------------------------------------------------------------------------------------------
-        app.MapPost("/api/public/representatives/lookup", async (Body<LookupRequest> body, HttpContext http, IClusterClient cluster) =>
+        // Answered from this frontend's copy while fresh (RepresentativeAnswers), else by the code's grain.
+        app.MapPost("/api/public/representatives/lookup", async (Body<LookupRequest> body, HttpContext http, RepresentativeAnswers answers) =>
         {
             var code = PostalCodeOf(body.Value.PostalCode);
-            return await Upstream(http, async () =>
-            {
-                var lookup = await cluster.GetGrain<IPostalCodeGrain>(code).Lookup();
-                return TypedResults.Ok(new PublicLookup(lookup.PostalCode, lookup.Representatives, lookup.Stale));
-            });
+            return await Upstream(http, () => answers.Lookup(code));
         }).Produces<PublicLookup>().WithTags("Influence").AllowAnonymous().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 

@@ -11,7 +11,8 @@ namespace ChangemakerLite.Cluster.Tests.Influence;
 
 /// <summary>
 /// Influence on two silos and two frontends: a silo killed while the outbox is delivering a campaign's emails loses
-/// and duplicates none of them; a campaign's live counts reach a browser on the other frontend.
+/// and duplicates none of them; a campaign's live counts reach a browser on the other frontend; a cache cleared through
+/// one frontend is no longer answered from the other frontend's copy.
 /// </summary>
 // Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
 [ClusterPerTest]
@@ -138,6 +139,40 @@ public sealed class InfluenceClusterTests : ClusterTest
         Assert.Equal(sends * 2, Cluster.Mail.Messages.Count(m => m.Subject == subject));
         var listed = JsonDocument.Parse(await admin.GetStringAsync($"/api/campaigns/{campaignId}/emails")).RootElement;
         Assert.Equal(sends * 2, listed.GetProperty("byStatus").GetProperty("SENT").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_code_cleared_through_one_frontend_is_asked_afresh_on_the_other_however_often_it_was_answered_there()
+    {
+        var code = $"K{Random.Shared.Next(10)}A {Random.Shared.Next(10)}B{Random.Shared.Next(10)}";
+        var compact = code.Replace(" ", "");
+        using var other = Cluster.Http(1);
+        async Task<JsonElement> LookupOnOther()
+        {
+            var response = await other.PostAsJsonAsync("/api/public/representatives/lookup", new { postalCode = code });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }
+
+        // Frontend 1 answers the code many times; Represent is asked once.
+        for (var i = 0; i < 20; i++) Assert.Equal(3, (await LookupOnOther()).GetProperty("representatives").GetArrayLength());
+        Assert.Equal(1, _represent.CallsByCode[compact]);
+
+        // An admin clears the code through frontend 0: frontend 1's next lookup asks again, and is answered afresh.
+        var user = await TestUsers.CreateAsync(Db, UserRole.InfluenceAdmin);
+        using var admin = Cluster.Http(0, TestTokens.Mint(Cluster.SigningKey, user.Id, user.Email, UserRole.InfluenceAdmin));
+        var cleared = await admin.DeleteAsync($"/api/representatives/cache?postalCode={Uri.EscapeDataString(code)}");
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+        var fresh = await LookupOnOther();
+        Assert.False(fresh.GetProperty("stale").GetBoolean());
+        Assert.Equal(2, _represent.CallsByCode[compact]);
+        for (var i = 0; i < 5; i++) await LookupOnOther();
+        Assert.Equal(2, _represent.CallsByCode[compact]);
+
+        // Clearing the whole cache reaches the other frontend too.
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync("/api/representatives/cache")).StatusCode);
+        await LookupOnOther();
+        Assert.Equal(3, _represent.CallsByCode[compact]);
     }
 
     [Fact]
