@@ -14,6 +14,22 @@ public static partial class ShiftRules
     public const int NameMaxLength = 200;
     public const int PhoneMaxLength = 50;
 
+    /// <summary>The longest name the public signup takes: it is written into mail to an address anyone may type.</summary>
+    public const int PublicNameMaxLength = 80;
+
+    /// <summary>
+    /// A name from the public signup page, which goes into mail: plain words of letters, with spaces, apostrophes,
+    /// hyphens and periods between, at most <see cref="PublicNameMaxLength"/> characters. No digits, markup or
+    /// addresses, so the page cannot be used to mail a link or a message to someone else.
+    /// </summary>
+    public static bool IsPlainName(string? value) =>
+        value is not null && value.Trim().Length is > 0 and <= PublicNameMaxLength && PlainNamePattern().IsMatch(value.Trim());
+
+    public const string PlainNameRule = "must be a plain name: letters, with spaces, apostrophes, hyphens or periods between, at most 80 characters.";
+
+    [GeneratedRegex(@"^\p{L}[\p{L}\p{M}]*(?:[ '’.\-]{1,2}[\p{L}][\p{L}\p{M}]*)*\.?$")]
+    private static partial Regex PlainNamePattern();
+
     /// <summary>HH:MM on a 24-hour clock, the same pattern the table's CHECK holds.</summary>
     public static bool IsTime(string? value) => value is not null && TimePattern().IsMatch(value);
 
