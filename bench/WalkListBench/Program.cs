@@ -25,24 +25,39 @@ foreach (var (name, doors) in new[] { ("city, 20,000 doors on 100 streets", City
     (double, double) Anywhere() => (minLat + random.NextDouble() * (maxLat - minLat), minLng + random.NextDouble() * (maxLng - minLng));
 
     var walkDoors = doors.Select(d => new WalkDoor(d.LocationId, d.Address, d.UnitNumber, d.Latitude, d.Longitude)).ToList();
+    // One cut's kept plans per B side, so that the side whose starts are all new does not evict the other's.
     var cache = new WalkPlans(doors);
+    var scatteredCache = new WalkPlans(doors);
+    var budgetedCache = new WalkPlans(doors);
+    // The grain's planning budget (WalkListGrain.PlansPerMinute): past it, a new area gets the nearest kept plan.
+    var planned = new Queue<DateTime>();
+    void Budgeted((double Lat, double Lng) at)
+    {
+        while (planned.Count > 0 && DateTime.UtcNow - planned.Peek() > TimeSpan.FromMinutes(1)) planned.Dequeue();
+        var made = budgetedCache.PlansMade;
+        _ = budgetedCache.From(at.Lat, at.Lng, mayPlan: planned.Count < WalkListGrain.PlansPerMinute).Order.Take(500).Count();
+        if (budgetedCache.PlansMade > made) planned.Enqueue(DateTime.UtcNow);
+    }
     var page = 500;
     void Before((double Lat, double Lng) at) => _ = WalkRoute.Plan(walkDoors, at.Lat, at.Lng).DoorOrder.Take(page).Count();
-    void After((double Lat, double Lng) at) => _ = cache.From(at.Lat, at.Lng).Order.Skip(0).Take(page).Count();
+    void After(WalkPlans plans, (double Lat, double Lng) at) => _ = plans.From(at.Lat, at.Lng).Order.Take(page).Count();
 
     // Warm-up: the JIT, and nothing kept yet for B.
     Before(Near());
     var a = new Side("A before (plan per request)");
     var b = new Side("B after (kept plan, meeting points)");
     var c = new Side("B after (every start somewhere new)");
+    var d = new Side("B after (new starts, 6 plans/min budget)");
     for (var round = 0; round < rounds; round++)
     {
         a.Run(requests, () => Before(Near()));
-        b.Run(requests, () => After(Near()));
-        c.Run(Math.Max(1, requests / 2), () => After(Anywhere()));
+        b.Run(requests, () => After(cache, Near()));
+        c.Run(Math.Max(1, requests / 2), () => After(scatteredCache, Anywhere()));
+        d.Run(Math.Max(1, requests / 2), () => Budgeted(Anywhere()));
     }
-    Console.WriteLine($"\n{name}: {doors.Count} doors; plans made by B: {cache.PlansMade} (at most {WalkPlans.MaxPlans} kept, {WalkPlans.CellMeters} m start areas)");
-    foreach (var side in new[] { a, b, c }) side.Print();
+    Console.WriteLine($"\n{name}: {doors.Count} doors; plans made: {cache.PlansMade} for {b.Count} requests from meeting points, {scatteredCache.PlansMade} for {c.Count} from anywhere (at most {WalkPlans.MaxPlans} kept, {WalkPlans.CellMeters} m start areas)");
+    Console.WriteLine($"  (the budgeted side made {budgetedCache.PlansMade} plans for {d.Count} requests)");
+    foreach (var side in new[] { a, b, c, d }) side.Print();
 }
 
 static int Arg(string name, int fallback)
@@ -81,6 +96,8 @@ sealed class Side(string name)
 {
     private readonly List<double> _latencies = [];
     private TimeSpan _cpu;
+
+    public int Count => _latencies.Count;
 
     public void Run(int count, Action request)
     {

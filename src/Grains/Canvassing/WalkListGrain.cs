@@ -14,6 +14,9 @@ namespace ChangemakerLite.Grains.Canvassing;
 /// the page's doors only, one indexed read of their latest visits and support levels. Being one activation per cut, it
 /// also plans at most one route of a cut at a time, however many canvassers ask at once.
 ///
+/// Planning itself is bounded: at most <see cref="PlansPerMinute"/> routes a minute per cut; past that a new start area
+/// gets the nearest kept route.
+///
 /// The doors are read again when the ones held are older than <see cref="Ttl"/>: in the background, while pages are
 /// answered from the ones held; the kept plans are dropped only if the doors changed (a new door, a moved or re-addressed
 /// building, a redrawn cut). So a change is on the walk list within about <see cref="Ttl"/>.
@@ -23,9 +26,16 @@ public sealed class WalkListGrain(NpgsqlDataSource db, [FromKeyedServices(Canvas
 {
     public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Routes planned per cut per minute at most. Past it, a start area without a plan is answered from the nearest kept
+    /// one, so asking from ever new places cannot make a cut cost more than this many plans a minute.
+    /// </summary>
+    public const int PlansPerMinute = 6;
+
     private WalkPlans? _plans;
     private DateTimeOffset _loadedAt;
     private Task? _refreshing;
+    private readonly Queue<DateTimeOffset> _planned = new();
 
     private Guid CutId => this.GetPrimaryKey();
 
@@ -42,7 +52,11 @@ public sealed class WalkListGrain(NpgsqlDataSource db, [FromKeyedServices(Canvas
         }
 
         var plans = _plans;
-        var plan = plans.From(fromLatitude, fromLongitude);
+        var now = time.GetUtcNow();
+        while (_planned.Count > 0 && now - _planned.Peek() > TimeSpan.FromMinutes(1)) _planned.Dequeue();
+        var made = plans.PlansMade;
+        var plan = plans.From(fromLatitude, fromLongitude, mayPlan: _planned.Count < PlansPerMinute);
+        if (plans.PlansMade > made) _planned.Enqueue(now);
         var slice = plan.Order.Skip(page.Offset).Take(page.PageSize).ToArray();
         var doors = slice.Select(i => plans.Doors[i]).ToArray();
         var facts = await DoorFacts(doors.Select(d => d.AddressId).ToArray());

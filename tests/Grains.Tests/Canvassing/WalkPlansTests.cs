@@ -95,4 +95,20 @@ public sealed class WalkPlansTests
         Assert.Empty(plan.Order);
         Assert.Equal(0, plans.RouteMetersFrom(plan, 53.5, -113.5));
     }
+
+    [Fact]
+    public void Past_the_planning_budget_a_new_area_gets_the_nearest_kept_plan_and_nothing_is_planned()
+    {
+        var plans = new WalkPlans(Scattered(60));
+        var south = plans.From(53.5, -113.45);
+        var north = plans.From(53.59, -113.45);
+        Assert.Equal(2, plans.PlansMade);
+        Assert.Same(north, plans.From(53.57, -113.45, mayPlan: false));
+        Assert.Same(south, plans.From(53.51, -113.45, mayPlan: false));
+        Assert.Equal(2, plans.PlansMade);
+        // With no plan kept at all, the first is made whatever the budget: there is nothing else to answer with.
+        var empty = new WalkPlans(Scattered(60));
+        empty.From(53.5, -113.45, mayPlan: false);
+        Assert.Equal(1, empty.PlansMade);
+    }
 }
