@@ -9,7 +9,8 @@ namespace ChangemakerLite.Grains.Interfaces.Auth;
 [Alias("cml.auth.IAuthGrain")]
 public interface IAuthGrain : IGrainWithIntegerKey
 {
-    [Alias("Register")] Task<UserView> Register(RegisterCommand command);
+    /// <summary>Answers alike whether or not the address has an account; the outcome goes to the address by mail.</summary>
+    [Alias("Register")] Task Register(RegisterCommand command);
     [Alias("Login")] Task<SignIn> Login(string email, string password, string? ip);
     [Alias("Refresh")] Task<SignIn> Refresh(string refreshToken, string? ip);
     [Alias("Logout")] Task Logout(Guid userId, string refreshToken);

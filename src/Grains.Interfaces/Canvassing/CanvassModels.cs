@@ -114,8 +114,9 @@ public sealed record SessionFilter(
     [property: Id(2)] Guid? CutId,
     [property: Id(3)] Guid? ShiftId);
 
+/// <summary>The door's latest visit; <see cref="Outcome"/> is null for callers without the support-levels grant.</summary>
 [GenerateSerializer, Immutable, Alias("cml.canvass.LastVisit")]
-public sealed record LastVisit([property: Id(0)] VisitOutcome Outcome, [property: Id(1)] DateTimeOffset VisitedAt);
+public sealed record LastVisit([property: Id(0)] VisitOutcome? Outcome, [property: Id(1)] DateTimeOffset VisitedAt);
 
 /// <summary>One door of a walk list, in walking order.</summary>
 [GenerateSerializer, Immutable, Alias("cml.canvass.WalkListItem")]
@@ -130,13 +131,19 @@ public sealed record WalkListItem(
     [property: Id(7)] SupportLevel? SupportLevel,
     [property: Id(8)] LastVisit? LastVisit);
 
+/// <summary>
+/// One page of a cut's walk list: <see cref="Doors"/>, <see cref="Buildings"/> and <see cref="RouteDistanceM"/> are of the
+/// whole route, <see cref="Items"/> the doors of page <see cref="Page"/> (their <c>order</c> counts from the route's start).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cml.canvass.WalkList")]
 public sealed record WalkList(
     [property: Id(0)] Guid CutId,
     [property: Id(1)] int Buildings,
     [property: Id(2)] int Doors,
     [property: Id(3)] double RouteDistanceM,
-    [property: Id(4)] IReadOnlyList<WalkListItem> Items);
+    [property: Id(4)] IReadOnlyList<WalkListItem> Items,
+    [property: Id(5)] int Page = 1,
+    [property: Id(6)] int PageSize = 0);
 
 [GenerateSerializer, Immutable, Alias("cml.canvass.CutStats")]
 public sealed record CutStats(

@@ -68,6 +68,20 @@ public interface ICanvassSweepGrain : IGrainWithIntegerKey
     [Alias("SweepNow")] Task<int> SweepNow();
 }
 
+/// <summary>
+/// The walk list of one cut (key: the cut's id). It holds the cut's doors and the planned routes from the last few start
+/// areas, so a page of a walk list costs a slice of a plan made once rather than a plan per request (docs/canvassing.md).
+/// </summary>
+[Alias("cml.canvass.IWalkListGrain")]
+public interface IWalkListGrain : IGrainWithGuidKey
+{
+    /// <summary>
+    /// A page of the route from the start area of (<paramref name="fromLatitude"/>, <paramref name="fromLongitude"/>);
+    /// support levels and last outcomes only when <paramref name="withSupport"/> (the caller holds the grant).
+    /// </summary>
+    [Alias("Page")] Task<WalkList> Page(double? fromLatitude, double? fromLongitude, PageRequest page, bool withSupport);
+}
+
 /// <summary>Reads that span rows, answered by SQL on any silo.</summary>
 [Alias("cml.canvass.ICanvassQueryGrain")]
 public interface ICanvassQueryGrain : IGrainWithIntegerKey
@@ -81,6 +95,5 @@ public interface ICanvassQueryGrain : IGrainWithIntegerKey
     /// <summary>Whether the user may canvass the cut: public cuts, cuts of shifts they signed up for, or any cut for admins.</summary>
     [Alias("MayCanvassCut")] Task<bool> MayCanvassCut(Guid cutId, Caller caller);
 
-    [Alias("WalkList")] Task<WalkList> WalkList(Guid cutId, double? fromLatitude, double? fromLongitude);
     [Alias("CutStats")] Task<CutStats> CutStats(Guid cutId);
 }

@@ -14,6 +14,24 @@ public static partial class ShiftRules
     public const int NameMaxLength = 200;
     public const int PhoneMaxLength = 50;
 
+    /// <summary>The longest name the public signup takes: it is written into mail to an address anyone may type.</summary>
+    public const int PublicNameMaxLength = 80;
+
+    /// <summary>
+    /// A name from the public signup page, which goes into mail: plain words of letters, with spaces, apostrophes or
+    /// hyphens between and initials' periods, at most <see cref="PublicNameMaxLength"/> characters. No digits, markup,
+    /// host names or addresses, so the page cannot be used to mail a link or a message to someone else.
+    /// </summary>
+    public static bool IsPlainName(string? value) =>
+        value is not null && value.Trim().Length is > 0 and <= PublicNameMaxLength && PlainNamePattern().IsMatch(value.Trim());
+
+    public const string PlainNameRule = "must be a plain name: words of letters with spaces, apostrophes or hyphens between (initials may end with a period), at most 80 characters.";
+
+    // Words of letters; between two words a space (after an initial's period, "J. R."), an apostrophe or a hyphen. A period
+    // is followed by a space or ends the name, so nothing reads as a host name ("www.example.org").
+    [GeneratedRegex(@"^\p{L}[\p{L}\p{M}]*(?:(?:\.? |['’-]| - )\p{L}[\p{L}\p{M}]*)*\.?$")]
+    private static partial Regex PlainNamePattern();
+
     /// <summary>HH:MM on a 24-hour clock, the same pattern the table's CHECK holds.</summary>
     public static bool IsTime(string? value) => value is not null && TimePattern().IsMatch(value);
 

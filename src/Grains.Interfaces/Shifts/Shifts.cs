@@ -131,7 +131,15 @@ public sealed record ShiftFilter(
     [property: Id(1)] DateOnly? To,
     [property: Id(2)] ShiftStatus? Status,
     [property: Id(3)] Guid? CutId,
-    [property: Id(4)] bool UpcomingByDefault = false);
+    [property: Id(4)] bool UpcomingByDefault = false,
+    [property: Id(5)] Guid? VisibleTo = null)
+{
+    /// <summary>
+    /// Only the shifts <see cref="VisibleTo"/> may see without the private-shifts grant: public ones, and non-public ones
+    /// they hold a confirmed place on (an admin put them there). Null: every shift (admins, grant holders).
+    /// </summary>
+    public bool LimitedToPublic => VisibleTo is not null;
+}
 
 /// <summary>The body of every <c>shiftUpdated</c> live event (docs/api/shifts.md "Live").</summary>
 public sealed record ShiftUpdated(Guid ShiftId, int CurrentVolunteers, int MaxVolunteers, ShiftStatus Status);
@@ -153,7 +161,10 @@ public interface IShiftGrain : IGrainWithGuidKey
     // The two signups of existing users interleave so the grain can gather the ones that arrive together into one
     // transaction (group commit); each still answers only after that transaction committed.
 
-    /// <summary>The signed-in caller signs up themself (AUTHENTICATED); TEMP users are refused.</summary>
+    /// <summary>
+    /// The signed-in caller signs up themself (AUTHENTICATED); TEMP users are refused, and a shift that is not public is
+    /// "not found" unless the caller holds <see cref="Auth.VolunteerGrant.PrivateShifts"/> (docs/shifts.md).
+    /// </summary>
     [AlwaysInterleave, Alias("SignUpSelf")] Task<SignupView> SignUpSelf(Guid userId);
 
     /// <summary>An admin adds an existing user (ADMIN).</summary>
@@ -189,4 +200,7 @@ public interface IShiftQueryGrain : IGrainWithIntegerKey
     [Alias("Mine")] Task<Page<MyShiftView>> Mine(Guid userId, DateOnly? from, DateOnly? to, PageRequest page);
     [Alias("Signups")] Task<Page<SignupView>> Signups(Guid shiftId, SignupStatus? status, PageRequest page);
     [Alias("IsPublic")] Task<bool> IsPublic(Guid shiftId);
+
+    /// <summary>Whether the user holds a confirmed place on the shift (what lets them see a non-public one without the grant).</summary>
+    [Alias("IsSignedUp")] Task<bool> IsSignedUp(Guid shiftId, Guid userId);
 }

@@ -10,6 +10,7 @@ public static class AuthEmails
 {
     public const string VerificationTemplate = "email-verification";
     public const string PasswordResetTemplate = "password-reset";
+    public const string AccountExistsTemplate = "account-exists";
 
     public static readonly TimeSpan VerificationLifetime = TimeSpan.FromHours(48);
     public static readonly TimeSpan ResetLifetime = TimeSpan.FromHours(1);
@@ -26,6 +27,14 @@ public static class AuthEmails
         {
             ["NAME"] = Name(name),
             ["RESET_URL"] = $"{publicBaseUrl}/reset-password?token={Uri.EscapeDataString(token)}",
+        });
+
+    /// <summary>To the owner of an address someone registered with again: nothing changed; where to reset the password.</summary>
+    public static OutboundEmail AccountExists(string email, string? name, string publicBaseUrl) =>
+        new(AccountExistsTemplate, email, name, new Dictionary<string, object?>
+        {
+            ["NAME"] = Name(name),
+            ["RESET_URL"] = $"{publicBaseUrl}/forgot-password",
         });
 
     private static string? Name(string? name) => string.IsNullOrWhiteSpace(name) ? null : name.Trim();

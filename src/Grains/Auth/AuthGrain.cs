@@ -13,21 +13,65 @@ public sealed class AuthGrain(NpgsqlDataSource db, TimeProvider time, IConfigura
     private const string InvalidCredentials = "Invalid credentials.";
     private readonly TimeSpan _refreshLifetime = TimeSpan.FromDays(configuration.GetValue("REFRESH_TOKEN_DAYS", 7.0));
 
-    public async Task<UserView> Register(RegisterCommand command)
+    /// <summary>
+    /// Registers, answering alike whether or not the address has an account (the caller learns nothing); what happened is
+    /// told by mail to the address (docs/api/auth.md "Register"): a new account and its verification link; for an address
+    /// held only by a TEMP or EXPIRED account, a claim whose verification link takes that account over; for any other
+    /// account, nothing changes and its owner is told how to reset the password.
+    /// </summary>
+    public async Task Register(RegisterCommand command)
     {
         PasswordPolicy.Enforce("password", command.Password);
-        var token = Secrets.NewToken();
-        var now = time.GetUtcNow();
+        // The same bcrypt work on every path, so the time taken does not tell either.
+        var passwordHash = Passwords.Hash(command.Password);
         var email = EmailAddress.Normalize(command.Email);
-        await using var connection = await db.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var user = await UserRows.InsertAsync(connection, transaction, new UserRows.NewUser(
-            email, Passwords.Hash(command.Password), command.Name.Trim(), command.Phone?.Trim(), UserRole.User, UserCreatedVia.Standard,
-            VerificationTokenHash: Secrets.Hash(token), VerificationExpiresAt: now + AuthEmails.VerificationLifetime), now);
-        await EmailOutbox.EnqueueAsync(connection, transaction, AuthEmails.Verification(email, user.Name, command.PublicBaseUrl, token));
-        await transaction.CommitAsync();
-        return user;
+        var name = command.Name.Trim();
+        var phone = string.IsNullOrWhiteSpace(command.Phone) ? null : command.Phone.Trim();
+        await RetryPolicy.StaleVersion.RunAsync(async () =>
+        {
+            var token = Secrets.NewToken();
+            var now = time.GetUtcNow();
+            await using var connection = await db.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            var existing = await connection.Command($"SELECT {UserRows.Columns} FROM users WHERE email = @email FOR UPDATE", transaction,
+                ("email", email)).FirstOrDefaultAsync(UserRows.Read);
+            OutboundEmail mail;
+            if (existing is null)
+            {
+                try
+                {
+                    await UserRows.InsertAsync(connection, transaction, new UserRows.NewUser(
+                        email, passwordHash, name, phone, UserRole.User, UserCreatedVia.Standard,
+                        VerificationTokenHash: Secrets.Hash(token), VerificationExpiresAt: now + AuthEmails.VerificationLifetime), now);
+                }
+                catch (DomainException)
+                {
+                    // Someone registered this address since the read: decide again against their account.
+                    throw new StaleVersionException();
+                }
+                mail = AuthEmails.Verification(email, name, command.PublicBaseUrl, token);
+            }
+            else if (IsClaimable(existing))
+            {
+                await connection.Command("""
+                    INSERT INTO account_claims (id, user_id, token_hash, password_hash, name, phone, expires_at, created_at)
+                    VALUES (@id, @user, @hash, @password, @name, @phone, @expires, @now)
+                    """, transaction, ("id", Ids.New()), ("user", existing.Id), ("hash", Secrets.Hash(token)), ("password", passwordHash),
+                    ("name", name), ("phone", phone), ("expires", now + AuthEmails.VerificationLifetime), ("now", now)).ExecuteAsync();
+                mail = AuthEmails.Verification(email, name, command.PublicBaseUrl, token);
+            }
+            else
+            {
+                mail = AuthEmails.AccountExists(email, existing.Name, command.PublicBaseUrl);
+            }
+            await EmailOutbox.EnqueueAsync(connection, transaction, mail);
+            await transaction.CommitAsync();
+            return true;
+        }, exhausted: _ => DomainException.Conflict("The address was registered at the same time; try again."));
     }
+
+    /// <summary>An account that registering may take over (through the emailed link): a TEMP volunteer's, or an expired one.</summary>
+    private static bool IsClaimable(UserView user) => user.Role == UserRole.Temp || user.Status == UserStatus.Expired;
 
     public async Task<SignIn> Login(string email, string password, string? ip)
     {
@@ -99,11 +143,50 @@ public sealed class AuthGrain(NpgsqlDataSource db, TimeProvider time, IConfigura
 
     public async Task VerifyEmail(string token)
     {
+        var now = time.GetUtcNow();
+        var hash = Secrets.Hash(token);
         var verified = await db.Command("""
             UPDATE users SET email_verified = true, email_verification_token_hash = NULL, email_verification_expires_at = NULL, updated_at = @now
             WHERE email_verification_token_hash = @hash AND email_verification_expires_at > @now
-            """, ("now", time.GetUtcNow()), ("hash", Secrets.Hash(token))).ExecuteAsync();
-        if (verified == 0) throw DomainException.Invalid("token", "The verification link is not valid or has expired.");
+            """, ("now", now), ("hash", hash)).ExecuteAsync();
+        if (verified == 0 && !await TakeOver(hash, now))
+            throw DomainException.Invalid("token", "The verification link is not valid or has expired.");
+    }
+
+    /// <summary>
+    /// A registration's claim on a TEMP or EXPIRED account, confirmed from the address: the account becomes the
+    /// registrant's (a verified USER with their password, name and phone, no expiry, no grants), its TEMP sessions end,
+    /// and its other claims go. Its shift signups stay: they were the same address's.
+    /// </summary>
+    private async Task<bool> TakeOver(string tokenHash, DateTimeOffset now)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var claim = await connection.Command("""
+            DELETE FROM account_claims WHERE token_hash = @hash AND expires_at > @now
+            RETURNING user_id, password_hash, name, phone
+            """, transaction, ("hash", tokenHash), ("now", now))
+            .FirstOrDefaultAsync(r => (UserId: r.Get<Guid>("user_id"), Password: r.Get<string>("password_hash"), Name: r.Get<string>("name"),
+                Phone: r.GetOrNull<string>("phone")));
+        if (claim.UserId == Guid.Empty) return false;
+        var taken = await connection.Command("""
+            UPDATE users SET role = 'USER', status = 'ACTIVE', password_hash = @password, name = @name, phone = @phone, permissions = '{}'::jsonb,
+                             expires_at = NULL, expire_days = NULL, email_verified = true, email_verification_token_hash = NULL,
+                             email_verification_expires_at = NULL, password_reset_token_hash = NULL, password_reset_expires_at = NULL,
+                             updated_at = @now
+            WHERE id = @id AND (role = 'TEMP' OR status = 'EXPIRED')
+            """, transaction, ("password", claim.Password), ("name", claim.Name), ("phone", claim.Phone), ("now", now), ("id", claim.UserId))
+            .ExecuteAsync();
+        // The account became someone's real one since the claim was made: the claim is spent, and changes nothing.
+        if (taken == 0)
+        {
+            await transaction.CommitAsync();
+            return false;
+        }
+        await connection.Command("DELETE FROM account_claims WHERE user_id = @id", transaction, ("id", claim.UserId)).ExecuteAsync();
+        await UserRows.RevokeAllRefreshTokensAsync(connection, transaction, claim.UserId, now);
+        await transaction.CommitAsync();
+        return true;
     }
 
     public async Task ForgotPassword(string email, string publicBaseUrl)

@@ -139,7 +139,9 @@ public sealed class UserAdminGrain(NpgsqlDataSource db, TimeProvider time, LiveP
         }
     }
 
-    public static readonly string[] KnownApps = ["influence", "map", "shifts", "canvass", "media", "pages", "templates", "settings", "users"];
+    /// <summary>The apps a user may be given to administer, and the volunteer grants (<see cref="VolunteerGrants"/>).</summary>
+    public static readonly string[] KnownApps = ["influence", "map", "shifts", "canvass", "media", "pages", "templates", "settings", "users",
+        .. VolunteerGrants.Keys];
 
     private static string EscapeLike(string value) => value.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 }

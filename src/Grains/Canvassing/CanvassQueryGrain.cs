@@ -80,44 +80,13 @@ public sealed class CanvassQueryGrain(NpgsqlDataSource db, [FromKeyedServices(Ca
         return new TrackView(sessionId, trail.Id, trail.Active, trail.Points, trail.Distance, points);
     }
 
-    public async Task<bool> MayCanvassCut(Guid cutId, Caller caller) =>
-        await db.Command("""
-            SELECT EXISTS (
-                SELECT 1 FROM cuts c WHERE c.id = @cut AND (@admin OR c.is_public OR EXISTS (
-                    SELECT 1 FROM shift_signups su JOIN shifts sh ON sh.id = su.shift_id
-                    WHERE sh.cut_id = c.id AND su.user_id = @user AND su.status = 'CONFIRMED')))
-            """, ("cut", cutId), ("admin", caller.IsAdmin), ("user", caller.UserId)).ScalarAsync<bool>();
-
-    public async Task<WalkList> WalkList(Guid cutId, double? fromLatitude, double? fromLongitude)
+    public async Task<bool> MayCanvassCut(Guid cutId, Caller caller)
     {
-        // The doors are the map module's "addresses inside the cut"; buildings without units have no door to record.
-        var doors = new List<WalkDoor>();
-        var rows = new List<CutAddressRow>();
-        foreach (var row in await GrainFactory.GetGrain<IMapQueryGrain>(0).AddressesInCut(cutId, CanvassCuts.MaxDoors))
-        {
-            if (row.AddressId is null) continue;
-            rows.Add(row);
-            doors.Add(new WalkDoor(row.LocationId, row.Address, row.UnitNumber, row.Latitude, row.Longitude));
-        }
-        var lastVisits = new Dictionary<Guid, LastVisit>();
-        await using (var command = db.Command("""
-            SELECT DISTINCT ON (v.address_id) v.address_id, v.outcome, v.visited_at
-            FROM canvass_visits v WHERE v.address_id = ANY(@ids)
-            ORDER BY v.address_id, v.visited_at DESC
-            """, ("ids", rows.Select(r => r.AddressId!.Value).ToArray())))
-        await using (var reader = await command.ExecuteReaderAsync())
-            while (await reader.ReadAsync())
-                lastVisits[reader.GetGuid(0)] = new LastVisit(reader.GetFieldValue<VisitOutcome>(1), reader.GetFieldValue<DateTimeOffset>(2));
-
-        var plan = WalkRoute.Plan(doors, fromLatitude, fromLongitude);
-        var items = new List<WalkListItem>(doors.Count);
-        foreach (var index in plan.DoorOrder)
-        {
-            var row = rows[index];
-            items.Add(new WalkListItem(items.Count + 1, row.AddressId!.Value, row.LocationId, row.Address, row.UnitNumber, row.Latitude,
-                row.Longitude, row.SupportLevel, lastVisits.GetValueOrDefault(row.AddressId.Value)));
-        }
-        return new WalkList(cutId, plan.Buildings, items.Count, Math.Round(plan.RouteMeters, 1), items);
+        // The same rule as starting a session on the cut (CanvassSessionRows.CutAccessAsync): admins, public cuts, and
+        // the cuts of shifts the caller was let into (docs/shifts.md "Private turf").
+        await using var connection = await db.OpenConnectionAsync();
+        var access = await CanvassSessionRows.CutAccessAsync(connection, cutId, caller.UserId);
+        return access is not null && (caller.IsAdmin || access.IsPublic || access.SignedUp);
     }
 
     public async Task<CutStats> CutStats(Guid cutId)

@@ -1,3 +1,4 @@
+using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Platform;
@@ -27,7 +28,11 @@ public sealed class SessionState
 /// <summary>The canvass session grain's SQL: starting a session with its trail, loading it, and its version-checked status change.</summary>
 public static class CanvassSessionRows
 {
-    /// <summary>What the session's start needs to know of its cut, or null when there is no such cut.</summary>
+    /// <summary>
+    /// What the session's start (and the walk list) needs to know of its cut, or null when there is no such cut.
+    /// <see cref="SignedUp"/>: the user holds a confirmed place on a shift of this cut that lets them in (docs/shifts.md
+    /// "Private turf"): a public shift, a place an admin gave them, or, with the private-shifts grant, any shift.
+    /// </summary>
     public sealed record CutAccess(string GeoJson, bool IsPublic, bool SignedUp);
 
     public static async Task<CutAccess?> CutAccessAsync(NpgsqlConnection connection, Guid cutId, Guid userId)
@@ -35,11 +40,21 @@ public static class CanvassSessionRows
         var cut = await connection.Command("""
             SELECT c.geojson::text AS geojson, c.is_public,
                    EXISTS (SELECT 1 FROM shift_signups su JOIN shifts sh ON sh.id = su.shift_id
-                           WHERE sh.cut_id = c.id AND su.user_id = @user AND su.status = 'CONFIRMED') AS signed_up
-            FROM cuts c WHERE c.id = @cut
+                           WHERE sh.cut_id = c.id AND su.user_id = @user AND su.status = 'CONFIRMED'
+                             AND (sh.is_public OR su.signup_source = 'ADMIN')) AS signed_up,
+                   EXISTS (SELECT 1 FROM shift_signups su JOIN shifts sh ON sh.id = su.shift_id
+                           WHERE sh.cut_id = c.id AND su.user_id = @user AND su.status = 'CONFIRMED'
+                             AND NOT (sh.is_public OR su.signup_source = 'ADMIN')) AS signed_up_private,
+                   u.role, u.permissions::text AS permissions
+            FROM cuts c LEFT JOIN users u ON u.id = @user WHERE c.id = @cut
             """, null, ("cut", cutId), ("user", userId))
-            .FirstOrDefaultAsync(r => (GeoJson: r.Get<string>("geojson"), IsPublic: r.Get<bool>("is_public"), SignedUp: r.Get<bool>("signed_up")));
-        return cut.GeoJson is null ? null : new CutAccess(cut.GeoJson, cut.IsPublic, cut.SignedUp);
+            .FirstOrDefaultAsync(r => (GeoJson: r.Get<string>("geojson"), IsPublic: r.Get<bool>("is_public"), SignedUp: r.Get<bool>("signed_up"),
+                SignedUpPrivate: r.Get<bool>("signed_up_private"), Role: r.IsDBNull(r.GetOrdinal("role")) ? (UserRole?)null : r.Get<UserRole>("role"),
+                Permissions: r.GetOrNull<string>("permissions")));
+        if (cut.GeoJson is null) return null;
+        // A place on a shift that is not public counts only while the volunteer holds the grant that let them take it.
+        var signedUp = cut.SignedUp || (cut.SignedUpPrivate && cut.Role is { } role && VolunteerGrants.Has(role, cut.Permissions, VolunteerGrant.PrivateShifts));
+        return new CutAccess(cut.GeoJson, cut.IsPublic, signedUp);
     }
 
     public static async Task<bool> ShiftExistsAsync(NpgsqlConnection connection, Guid shiftId) =>

@@ -57,8 +57,11 @@ public sealed class ShiftAdmission(ShiftCalendar calendar)
 
     private DomainException? Refusal(ShiftView shift, int count, Candidate candidate, UserView? user, HashSet<string> emailsInRound)
     {
-        if (ClosedReason(shift, count) is { } closed) return closed;
         if (user is null) return DomainException.NotFound("The user");
+        // Private turf: a shift that is not public does not exist for a volunteer no admin let in (docs/shifts.md).
+        if (!shift.IsPublic && candidate.Source == SignupSource.Authenticated && !VolunteerGrants.Has(user.Role, user.Permissions, VolunteerGrant.PrivateShifts))
+            return DomainException.NotFound("The shift");
+        if (ClosedReason(shift, count) is { } closed) return closed;
         if (candidate.Source == SignupSource.Authenticated && user.Role == UserRole.Temp)
             return DomainException.Forbidden("Temporary accounts sign up through the public shift page.");
         if (user.Status != UserStatus.Active) return Conflict("The account is not active.", "account_inactive");

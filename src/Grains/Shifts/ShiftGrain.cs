@@ -194,6 +194,7 @@ public sealed class ShiftGrain(
     public Task<PublicSignupView> SignUpPublic(PersonSignupCommand command, NewCredential credential) => Retrying(async shift =>
     {
         if (!shift.IsPublic) throw DomainException.NotFound("The shift");
+        if (!ShiftRules.IsPlainName(command.Name)) throw DomainException.Invalid("name", ShiftRules.PlainNameRule);
         var signup = await SignUpByEmail(shift, command with { Source = SignupSource.Public, ActingUserId = null }, credential);
         return PublicSignupView.From(signup, shift);
     });
@@ -252,8 +253,10 @@ public sealed class ShiftGrain(
         }
         var user = account.User;
         var tempAccount = account.Created ? new ShiftEmails.TempAccount(email, credential.Password, expiresAt) : null;
+        // An account that existed is greeted by its own name, not by whatever the signup form was given.
+        var mailName = account.Created ? name : user.Name ?? name;
         var signup = await InsertSignupAsync(connection, transaction, shift, user.Id, email, name, phone, command.Source, now,
-            ShiftEmails.SignupConfirmed(shift, email, name, tempAccount));
+            ShiftEmails.SignupConfirmed(shift, email, mailName, tempAccount));
         await transaction.CommitAsync();
         Apply(WithCount(shift, shift.CurrentVolunteers + 1), _version + 1);
         return signup;
@@ -281,7 +284,8 @@ public sealed class ShiftGrain(
             // A full, cancelled or started shift refuses the whole round from memory: once a popular shift fills, the
             // rest of the rush costs the database nothing.
             var atStart = await Current();
-            if (Admission.ClosedReason(atStart, atStart.CurrentVolunteers) is { } closed)
+            // Only for a public shift: a non-public one must first tell who may know it exists (ShiftAdmission).
+            if (atStart.IsPublic && Admission.ClosedReason(atStart, atStart.CurrentVolunteers) is { } closed)
             {
                 foreach (var candidate in round) candidate.Done.TrySetException(closed);
                 return;

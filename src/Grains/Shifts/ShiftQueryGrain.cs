@@ -20,9 +20,12 @@ public sealed class ShiftQueryGrain(NpgsqlDataSource db, TimeProvider time, ICon
               AND (@to::date IS NULL OR date <= @to::date)
               AND (@status::shift_status IS NULL OR status = @status::shift_status)
               AND (@cut::uuid IS NULL OR cut_id = @cut::uuid)
+              AND (@viewer::uuid IS NULL OR is_public OR EXISTS (
+                   SELECT 1 FROM shift_signups su WHERE su.shift_id = shifts.id AND su.user_id = @viewer::uuid AND su.status = 'CONFIRMED'))
             """;
         var from = filter.From ?? (filter.UpcomingByDefault ? _calendar.Today : null);
-        (string, object?)[] parameters = [("from", from), ("to", filter.To), ("status", filter.Status), ("cut", filter.CutId)];
+        (string, object?)[] parameters = [("from", from), ("to", filter.To), ("status", filter.Status), ("cut", filter.CutId),
+            ("viewer", filter.VisibleTo)];
         await using var connection = await db.OpenConnectionAsync();
         var total = await connection.Command($"SELECT count(*) FROM shifts {where}", null, parameters).ScalarAsync<long>();
         var items = await connection.Command($"""
@@ -83,6 +86,10 @@ public sealed class ShiftQueryGrain(NpgsqlDataSource db, TimeProvider time, ICon
             """, null, [.. parameters, ("limit", page.PageSize), ("offset", page.Offset)]).ListAsync(ShiftRows.ReadSignup);
         return new Page<SignupView>(items, total, page.Page, page.PageSize);
     }
+
+    public async Task<bool> IsSignedUp(Guid shiftId, Guid userId) =>
+        await db.Command("SELECT EXISTS (SELECT 1 FROM shift_signups WHERE shift_id = @id AND user_id = @user AND status = 'CONFIRMED')",
+            ("id", shiftId), ("user", userId)).ScalarAsync<bool>();
 
     public async Task<bool> IsPublic(Guid shiftId) =>
         await db.Command("SELECT is_public FROM shifts WHERE id = @id", ("id", shiftId)).ScalarAsync<bool>();

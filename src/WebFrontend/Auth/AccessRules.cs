@@ -50,6 +50,10 @@ public static class AccessRules
     public static bool CanAdminister(ClaimsPrincipal user, AdminApp app) =>
         RoleOf(user) is { } role && CanAdminister(role, user.FindFirstValue(PermissionsClaim), app);
 
+    /// <summary>Whether the signed-in user holds a volunteer grant (the rule is <see cref="VolunteerGrants"/>, shared with the grains).</summary>
+    public static bool Holds(ClaimsPrincipal user, VolunteerGrant grant) =>
+        RoleOf(user) is { } role && VolunteerGrants.Has(role, user.FindFirstValue(PermissionsClaim), grant);
+
     private static bool? Override(string? permissionsJson, AdminApp app)
     {
         // Most users carry no overrides; this runs on every canvasser's request, so the empty object is not parsed.

@@ -15,6 +15,9 @@ public static class AuthEndpoints
     public sealed record ForgotPasswordRequest(string? Email);
     public sealed record ResetPasswordRequest(string? Token, string? NewPassword);
     public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+    /// <summary>The one answer to a registration, whatever the address: what happened is told by mail.</summary>
+    public sealed record RegistrationAccepted(string Message);
+
     public sealed record SignInResponse(string AccessToken, string RefreshToken, int ExpiresIn, DateTimeOffset RefreshTokenExpiresAt, UserView User);
 
     public sealed record CreateUserRequest(string? Email, string? Password, string? Name, string? Phone, UserRole? Role,
@@ -33,7 +36,8 @@ public static class AuthEndpoints
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
 
-        auth.MapPost("/register", async Task<Created<UserView>> (Body<RegisterRequest> request, HttpContext http, IClusterClient cluster, AbuseLimits limits, FrontendSettings settings) =>
+        // The same answer whether or not the address has an account; the detail goes to the address by mail.
+        auth.MapPost("/register", async Task<Accepted<RegistrationAccepted>> (Body<RegisterRequest> request, HttpContext http, IClusterClient cluster, AbuseLimits limits, FrontendSettings settings) =>
         {
             var body = request.Value;
             var validation = new Validation();
@@ -43,9 +47,9 @@ public static class AuthEndpoints
             NewPassword(validation, "password", body.Password);
             validation.ThrowIfInvalid();
             await limits.EnforceAsync("register", http, body.Email);
-            var user = await cluster.GetGrain<IAuthGrain>(0).Register(new RegisterCommand(body.Email!, body.Password!, body.Name!, body.Phone, settings.PublicBaseUrl));
-            return TypedResults.Created("/api/auth/me", user);
-        }).AllowAnonymous().ProducesProblems(400, 409, 429);
+            await cluster.GetGrain<IAuthGrain>(0).Register(new RegisterCommand(body.Email!, body.Password!, body.Name!, body.Phone, settings.PublicBaseUrl));
+            return TypedResults.Accepted((string?)null, new RegistrationAccepted("Check your email: we sent the next step to this address."));
+        }).AllowAnonymous().ProducesProblems(400, 429);
 
         auth.MapPost("/login", async Task<Ok<SignInResponse>> (Body<LoginRequest> request, HttpContext http, IClusterClient cluster, AbuseLimits limits, AccessTokens tokens) =>
         {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Map;
 using ChangemakerLite.Grains.Interfaces.Platform;
@@ -120,9 +121,12 @@ public static class CanvassEndpoints
             if (latitude.HasValue != longitude.HasValue)
                 validation.Add(latitude.HasValue ? "fromLng" : "fromLat", "is required with the other coordinate.");
             validation.ThrowIfInvalid();
+            // A page of at most PageRequest.MaxPageSize doors, cut from a route planned once per start area (docs/canvassing.md).
+            var page = Paging.From(http.Request, PageRequest.MaxPageSize);
             var query = cluster.GetGrain<ICanvassQueryGrain>(0);
             if (!await query.MayCanvassCut(cutId, CallerOf(http))) throw DomainException.NotFound("The cut");
-            return TypedResults.Ok(await query.WalkList(cutId, latitude, longitude));
+            var withSupport = AccessRules.Holds(http.User, VolunteerGrant.SupportLevels);
+            return TypedResults.Ok(await cluster.GetGrain<IWalkListGrain>(cutId).Page(latitude, longitude, page, withSupport));
         }).ProducesProblems(400, 404).ProducesAuthProblems();
 
         canvass.MapGet("/cuts/{cutId:guid}/stats", async Task<Ok<CutStats>> (Guid cutId, IClusterClient cluster) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Interfaces.Shifts;
 using ChangemakerLite.WebFrontend.Auth;
@@ -45,7 +46,10 @@ public static class ShiftEndpoints
             validation.ThrowIfInvalid();
             // Volunteers look ahead; admins also look back, so only they see past shifts without asking for them.
             var upcomingByDefault = !AccessRules.CanAdminister(http.User, AdminApp.Shifts);
-            return TypedResults.Ok(await cluster.GetGrain<IShiftQueryGrain>(0).List(new ShiftFilter(fromDate, toDate, statusFilter, cut, upcomingByDefault), page));
+            // Private turf: without the grant, a volunteer sees the public shifts and the ones an admin put them on.
+            var visibleTo = SeesPrivateShifts(http) ? (Guid?)null : AuthEndpoints.CurrentUser(http);
+            return TypedResults.Ok(await cluster.GetGrain<IShiftQueryGrain>(0).List(
+                new ShiftFilter(fromDate, toDate, statusFilter, cut, upcomingByDefault, visibleTo), page));
         }).RequireAuthorization(Policies.SignedIn).ProducesProblems(400).ProducesAuthProblems();
 
         shifts.MapPost("/", async Task<Created<ShiftView>> (Body<CreateShiftRequest> request, HttpContext http, IClusterClient cluster) =>
@@ -78,7 +82,13 @@ public static class ShiftEndpoints
             return TypedResults.Ok(await cluster.GetGrain<IShiftQueryGrain>(0).Mine(AuthEndpoints.CurrentUser(http), fromDate, toDate, page));
         }).RequireAuthorization(Policies.SignedIn).ProducesProblems(400).ProducesAuthProblems();
 
-        shifts.MapGet("/{id:guid}", async Task<Ok<ShiftView>> (Guid id, IClusterClient cluster) => TypedResults.Ok(await cluster.GetGrain<IShiftGrain>(id).Get()))
+        shifts.MapGet("/{id:guid}", async Task<Ok<ShiftView>> (Guid id, HttpContext http, IClusterClient cluster) =>
+            {
+                var shift = await cluster.GetGrain<IShiftGrain>(id).Get();
+                // A shift one may not see answers like one that does not exist.
+                if (!await MaySee(http, cluster, shift)) throw DomainException.NotFound("The shift");
+                return TypedResults.Ok(shift);
+            })
             .RequireAuthorization(Policies.SignedIn).ProducesProblems(404).ProducesAuthProblems();
 
         shifts.MapPatch("/{id:guid}", async Task<Ok<ShiftView>> (Guid id, Body<UpdateShiftRequest> request, IClusterClient cluster) =>
@@ -165,24 +175,45 @@ public static class ShiftEndpoints
             TypedResults.Ok(await cluster.GetGrain<IShiftQueryGrain>(0).ListPublic(Paging.From(http.Request))))
             .ProducesProblems(400);
 
-        // The public signup makes accounts and sends mail for anyone who asks: a small budget per IP, 5 a minute like the original.
-        var publicSignupsPerIpPerMinute = app.ServiceProvider.GetRequiredService<IConfiguration>().GetValue("SHIFT_SIGNUP_RATE_LIMIT_PER_IP", 5);
+        // The public signup makes accounts and sends mail for anyone who asks: a small budget per IP, 5 a minute like the original,
+        // and, whatever the number of addresses it comes from, per email address and per shift.
+        var configuration = app.ServiceProvider.GetRequiredService<IConfiguration>();
+        var publicSignupsPerIpPerMinute = configuration.GetValue("SHIFT_SIGNUP_RATE_LIMIT_PER_IP", 5);
+        var publicSignupsPerEmailPerHour = configuration.GetValue("SHIFT_SIGNUP_RATE_LIMIT_PER_EMAIL", 5);
+        var publicSignupsPerShiftPerMinute = configuration.GetValue("SHIFT_SIGNUP_RATE_LIMIT_PER_SHIFT", 30);
         publicShifts.MapPost("/{id:guid}/signups", async Task<Created<PublicSignupView>> (Guid id, Body<PublicSignUpRequest> request, HttpContext http,
             IClusterClient cluster, AbuseLimits limits) =>
         {
             var body = request.Value;
             var validation = new Validation();
-            validation.Required("name", body.Name, ShiftRules.NameMaxLength);
+            if (validation.Required("name", body.Name, ShiftRules.PublicNameMaxLength) && !ShiftRules.IsPlainName(body.Name))
+                validation.Add("name", ShiftRules.PlainNameRule);
             validation.Email("email", body.Email);
             validation.MaxLength("phone", body.Phone, ShiftRules.PhoneMaxLength);
             validation.ThrowIfInvalid();
             await limits.EnforcePerIpAsync("shift-signup", http, publicSignupsPerIpPerMinute);
+            await Limit(cluster, $"shift-signup:email:{EmailAddress.Normalize(body.Email!)}", publicSignupsPerEmailPerHour, TimeSpan.FromHours(1));
+            await Limit(cluster, $"shift-signup:shift:{id}", publicSignupsPerShiftPerMinute, TimeSpan.FromMinutes(1));
             var signup = await cluster.GetGrain<IShiftSignupIntakeGrain>(0).SignUpPublic(id, body.Email!, body.Name!, body.Phone);
             return TypedResults.Created($"/api/public/shifts/{id}/signups/{signup.Id}", signup);
         }).ProducesProblems(400, 404, 409, 429);
 
         return app;
     }
+
+    /// <summary>One more attempt against a budget shared by every frontend (<see cref="IRateLimitGrain"/>); past it, a 429.</summary>
+    private static async Task Limit(IClusterClient cluster, string key, int limit, TimeSpan window)
+    {
+        var decision = await cluster.GetGrain<IRateLimitGrain>(key).Hit(limit, window);
+        if (!decision.Allowed) throw DomainException.RateLimited(decision.RetryAfter);
+    }
+
+    /// <summary>Shift admins and holders of the private-shifts grant see every shift (docs/shifts.md "Private turf").</summary>
+    public static bool SeesPrivateShifts(HttpContext http) =>
+        AccessRules.CanAdminister(http.User, AdminApp.Shifts) || AccessRules.Holds(http.User, VolunteerGrant.PrivateShifts);
+
+    private static async Task<bool> MaySee(HttpContext http, IClusterClient cluster, ShiftView shift) =>
+        shift.IsPublic || SeesPrivateShifts(http) || await cluster.GetGrain<IShiftQueryGrain>(0).IsSignedUp(shift.Id, AuthEndpoints.CurrentUser(http));
 
     private static DateOnly? QueryDate(Validation validation, string name, string? raw)
     {

@@ -19,7 +19,7 @@ public sealed class ShiftGrainTests : ClusterTest
     {
         var id = Ids.New();
         await Shift(id).Create(new CreateShiftCommand("Doors", null, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(5), "09:00", "12:00",
-            null, max, false, null, null));
+            null, max, true, null, null));
         return id;
     }
 

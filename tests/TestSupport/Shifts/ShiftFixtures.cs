@@ -37,8 +37,11 @@ public static class ShiftFixtures
 
     public static string Date(int daysFromToday) => DateOnly.FromDateTime(DateTime.UtcNow).AddDays(daysFromToday).ToString("yyyy-MM-dd");
 
-    /// <summary>POST /api/shifts as an admin; fails the test run loudly if the API refuses.</summary>
-    public static async Task<JsonElement> CreateShiftAsync(HttpClient admin, int maxVolunteers, bool isPublic = false, int daysFromToday = 7,
+    /// <summary>
+    /// POST /api/shifts as an admin; fails the test run loudly if the API refuses. Public by default: volunteers without
+    /// the private-shifts grant can sign themselves up only to public shifts.
+    /// </summary>
+    public static async Task<JsonElement> CreateShiftAsync(HttpClient admin, int maxVolunteers, bool isPublic = true, int daysFromToday = 7,
         string title = "Door knocking", string startTime = "09:00", string endTime = "12:00")
     {
         var response = await admin.PostAsJsonAsync("/api/shifts", new

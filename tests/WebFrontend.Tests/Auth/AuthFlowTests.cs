@@ -101,11 +101,10 @@ public sealed partial class AuthFlowTests : ClusterTest
         using var http = Cluster.Http();
         var email = $"new-{Guid.NewGuid():N}@example.org";
         var register = await http.PostAsJsonAsync("/api/auth/register", new { email, password = "Brand-new-Pass-42", name = "Nadia" });
-        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
-        var user = await Json(register);
-        Assert.Equal("USER", user.GetProperty("role").GetString());
-        Assert.Equal("STANDARD", user.GetProperty("createdVia").GetString());
-        Assert.False(user.GetProperty("emailVerified").GetBoolean());
+        Assert.Equal(HttpStatusCode.Accepted, register.StatusCode);
+        Assert.Equal("USER", await Db.ScalarAsync<string>("SELECT role::text FROM users WHERE email = @e", ("e", email)));
+        Assert.Equal("STANDARD", await Db.ScalarAsync<string>("SELECT created_via::text FROM users WHERE email = @e", ("e", email)));
+        Assert.False(await Db.ScalarAsync<bool>("SELECT email_verified FROM users WHERE email = @e", ("e", email)));
 
         var mail = await WaitForMail(email, "Confirm your email address");
         var token = Regex.Match(mail.TextBody!, @"verify-email\?token=([A-Za-z0-9_\-]+)").Groups[1].Value;
@@ -217,18 +216,29 @@ public sealed partial class AuthFlowTests : ClusterTest
     }
 
     [Fact]
-    public async Task Registering_an_address_twice_is_409_whatever_its_case_and_writes_and_sends_nothing_more()
+    public async Task Registering_an_address_twice_answers_alike_whatever_its_case_changes_nothing_and_tells_the_owner_by_mail()
     {
         using var http = Cluster.Http();
         var email = $"twice-{Guid.NewGuid():N}@example.org";
-        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/auth/register", new { email, password = "Brand-new-Pass-42", name = "First" })).StatusCode);
-        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/register", new { email, password = "Other-new-Pass-43", name = "Second" }), HttpStatusCode.Conflict);
-        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/register", new { email = email.ToUpperInvariant(), password = "Other-new-Pass-43", name = "Third" }),
-            HttpStatusCode.Conflict);
+        var first = await http.PostAsJsonAsync("/api/auth/register", new { email, password = "Brand-new-Pass-42", name = "First" });
+        var second = await http.PostAsJsonAsync("/api/auth/register", new { email, password = "Other-new-Pass-43", name = "Second" });
+        var third = await http.PostAsJsonAsync("/api/auth/register", new { email = email.ToUpperInvariant(), password = "Other-new-Pass-43", name = "Third" });
+        // The caller cannot tell a taken address from a free one: the same status and the same body.
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted], new[] { first.StatusCode, second.StatusCode, third.StatusCode });
+        var body = await first.Content.ReadAsStringAsync();
+        Assert.Equal(body, await second.Content.ReadAsStringAsync());
+        Assert.Equal(body, await third.Content.ReadAsStringAsync());
         Assert.Equal("First", await Db.ScalarAsync<string>("SELECT string_agg(name, ',') FROM users WHERE email = @e", ("e", email)));
-        // The verification mail is queued in the registration's own transaction: one row means one mail, ever.
-        Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE to_address = @e", ("e", email)));
+        // One verification, then two "you already have an account" mails, each queued in its registration's transaction.
+        Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE to_address = @e AND template_key = 'email-verification'", ("e", email)));
+        Assert.Equal(2L, await Db.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE to_address = @e AND template_key = 'account-exists'", ("e", email)));
+        await Eventually.True(() => Task.FromResult(Cluster.Mail.Messages.Count(m => m.To.Contains(email) && m.Subject == "You already have an account") == 2),
+            "both 'you already have an account' mails");
+        var told = Cluster.Mail.Messages.First(m => m.To.Contains(email) && m.Subject == "You already have an account");
+        Assert.Contains("/forgot-password", told.TextBody);
+        Assert.DoesNotContain("Second", told.TextBody);
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/api/auth/login", new { email, password = "Brand-new-Pass-42" })).StatusCode);
+        await Problem.Expect(await http.PostAsJsonAsync("/api/auth/login", new { email, password = "Other-new-Pass-43" }), HttpStatusCode.Unauthorized);
     }
 
     [Fact]

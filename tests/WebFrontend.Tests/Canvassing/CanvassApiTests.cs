@@ -246,7 +246,9 @@ public sealed class CanvassApiTests(CanvassApiFixture fx) : IClassFixture<Canvas
         Assert.Equal(fx.Doors.ToHashSet(), items.Select(i => i.GetProperty("addressId").GetGuid()).ToHashSet());
         Assert.Equal(Enumerable.Range(1, 9), items.Select(i => i.GetProperty("order").GetInt32()));
         var visited = items.Single(i => i.GetProperty("addressId").GetGuid() == fx.Doors[8]);
-        Assert.Equal("COME_BACK_LATER", visited.GetProperty("lastVisit").GetProperty("outcome").GetString());
+        // A canvasser without the support-levels grant learns that the door was visited and when, not what was said.
+        Assert.Equal(JsonValueKind.Null, visited.GetProperty("lastVisit").GetProperty("outcome").ValueKind);
+        Assert.True(visited.GetProperty("lastVisit").GetProperty("visitedAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-10));
         Assert.True(list.GetProperty("routeDistanceM").GetDouble() > 0);
 
         // A private cut is not on offer to a canvasser without a shift in it.
@@ -262,13 +264,100 @@ public sealed class CanvassApiTests(CanvassApiFixture fx) : IClassFixture<Canvas
         await fx.Db.ExecuteAsync("""
             INSERT INTO shifts (id, title, date, start_time, end_time, max_volunteers, cut_id) VALUES (@id, 'Doors', '2030-01-01', '09:00', '12:00', 5, @cut)
             """, ("id", shift), ("cut", fx.PrivateCutId));
+        // An admin put them on the (non-public) shift: that lets them into its cut.
         await fx.Db.ExecuteAsync("""
-            INSERT INTO shift_signups (id, shift_id, shift_title, user_id, user_email) VALUES (@id, @shift, 'Doors', @user, @email)
+            INSERT INTO shift_signups (id, shift_id, shift_title, user_id, user_email, signup_source) VALUES (@id, @shift, 'Doors', @user, @email, 'ADMIN')
             """, ("id", Guid.NewGuid()), ("shift", shift), ("user", user.Id), ("email", user.Email));
 
         Assert.Equal(HttpStatusCode.OK, (await canvasser.Http.GetAsync($"/api/canvass/cuts/{fx.PrivateCutId}/walk-list")).StatusCode);
         var started = await canvasser.StartAsync(fx.PrivateCutId, shiftId: shift);
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
         Assert.Equal(shift, (await JsonAsync(started)).GetProperty("shiftId").GetGuid());
+    }
+
+    private async Task<(TestUser User, CanvassClient Client)> SignInWith(string permissions)
+    {
+        var user = await TestUsers.CreateAsync(fx.Db, UserRole.User, permissions: permissions);
+        var token = TestTokens.Mint(fx.Cluster.SigningKey, user.Id, user.Email, UserRole.User, permissionsJson: permissions);
+        return (user with { AccessToken = token }, new CanvassClient(fx.Cluster.Http(0, token)));
+    }
+
+    [Fact]
+    public async Task Support_levels_and_last_outcomes_are_on_the_walk_list_only_for_canvassers_granted_them()
+    {
+        var (cut, doors, _) = await fx.OwnCutAsync();
+        await fx.Db.ExecuteAsync("UPDATE addresses SET support_level = 'LEVEL_1' WHERE id = @id", ("id", doors[4]));
+        var (_, visitor) = await fx.SignInAsync();
+        var session = await visitor.StartSessionAsync(cut);
+        Assert.Equal(HttpStatusCode.Created, (await visitor.VisitAsync(session, Visit(Guid.NewGuid(), doors[4], "SPOKE_WITH"))).StatusCode);
+
+        JsonElement DoorOf(JsonElement list, Guid door) =>
+            list.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("addressId").GetGuid() == door);
+
+        // Self-registered (no grant): neither the level nor the outcome.
+        var (_, plain) = await fx.SignInAsync();
+        var hidden = DoorOf(await JsonAsync(await plain.Http.GetAsync($"/api/canvass/cuts/{cut}/walk-list")), doors[4]);
+        Assert.Equal(JsonValueKind.Null, hidden.GetProperty("supportLevel").ValueKind);
+        Assert.Equal(JsonValueKind.Null, hidden.GetProperty("lastVisit").GetProperty("outcome").ValueKind);
+
+        // Granted by an admin: both.
+        var (_, granted) = await SignInWith("""{"supportLevels": true}""");
+        var shown = DoorOf(await JsonAsync(await granted.Http.GetAsync($"/api/canvass/cuts/{cut}/walk-list")), doors[4]);
+        Assert.Equal("LEVEL_1", shown.GetProperty("supportLevel").GetString());
+        Assert.Equal("SPOKE_WITH", shown.GetProperty("lastVisit").GetProperty("outcome").GetString());
+
+        // A canvass admin: both.
+        var (_, admin) = await fx.SignInAsync(UserRole.MapAdmin);
+        Assert.Equal("LEVEL_1", DoorOf(await JsonAsync(await admin.Http.GetAsync($"/api/canvass/cuts/{cut}/walk-list")), doors[4])
+            .GetProperty("supportLevel").GetString());
+    }
+
+    [Fact]
+    public async Task A_self_signup_to_a_private_shift_without_the_grant_does_not_open_its_cut()
+    {
+        // As the signup route allowed before shifts that are not public were closed to volunteers without the grant.
+        async Task SelfSignUp(TestUser user, Guid shift) => await fx.Db.ExecuteAsync("""
+            INSERT INTO shift_signups (id, shift_id, shift_title, user_id, user_email, signup_source) VALUES (@id, @shift, 'Doors', @user, @email, 'AUTHENTICATED')
+            """, ("id", Guid.NewGuid()), ("shift", shift), ("user", user.Id), ("email", user.Email));
+        var shift = Guid.NewGuid();
+        await fx.Db.ExecuteAsync("""
+            INSERT INTO shifts (id, title, date, start_time, end_time, max_volunteers, cut_id, is_public) VALUES (@id, 'Doors', '2030-01-01', '09:00', '12:00', 5, @cut, false)
+            """, ("id", shift), ("cut", fx.PrivateCutId));
+
+        var (user, canvasser) = await fx.SignInAsync();
+        await SelfSignUp(user, shift);
+        await Problem.Expect(await canvasser.Http.GetAsync($"/api/canvass/cuts/{fx.PrivateCutId}/walk-list"), HttpStatusCode.NotFound);
+        await Problem.Expect(await canvasser.StartAsync(fx.PrivateCutId), HttpStatusCode.BadRequest, "cutId");
+        Assert.Equal(0L, await fx.CountAsync("canvass_sessions", "user_id = @u", ("u", user.Id)));
+
+        var (holder, granted) = await SignInWith("""{"privateShifts": true}""");
+        await SelfSignUp(holder, shift);
+        Assert.Equal(HttpStatusCode.OK, (await granted.Http.GetAsync($"/api/canvass/cuts/{fx.PrivateCutId}/walk-list")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_walk_list_comes_in_pages_of_one_route()
+    {
+        var (cut, doors, lat) = await fx.OwnCutAsync();
+        var (_, canvasser) = await fx.SignInAsync();
+        var from = $"fromLat={53.501 + lat:0.######}&fromLng=-113.509";
+        var whole = await JsonAsync(await canvasser.Http.GetAsync($"/api/canvass/cuts/{cut}/walk-list?{from}"));
+        var route = whole.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("addressId").GetGuid()).ToList();
+        Assert.Equal(doors.ToHashSet(), route.ToHashSet());
+
+        var pages = new List<JsonElement>();
+        for (var page = 1; page <= 3; page++)
+            pages.Add(await JsonAsync(await canvasser.Http.GetAsync($"/api/canvass/cuts/{cut}/walk-list?{from}&page={page}&pageSize=4")));
+        Assert.All(pages, p => Assert.Equal(9, p.GetProperty("doors").GetInt32()));
+        Assert.Equal([4, 4, 1], pages.Select(p => p.GetProperty("items").GetArrayLength()));
+        Assert.Equal(2, pages[1].GetProperty("page").GetInt32());
+        Assert.Equal(4, pages[1].GetProperty("pageSize").GetInt32());
+        var paged = pages.SelectMany(p => p.GetProperty("items").EnumerateArray()).ToList();
+        Assert.Equal(Enumerable.Range(1, 9), paged.Select(i => i.GetProperty("order").GetInt32()));
+        Assert.Equal(route, paged.Select(i => i.GetProperty("addressId").GetGuid()));
+        Assert.Equal(whole.GetProperty("routeDistanceM").GetDouble(), pages[2].GetProperty("routeDistanceM").GetDouble());
+
+        await Problem.Expect(await canvasser.Http.GetAsync($"/api/canvass/cuts/{cut}/walk-list?pageSize=501"), HttpStatusCode.BadRequest, "pageSize");
+        await Problem.Expect(await canvasser.Http.GetAsync($"/api/canvass/cuts/{cut}/walk-list?page=0"), HttpStatusCode.BadRequest, "page");
     }
 }

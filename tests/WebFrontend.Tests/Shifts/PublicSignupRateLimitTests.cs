@@ -17,10 +17,10 @@ public sealed class PublicSignupRateLimitTests : ClusterTest
         using var anonymous = Cluster.Http();
         // The five allowed ones at once, so all five fall in the minute however slowly a loaded machine makes accounts.
         var allowed = await Task.WhenAll(Enumerable.Range(0, 5).Select(async i =>
-            (await anonymous.PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = $"P{i}", email = $"p{i}@example.org" })).StatusCode));
+            (await anonymous.PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = $"Pat {(char)('A' + i)}", email = $"p{i}@example.org" })).StatusCode));
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Created, 5), allowed);
 
-        var refused = await anonymous.PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = "P5", email = "p5@example.org" });
+        var refused = await anonymous.PostAsJsonAsync($"/api/public/shifts/{shift}/signups", new { name = "Pat F", email = "p5@example.org" });
         await Problem.Expect(refused, HttpStatusCode.TooManyRequests);
         Assert.True(refused.Headers.RetryAfter is not null);
         Assert.Equal(0, await Db.ScalarAsync<int>("SELECT count(*)::int FROM users WHERE email = 'p5@example.org'"));

@@ -277,7 +277,7 @@ public sealed class TemplateApiTests : ClusterTest
     {
         using var anonymous = Cluster.Http();
         var email = $"new-{Guid.NewGuid():N}@example.org";
-        Assert.Equal(HttpStatusCode.Created, (await anonymous.PostAsJsonAsync("/api/auth/register",
+        Assert.Equal(HttpStatusCode.Accepted, (await anonymous.PostAsJsonAsync("/api/auth/register",
             new { email, password = TestUsers.Password, name = "Nia <Newcomer>" })).StatusCode);
         var verification = await MailTo(email);
         Assert.Equal("Confirm your email address", verification.Subject);
