@@ -130,7 +130,7 @@ public static class FrontendApp
         configure?.Invoke(builder);
         var app = builder.Build();
         // First: every later step (metrics networks, rate limits, dedupe) sees the client's address behind a trusted proxy.
-        app.UseForwardedHeaders();
+        app.UseTrustedProxies();
         app.UseRequestStrings();
         app.UseProtectedMetrics();
         app.UseExceptionHandler();

@@ -2,8 +2,8 @@ namespace ChangemakerLite.Grains.Interfaces.Auth;
 
 /// <summary>
 /// How a <see cref="ISignInGuardGrain"/> limits failed sign-ins for its key (an account, or an address).
-/// The first <see cref="FreeFailures"/> failures cost nothing; from then on each failure locks the key for a delay that
-/// starts at <see cref="FirstDelay"/> and doubles per further failure, up to <see cref="MaxDelay"/>. While locked every
+/// Failure number <see cref="FreeFailures"/> locks the key for <see cref="FirstDelay"/>, and each further failure doubles
+/// the lock, up to <see cref="MaxDelay"/>. While locked every
 /// attempt is refused (429 with Retry-After), the right password included. Failures are forgotten
 /// <see cref="ForgetAfter"/> after the first of them once no lock is running, and at a successful sign-in when
 /// <see cref="SuccessForgets"/>. Successful sign-ins are never counted.

@@ -9,10 +9,10 @@ namespace ChangemakerLite.WebFrontend.Auth;
 /// (<c>TRUSTED_PROXIES</c>).
 /// <list type="bullet">
 /// <item>Sign-in: only failures count, so a campaign office signing in together behind one address is never locked
-/// out. Failures are limited per account (<c>AUTH_LOGIN_FAILURES_PER_ACCOUNT</c> free, then delays starting at
-/// <c>AUTH_LOGIN_DELAY_SECONDS</c> and doubling per failure up to <c>AUTH_LOGIN_MAX_DELAY_SECONDS</c>; forgotten after a
-/// day, at a successful sign-in or a password reset) and per address (<c>AUTH_LOGIN_FAILURES_PER_IP</c> within 15
-/// minutes, then the same delays). A locked account or address refuses every attempt, the right password included.</item>
+/// out. Failures are limited per account (failure number <c>AUTH_LOGIN_FAILURES_PER_ACCOUNT</c> locks it for
+/// <c>AUTH_LOGIN_DELAY_SECONDS</c>, each further failure doubles the lock up to <c>AUTH_LOGIN_MAX_DELAY_SECONDS</c>;
+/// forgotten after a day, at a successful sign-in or a password reset) and per address (failure number
+/// <c>AUTH_LOGIN_FAILURES_PER_IP</c> within 15 minutes, then the same locks). A locked account or address refuses every attempt, the right password included.</item>
 /// <item>Registration, reset mail and public signups: every request counts, per address per minute
 /// (<c>AUTH_RATE_LIMIT_PER_IP</c>) and per email per 15 minutes (<c>AUTH_RATE_LIMIT_PER_EMAIL</c>).</item>
 /// </list>

@@ -30,11 +30,15 @@ public static class TrustedProxies
     public static IServiceCollection AddTrustedProxies(this IServiceCollection services, IConfiguration configuration)
     {
         var networks = Parse(configuration[Setting]);
+        services.AddSingleton(new TrustedProxyList(networks));
         services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             // The framework trusts loopback by default; here nothing is trusted unless the operator lists it.
             o.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // the older list of networks is still consulted, and holds loopback by default
+            o.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
             o.KnownProxies.Clear();
             foreach (var network in networks)
             {
@@ -49,4 +53,14 @@ public static class TrustedProxies
         });
         return services;
     }
+
+    /// <summary>
+    /// Honours forwarded headers from the trusted proxies, when there are any. With an empty list the middleware is not
+    /// added at all: given no known proxies, ASP.NET Core's middleware would believe every sender.
+    /// </summary>
+    public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app) =>
+        app.ApplicationServices.GetRequiredService<TrustedProxyList>().Networks.Count == 0 ? app : app.UseForwardedHeaders();
 }
+
+/// <summary>The parsed <c>TRUSTED_PROXIES</c>.</summary>
+public sealed record TrustedProxyList(IReadOnlyList<IPNetwork> Networks);

@@ -146,12 +146,17 @@ public sealed partial class AbuseLimitTests : ClusterTest
             statuses.Add((await http.PostAsJsonAsync("/api/auth/forgot-password", new { email = $"someone{attempt}-{Guid.NewGuid():N}@example.org" })).StatusCode);
         Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Accepted, 10), HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
 
-        using var registering = From(NewClientAddress());
-        statuses.Clear();
-        for (var attempt = 0; attempt < 11; attempt++)
-            statuses.Add((await registering.PostAsJsonAsync("/api/auth/register",
-                new { email = $"new{attempt}-{Guid.NewGuid():N}@example.org", password = "Register-Pass-123", name = "New person" })).StatusCode);
-        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Created, 10), HttpStatusCode.TooManyRequests], statuses);
+        // Eleven at once, so all fall in one minute however long each password hash takes on a loaded machine.
+        var registering = NewClientAddress();
+        var registered = await Task.WhenAll(Enumerable.Range(0, 11).Select(async attempt =>
+        {
+            using var client = From(registering, attempt % 2);
+            using var response = await client.PostAsJsonAsync("/api/auth/register",
+                new { email = $"new{attempt}-{Guid.NewGuid():N}@example.org", password = "Register-Pass-123", name = "New person" });
+            return response.StatusCode;
+        }));
+        Assert.Equal(10, registered.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(1, registered.Count(s => s == HttpStatusCode.TooManyRequests));
     }
 
     [GeneratedRegex(@"reset-password\?token=([A-Za-z0-9_\-]+)")]
