@@ -34,8 +34,7 @@ public static class SiloHost
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         var settings = SiloSettings.From(builder.Configuration);
 
-        builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
+        ServerLogging.Configure(builder.Logging, builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => Database.CreateDataSource(settings.ConnectionString));
         builder.Services.AddKeyedSingleton(Database.SessionStateKey, (_, _) => Database.CreateDataSource(settings.ConnectionString, resetSessionsOnClose: true));

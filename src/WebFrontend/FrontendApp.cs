@@ -43,8 +43,8 @@ public static class FrontendApp
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
 
-        builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
+        ServerLogging.Configure(builder.Logging, builder.Configuration);
+        builder.Services.AddTrustedProxies(builder.Configuration);
 
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -127,6 +127,9 @@ public static class FrontendApp
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        // First: every later step (metrics networks, rate limits, dedupe) sees the client's address behind a trusted proxy.
+        app.UseTrustedProxies();
+        app.UseRequestStrings();
         app.UseSecurityHeaders(settings);
         app.UseProtectedMetrics();
         app.UseExceptionHandler();

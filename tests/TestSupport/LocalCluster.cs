@@ -52,6 +52,8 @@ public sealed class LocalCluster : IAsyncDisposable
             ["EMAIL_RETRY_SECONDS"] = "0.5",
             ["AUTH_RATE_LIMIT_PER_IP"] = "100000",
             ["AUTH_RATE_LIMIT_PER_EMAIL"] = "100000",
+            ["AUTH_LOGIN_FAILURES_PER_ACCOUNT"] = "100000",
+            ["AUTH_LOGIN_FAILURES_PER_IP"] = "100000",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
             ["Logging:LogLevel:Microsoft"] = "Warning",

@@ -213,15 +213,18 @@ public sealed class AuthGrain(NpgsqlDataSource db, TimeProvider time, IConfigura
         var now = time.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var userId = await connection.Command("""
+        var reset = await connection.Command("""
             UPDATE users SET password_hash = @password, password_reset_token_hash = NULL, password_reset_expires_at = NULL, updated_at = @now
             WHERE password_reset_token_hash = @hash AND password_reset_expires_at > @now AND status = 'ACTIVE'
-            RETURNING id
+            RETURNING id, email
             """, transaction, ("password", Passwords.Hash(newPassword)), ("now", now), ("hash", Secrets.Hash(token)))
-            .FirstOrDefaultAsync(r => r.Get<Guid>("id"));
+            .FirstOrDefaultAsync(r => (Id: r.Get<Guid>("id"), Email: r.Get<string>("email")));
+        var userId = reset.Id;
         if (userId == Guid.Empty) throw DomainException.Invalid("token", "The reset link is not valid or has expired.");
         await UserRows.RevokeAllRefreshTokensAsync(connection, transaction, userId, now);
         await transaction.CommitAsync();
+        // The owner proved the address: failed sign-ins against it (someone else's guesses) no longer lock it.
+        await GrainFactory.GetGrain<ISignInGuardGrain>(SignInGuardKeys.Account(reset.Email!)).Forget();
     }
 
     public async Task ChangePassword(Guid userId, string currentPassword, string newPassword)

@@ -58,8 +58,8 @@ public static class AuthEndpoints
             validation.Required("email", body.Email, 254);
             validation.Required("password", body.Password, 1000);
             validation.ThrowIfInvalid();
-            await limits.EnforceAsync("login", http, body.Email);
-            var signIn = await cluster.GetGrain<IAuthGrain>(0).Login(body.Email!, body.Password!, http.Connection.RemoteIpAddress?.ToString());
+            var signIn = await limits.SignInAsync(http, body.Email!,
+                () => cluster.GetGrain<IAuthGrain>(0).Login(body.Email!, body.Password!, http.Connection.RemoteIpAddress?.ToString()));
             return TypedResults.Ok(new SignInResponse(tokens.Issue(signIn.User), signIn.RefreshToken, tokens.LifetimeSeconds, signIn.RefreshTokenExpiresAt, signIn.User));
         }).AllowAnonymous().ProducesProblems(400, 401, 429);
 

@@ -45,6 +45,8 @@ public static class MultipartUpload
         var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
         var isFile = disposition.IsFileDisposition();
         var fileName = isFile ? HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value : null;
+        if (RequestStrings.ProblemOf(name) is { } nameProblem) throw new RequestValidationException("body", "a part's name " + nameProblem);
+        if (RequestStrings.ProblemOf(fileName) is { } fileProblem) throw new RequestValidationException(name, "the file name " + fileProblem);
         return new Part(section, name, fileName, isFile);
     }
 
@@ -90,6 +92,8 @@ public static class MultipartUpload
         int read;
         while (total <= max && (read = await reader.ReadAsync(buffer.AsMemory(total))) > 0) total += read;
         if (total > max) throw new RequestValidationException(name, $"must be at most {max} characters.");
-        return new string(buffer, 0, total);
+        var text = new string(buffer, 0, total);
+        if (RequestStrings.ProblemOf(text) is { } problem) throw new RequestValidationException(name, problem);
+        return text;
     }
 }

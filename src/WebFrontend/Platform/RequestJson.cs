@@ -7,8 +7,8 @@ namespace ChangemakerLite.WebFrontend.Platform;
 
 /// <summary>
 /// Reads a JSON body so that every mistake in it (wrong media type, malformed JSON, a value of the
-/// wrong type, an unknown enum name) becomes a 400/415 that names the offending field, instead of the
-/// framework's bare 400.
+/// wrong type, an unknown enum name, a string the database cannot hold: <see cref="RequestStrings"/>) becomes a
+/// 400/415 that names the offending field, instead of the framework's bare 400 or a 500.
 /// </summary>
 public static class RequestJson
 {
@@ -43,6 +43,9 @@ public static class RequestJson
                 buffer.CopyTo(rented);
                 json = rented.AsSpan(0, (int)buffer.Length);
             }
+            // A string the database cannot hold (\u0000, an unpaired surrogate) is a 400 naming its field, for every route at once.
+            if (RequestStrings.FindInJson(json, ReaderOptionsOf(options)) is { } unstorable)
+                throw new RequestValidationException(unstorable.Field, unstorable.Problem);
             value = JsonSerializer.Deserialize<T>(json, options);
         }
         catch (JsonException ex)
@@ -61,4 +64,11 @@ public static class RequestJson
         }
         return value ?? throw new RequestValidationException("body", "A JSON object is required.");
     }
+
+    private static JsonReaderOptions ReaderOptionsOf(JsonSerializerOptions options) => new()
+    {
+        AllowTrailingCommas = options.AllowTrailingCommas,
+        CommentHandling = options.ReadCommentHandling,
+        MaxDepth = options.MaxDepth == 0 ? 64 : options.MaxDepth,
+    };
 }

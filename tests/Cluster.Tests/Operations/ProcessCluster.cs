@@ -43,6 +43,8 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["SMTP_FROM"] = "campaign@changemaker.test",
             ["AUTH_RATE_LIMIT_PER_IP"] = "100000",
             ["AUTH_RATE_LIMIT_PER_EMAIL"] = "100000",
+            ["AUTH_LOGIN_FAILURES_PER_ACCOUNT"] = "100000",
+            ["AUTH_LOGIN_FAILURES_PER_IP"] = "100000",
             ["DASHBOARD_ENABLED"] = "false",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Orleans"] = "Error",
