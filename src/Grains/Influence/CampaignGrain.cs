@@ -232,48 +232,42 @@ public sealed class CampaignGrain(
         var senderEmail = campaign.CollectUserInfo ? Trimmed(command.SenderEmail) : null;
         var storedPostalCode = campaign.CollectUserInfo ? postalCode : null;
 
-        var inserted = 0;
-        for (var attempt = 1; ; attempt++)
+        // The same key may arrive twice at once; when the other call commits first, ours is refused by the key's unique
+        // index and is run again, finding the other's rows.
+        var inserted = await DatabaseRetry.UniqueRace("campaign_emails_idempotency_key").RunAsync(async () =>
         {
             await using var connection = await db.OpenConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
-            try
+            var existing = await EmailsOfKey(connection, transaction, command.IdempotencyKey);
+            var count = 0;
+            foreach (var recipient in recipients)
             {
-                var existing = await EmailsOfKey(connection, transaction, command.IdempotencyKey);
-                inserted = 0;
-                foreach (var recipient in recipients)
-                {
-                    if (existing.ContainsKey(recipient.Email.ToLowerInvariant())) continue;
-                    Guid? outboxId = null;
-                    string? mailto = null;
-                    if (command.Method == EmailMethod.Smtp)
-                        outboxId = await EmailOutbox.EnqueueAsync(connection, transaction,
-                            InfluenceEmails.CampaignEmail(recipient, subject, body, senderName, senderEmail, storedPostalCode));
-                    else
-                        mailto = InfluenceRules.MailtoUrl([recipient.Email], subject, body);
-                    await connection.Command("""
-                        INSERT INTO campaign_emails (id, campaign_id, campaign_slug, user_id, user_email, user_name, user_postal_code,
-                            recipient_email, recipient_name, recipient_title, recipient_level, email_method, subject, message, status,
-                            sender_ip, sent_at, idempotency_key, outbox_message_id, mailto_url, updated_at)
-                        VALUES (@id, @campaign, @slug, @user, @userEmail, @userName, @postal, @to, @toName, @toTitle, @toLevel, @method,
-                            @subject, @message, @status, @ip, @now, @key, @outbox, @mailto, @now)
-                        """, transaction,
-                        ("id", Ids.New()), ("campaign", CampaignId), ("slug", campaign.Slug), ("user", command.UserId), ("userEmail", senderEmail),
-                        ("userName", senderName), ("postal", storedPostalCode), ("to", recipient.Email), ("toName", recipient.Name),
-                        ("toTitle", recipient.Title), ("toLevel", recipient.Level), ("method", command.Method), ("subject", subject),
-                        ("message", body), ("status", command.Method == EmailMethod.Smtp ? CampaignEmailStatus.Queued : CampaignEmailStatus.Clicked),
-                        ("ip", command.SenderIp), ("now", time.GetUtcNow()), ("key", command.IdempotencyKey), ("outbox", outboxId),
-                        ("mailto", mailto)).ExecuteAsync();
-                    inserted++;
-                }
-                await transaction.CommitAsync();
-                break;
+                if (existing.ContainsKey(recipient.Email.ToLowerInvariant())) continue;
+                Guid? outboxId = null;
+                string? mailto = null;
+                if (command.Method == EmailMethod.Smtp)
+                    outboxId = await EmailOutbox.EnqueueAsync(connection, transaction,
+                        InfluenceEmails.CampaignEmail(recipient, subject, body, senderName, senderEmail, storedPostalCode));
+                else
+                    mailto = InfluenceRules.MailtoUrl([recipient.Email], subject, body);
+                await connection.Command("""
+                    INSERT INTO campaign_emails (id, campaign_id, campaign_slug, user_id, user_email, user_name, user_postal_code,
+                        recipient_email, recipient_name, recipient_title, recipient_level, email_method, subject, message, status,
+                        sender_ip, sent_at, idempotency_key, outbox_message_id, mailto_url, updated_at)
+                    VALUES (@id, @campaign, @slug, @user, @userEmail, @userName, @postal, @to, @toName, @toTitle, @toLevel, @method,
+                        @subject, @message, @status, @ip, @now, @key, @outbox, @mailto, @now)
+                    """, transaction,
+                    ("id", Ids.New()), ("campaign", CampaignId), ("slug", campaign.Slug), ("user", command.UserId), ("userEmail", senderEmail),
+                    ("userName", senderName), ("postal", storedPostalCode), ("to", recipient.Email), ("toName", recipient.Name),
+                    ("toTitle", recipient.Title), ("toLevel", recipient.Level), ("method", command.Method), ("subject", subject),
+                    ("message", body), ("status", command.Method == EmailMethod.Smtp ? CampaignEmailStatus.Queued : CampaignEmailStatus.Clicked),
+                    ("ip", command.SenderIp), ("now", time.GetUtcNow()), ("key", command.IdempotencyKey), ("outbox", outboxId),
+                    ("mailto", mailto)).ExecuteAsync();
+                count++;
             }
-            catch (PostgresException ex) when (ex.IsUniqueViolation("campaign_emails_idempotency_key") && attempt < 3)
-            {
-                // The same key arrived twice at once and the other call committed first: read its rows and go on.
-            }
-        }
+            await transaction.CommitAsync();
+            return count;
+        });
         if (inserted > 0)
         {
             _counts = _counts with { EmailCount = _counts.EmailCount + inserted };

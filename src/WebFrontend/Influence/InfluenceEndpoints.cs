@@ -333,12 +333,7 @@ public static class InfluenceEndpoints
         {
             var page = Paging.From(http.Request);
             var validation = new Validation();
-            Guid? campaign = null;
-            if (!string.IsNullOrWhiteSpace(campaignId))
-            {
-                if (Guid.TryParse(campaignId, out var parsed)) campaign = parsed;
-                else validation.Add("campaignId", "must be a UUID.");
-            }
+            var campaign = QueryGuid.Parse(validation, "campaignId", campaignId);
             var statusFilter = QueryEnum.Parse<ResponseStatus>(validation, "status", status);
             validation.ThrowIfInvalid();
             return cluster.GetGrain<IInfluenceQueryGrain>(0).Responses(campaign, statusFilter, page);

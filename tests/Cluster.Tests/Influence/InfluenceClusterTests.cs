@@ -13,11 +13,13 @@ namespace ChangemakerLite.Cluster.Tests.Influence;
 /// Influence on two silos and two frontends: a silo killed while the outbox is delivering a campaign's emails loses
 /// and duplicates none of them; a campaign's live counts reach a browser on the other frontend.
 /// </summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+// One of its tests kills a silo, which the other must not find dead: each test has a cluster of its own.
 [ClusterPerTest]
 public sealed class InfluenceClusterTests : ClusterTest
 {
-    private FakeRepresent _represent = null!;
+    private FakeRepresent _represent => (FakeRepresent)Companion!;
+
+    protected override async Task<IAsyncDisposable?> StartCompanionAsync() => await FakeRepresent.StartAsync();
 
     protected override int Silos => 2;
     protected override int Frontends => 2;
@@ -30,18 +32,6 @@ public sealed class InfluenceClusterTests : ClusterTest
             settings["INFLUENCE_RATE_LIMIT_PER_IP"] = "1000000";
             return settings;
         }
-    }
-
-    public override async Task InitializeAsync()
-    {
-        _represent = await FakeRepresent.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _represent.DisposeAsync();
     }
 
     private async Task<(HttpClient Admin, JsonElement Campaign)> ActiveCampaign(object flags)
