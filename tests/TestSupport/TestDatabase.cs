@@ -90,7 +90,7 @@ public sealed class TestDatabase : IAsyncDisposable
                     exists.Parameters.AddWithValue("name", name);
                     if ((long)(await exists.ExecuteScalarAsync())! == 0)
                     {
-                        var building = $"{name}_{Guid.NewGuid():N}"[..63];
+                        var building = $"{name}_{Guid.NewGuid():N}"; // 62 characters: PostgreSQL keeps 63
                         await using (var create = new NpgsqlCommand($"CREATE DATABASE \"{building}\"", server))
                             await create.ExecuteNonQueryAsync();
                         // Unpooled, so no connection to it outlives the migration.
