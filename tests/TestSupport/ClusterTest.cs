@@ -25,6 +25,16 @@ public abstract class ClusterTest : IAsyncLifetime
     protected virtual IDictionary<string, string?>? Settings => null;
     protected virtual Action<IServiceCollection>? SiloServices => null;
 
+    /// <summary>
+    /// What the class's tests share with their cluster besides the database: a stand-in server or a folder that
+    /// <see cref="Settings"/> names. Made once, before the cluster starts, by <see cref="StartCompanionAsync"/>; every
+    /// test of the class gets the same one; disposed after the cluster stops. Null when the class needs none.
+    /// </summary>
+    protected IAsyncDisposable? Companion { get; private set; }
+
+    /// <summary>Makes the <see cref="Companion"/> (once per cluster); none by default.</summary>
+    protected virtual Task<IAsyncDisposable?> StartCompanionAsync() => Task.FromResult<IAsyncDisposable?>(null);
+
     /// <summary>True when this test has the database and cluster to itself (a fixture, or a [ClusterPerTest] class).</summary>
     protected bool OwnsCluster => _owned;
 
@@ -33,6 +43,7 @@ public abstract class ClusterTest : IAsyncLifetime
         if (SharedClusters.For(GetType()) is { } shared)
         {
             (Db, Cluster) = await shared.GetAsync(StartAsync);
+            Companion = Cluster.Companion;
         }
         else
         {
@@ -43,14 +54,19 @@ public abstract class ClusterTest : IAsyncLifetime
 
     private async Task<(TestDatabase, LocalCluster)> StartAsync()
     {
-        var db = await TestDatabase.CreateAsync();
+        Companion = await StartCompanionAsync();
+        TestDatabase? db = null;
         try
         {
-            return (db, await LocalCluster.StartAsync(db, Silos, Frontends, Settings, SiloServices));
+            db = await TestDatabase.CreateAsync();
+            var cluster = await LocalCluster.StartAsync(db, Silos, Frontends, Settings, SiloServices);
+            cluster.Companion = Companion;
+            return (db, cluster);
         }
         catch
         {
-            await db.DisposeAsync();
+            if (db is not null) await db.DisposeAsync();
+            if (Companion is not null) await Companion.DisposeAsync();
             throw;
         }
     }

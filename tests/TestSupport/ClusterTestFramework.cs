@@ -45,10 +45,35 @@ public sealed class ClusterTestFramework(IMessageSink messageSink) : XunitTestFr
         IMessageSink executionMessageSink, ITestFrameworkExecutionOptions executionOptions)
         : XunitTestAssemblyRunner(testAssembly, testCases, diagnosticMessageSink, executionMessageSink, executionOptions)
     {
-        protected override Task<RunSummary> RunTestCollectionAsync(IMessageBus messageBus, ITestCollection testCollection,
-            IEnumerable<IXunitTestCase> testCases, CancellationTokenSource cancellationTokenSource) =>
-            new CollectionRunner(testCollection, testCases, DiagnosticMessageSink, messageBus, TestCaseOrderer,
-                new ExceptionAggregator(Aggregator), cancellationTokenSource).RunAsync();
+        // xUnit's own limit on collections (classes) in flight (maxParallelThreads, the "conservative" algorithm) lives in
+        // the RunTestCollectionAsync this runner replaces, so it is kept here. Without it every class of the project
+        // starts at once: a hundred clusters alive together, each polling its database, until PostgreSQL refuses new
+        // connections ("too many clients") and a class fixture fails to start.
+        private readonly SemaphoreSlim _classesInFlight = new(MaxClassesInFlight(executionOptions));
+
+        private static int MaxClassesInFlight(ITestFrameworkExecutionOptions options) =>
+            options.MaxParallelThreadsOrDefault() is var threads and > 0 ? threads : Environment.ProcessorCount;
+
+        protected override async Task<RunSummary> RunTestCollectionAsync(IMessageBus messageBus, ITestCollection testCollection,
+            IEnumerable<IXunitTestCase> testCases, CancellationTokenSource cancellationTokenSource)
+        {
+            await _classesInFlight.WaitAsync(cancellationTokenSource.Token);
+            try
+            {
+                return await new CollectionRunner(testCollection, testCases, DiagnosticMessageSink, messageBus, TestCaseOrderer,
+                    new ExceptionAggregator(Aggregator), cancellationTokenSource).RunAsync();
+            }
+            finally
+            {
+                _classesInFlight.Release();
+            }
+        }
+
+        public override void Dispose()
+        {
+            _classesInFlight.Dispose();
+            base.Dispose();
+        }
     }
 
     private sealed class CollectionRunner(ITestCollection testCollection, IEnumerable<IXunitTestCase> testCases, IMessageSink diagnosticMessageSink,

@@ -92,6 +92,9 @@ public sealed class LocalCluster : IAsyncDisposable
     public string ClusterId { get; }
     public IReadOnlyDictionary<string, string?> Settings => _settings;
     public IReadOnlyList<IHost?> Silos => _silos;
+
+    /// <summary>What the tests sharing this cluster share besides it (<see cref="ClusterTest.StartCompanionAsync"/>); disposed after it stops.</summary>
+    public IAsyncDisposable? Companion { get; internal set; }
     public IReadOnlyList<WebApplication?> Frontends => _frontends;
 
     /// <param name="siloServices">Extra services for every silo this cluster starts (a controllable clock, say).</param>
@@ -270,6 +273,12 @@ public sealed class LocalCluster : IAsyncDisposable
         _silos.Clear();
         try { await Mail.DisposeAsync(); }
         catch (Exception ex) { problems.Add($"stopping the mail server: {ex.GetType().Name}: {ex.Message}"); }
+        if (Companion is { } companion)
+        {
+            Companion = null;
+            try { await companion.DisposeAsync(); }
+            catch (Exception ex) { problems.Add($"disposing {companion.GetType().Name}: {ex.GetType().Name}: {ex.Message}"); }
+        }
         return problems;
     }
 }

@@ -99,47 +99,39 @@ public sealed class CanvassSessionGrain(
         var now = time.GetUtcNow();
         SessionRules.EnsureVisit(command, session.StartedAt, now);
         var address = await DoorLocator.LocateAsync(db, cuts, session.CutId, command);
-        // Two attempts, its own loop rather than RetryPolicy.StaleVersion: a write refused by the fence may find the visit
-        // already written by the other activation, which is then the answer.
-        for (var attempt = 0; attempt < 2; attempt++)
-        {
-            var visit = new VisitView(Ids.New(), command.ClientVisitId, Id, command.AddressId, session.UserId, session.CutId, session.ShiftId,
-                command.Outcome, command.SupportLevel, command.SignRequested ?? false, command.SignSize?.Trim(), command.Notes?.Trim(),
-                command.DurationSeconds, SessionRules.Truncate(command.VisitedAt?.ToUniversalTime() ?? now));
-            // Written with other sessions' visits in one transaction (VisitWriter): the visit only while the session is
-            // still ACTIVE at the version this activation knows, its marker on the trail, the address's support data.
-            VisitWriteOutcome outcome;
-            try
+        // A write refused by the fence (the row moved on: another activation wrote) reloads the session and decides
+        // again on the fresh copy and its version; the visit may then be there already, written by the other
+        // activation, and that visit is the answer.
+        return await RetryPolicy.StaleVersion.RunAsync(async () =>
             {
-                outcome = await visits.WriteAsync(new VisitWrite(session.Version, visit, command.SignRequested, session.TrackingSessionId,
-                    address.Latitude, address.Longitude, now));
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation && ex.ConstraintName == "canvass_visits_address_id_fkey")
-            {
-                // The door was deleted after it was located (the cut's cached doors still held it).
-                throw DomainException.Invalid("addressId", "No address has this id.");
-            }
+                if (_visitsByClientId.TryGetValue(command.ClientVisitId, out var written)) return new VisitResult(written, false);
+                var current = _session ?? throw DomainException.NotFound("The session");
+                SessionRules.EnsureActive(current, "record a visit");
+                var visit = new VisitView(Ids.New(), command.ClientVisitId, Id, command.AddressId, current.UserId, current.CutId, current.ShiftId,
+                    command.Outcome, command.SupportLevel, command.SignRequested ?? false, command.SignSize?.Trim(), command.Notes?.Trim(),
+                    command.DurationSeconds, SessionRules.Truncate(command.VisitedAt?.ToUniversalTime() ?? now));
+                // Written with other sessions' visits in one transaction (VisitWriter): the visit only while the session is
+                // still ACTIVE at the version this activation knows, its marker on the trail, the address's support data.
+                VisitWriteOutcome outcome;
+                try
+                {
+                    outcome = await visits.WriteAsync(new VisitWrite(current.Version, visit, command.SignRequested, current.TrackingSessionId,
+                        address.Latitude, address.Longitude, now));
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation && ex.ConstraintName == "canvass_visits_address_id_fkey")
+                {
+                    // The door was deleted after it was located (the cut's cached doors still held it).
+                    throw DomainException.Invalid("addressId", "No address has this id.");
+                }
+                if (!outcome.Inserted) throw new StaleVersionException();
 
-            if (outcome.Inserted)
-            {
                 _visitsByClientId[visit.ClientVisitId] = visit;
                 live.VisitRecorded(visit, address.Latitude, address.Longitude);
                 if (visit.CutId is { } cutId) GrainFactory.GetGrainById<ICutProgressGrain>(cutId).DoorVisited(visit.AddressId, visit.VisitedAt).Ignore();
                 return new VisitResult(visit, true);
-            }
-            if (outcome.Active)
-            {
-                // Written meanwhile by another activation of this session: answer with that visit.
-                await Reload();
-                if (_visitsByClientId.TryGetValue(command.ClientVisitId, out var written)) return new VisitResult(written, false);
-            }
-            else
-            {
-                await Reload();
-                SessionRules.EnsureActive(_session!, "record a visit");
-            }
-        }
-        throw DomainException.Conflict("The session changed while the visit was written; retry.");
+            },
+            beforeRetry: async (_, _) => await Reload(),
+            exhausted: _ => DomainException.Conflict("The session changed while the visit was written; retry."));
     }
 
     public async Task<CanvassSessionView> End(Caller caller)

@@ -109,53 +109,58 @@ public sealed class TrackingSessionGrain(
     {
         try
         {
-            for (var attempt = 0; attempt < 3; attempt++)
-            {
-                var trail = _trail!;
-                if (!trail.IsActive) throw DomainException.Conflict("The session is not active; its trail is closed.");
-
-                var offered = batch.Sum(r => r.Points.Count);
-                var claimed = new HashSet<long>(offered);
-                var fresh = new List<TrackPointInput>(offered);
-                var accepted = new int[batch.Count];
-                for (var r = 0; r < batch.Count; r++)
-                    foreach (var point in batch[r].Points)
-                        if (!_seen.Contains(point.Seq) && claimed.Add(point.Seq))
-                        {
-                            fresh.Add(point);
-                            accepted[r]++;
-                        }
-                if (fresh.Count == 0)
+            // A write refused by the trail's version (closed, or another activation wrote) reads the trail again and
+            // decides again; after the policy's attempts the callers get a 409.
+            await RetryPolicy.StaleVersion.RunAsync(async () =>
                 {
-                    Complete(batch, accepted);
-                    return;
-                }
-
-                fresh.Sort((a, b) => a.RecordedAt != b.RecordedAt ? a.RecordedAt.CompareTo(b.RecordedAt) : a.Seq.CompareTo(b.Seq));
-                var odometer = trail.Odometer.Clone();
-                var moved = false;
-                foreach (var point in fresh) moved |= odometer.Add(point);
-
-                var flush = new TrackFlush(trail.Id, trail.Version, trail.TotalPoints + fresh.Count, odometer.TotalMeters, odometer.Last, fresh);
-                if (await writer.WriteAsync(flush))
-                {
-                    trail.Version++;
-                    trail.TotalPoints += fresh.Count;
-                    trail.Odometer = odometer;
-                    foreach (var point in fresh) _seen.Add(point.Seq);
-                    Complete(batch, accepted);
-                    if (moved) PublishMove();
-                    return;
-                }
-                // Someone else changed the trail (closed it, or another activation wrote): read it again and decide again.
-                await Reload();
-            }
-            throw DomainException.Conflict("The trail kept changing while these points were written; retry.");
+                    await Write(batch);
+                    return true;
+                },
+                beforeRetry: async (_, _) => await Reload(),
+                exhausted: _ => DomainException.Conflict("The trail kept changing while these points were written; retry."));
         }
         catch (Exception ex)
         {
             foreach (var request in batch) request.Done.TrySetException(ex);
         }
+    }
+
+    /// <summary>One attempt at the batch against the trail as this activation holds it.</summary>
+    private async Task Write(List<Request> batch)
+    {
+        var trail = _trail!;
+        if (!trail.IsActive) throw DomainException.Conflict("The session is not active; its trail is closed.");
+
+        var offered = batch.Sum(r => r.Points.Count);
+        var claimed = new HashSet<long>(offered);
+        var fresh = new List<TrackPointInput>(offered);
+        var accepted = new int[batch.Count];
+        for (var r = 0; r < batch.Count; r++)
+            foreach (var point in batch[r].Points)
+                if (!_seen.Contains(point.Seq) && claimed.Add(point.Seq))
+                {
+                    fresh.Add(point);
+                    accepted[r]++;
+                }
+        if (fresh.Count == 0)
+        {
+            Complete(batch, accepted);
+            return;
+        }
+
+        fresh.Sort((a, b) => a.RecordedAt != b.RecordedAt ? a.RecordedAt.CompareTo(b.RecordedAt) : a.Seq.CompareTo(b.Seq));
+        var odometer = trail.Odometer.Clone();
+        var moved = false;
+        foreach (var point in fresh) moved |= odometer.Add(point);
+
+        var flush = new TrackFlush(trail.Id, trail.Version, trail.TotalPoints + fresh.Count, odometer.TotalMeters, odometer.Last, fresh);
+        if (!await writer.WriteAsync(flush)) throw new StaleVersionException();
+        trail.Version++;
+        trail.TotalPoints += fresh.Count;
+        trail.Odometer = odometer;
+        foreach (var point in fresh) _seen.Add(point.Seq);
+        Complete(batch, accepted);
+        if (moved) PublishMove();
     }
 
     private static void Complete(List<Request> batch, int[] accepted)
@@ -166,42 +171,43 @@ public sealed class TrackingSessionGrain(
 
     public async Task Close(DateTimeOffset endedAt)
     {
-        var trail = await Load();
-        if (trail is null || !trail.IsActive) return;
+        if (await Load() is not { IsActive: true } loaded) return;
+        Trail trail = loaded;
         _closing = true;
         try
         {
             // Points acknowledged before the end must be in the trail; let the write in flight finish.
             while (_flushing is { } flushing) await flushing;
-            for (var attempt = 0; attempt < 3 && trail.IsActive; attempt++)
-            {
-                var last = trail.Odometer.Last;
-                await using var connection = await db.OpenConnectionAsync();
-                await using var transaction = await connection.BeginTransactionAsync();
-                var updated = await connection.Command("""
-                    UPDATE tracking_sessions SET is_active = false, ended_at = @endedAt, version = version + 1
-                    WHERE id = @id AND version = @version AND is_active
-                    """, transaction, ("id", trail.Id), ("version", trail.Version), ("endedAt", endedAt)).ExecuteAsync();
-                if (updated == 0)
+            // A close refused by the trail's version reads the trail again: closed meanwhile, there is nothing left to do.
+            await RetryPolicy.StaleVersion.RunAsync(async () =>
                 {
-                    await transaction.RollbackAsync();
-                    trail = await Reload() ?? throw DomainException.NotFound("The session");
-                    continue;
-                }
-                // The end marker sits where the canvasser was last seen, else where the session started.
-                await connection.Command("""
-                    INSERT INTO track_points (tracking_session_id, seq, latitude, longitude, recorded_at, event_type)
-                    SELECT @id, NULL, lat, lng, @endedAt, 'SESSION_ENDED'
-                    FROM (SELECT @lat::numeric AS lat, @lng::numeric AS lng, 0 AS rank
-                          UNION ALL
-                          SELECT latitude, longitude, 1 FROM track_points WHERE tracking_session_id = @id AND event_type = 'SESSION_STARTED') p
-                    WHERE lat IS NOT NULL
-                    ORDER BY rank LIMIT 1
-                    """, transaction, ("id", trail.Id), ("endedAt", endedAt), ("lat", last?.Latitude), ("lng", last?.Longitude)).ExecuteAsync();
-                await transaction.CommitAsync();
-                trail.IsActive = false;
-                trail.Version++;
-            }
+                    if (!trail.IsActive) return true;
+                    var last = trail.Odometer.Last;
+                    await using var connection = await db.OpenConnectionAsync();
+                    await using var transaction = await connection.BeginTransactionAsync();
+                    var updated = await connection.Command("""
+                        UPDATE tracking_sessions SET is_active = false, ended_at = @endedAt, version = version + 1
+                        WHERE id = @id AND version = @version AND is_active
+                        """, transaction, ("id", trail.Id), ("version", trail.Version), ("endedAt", endedAt)).ExecuteAsync();
+                    // Rolled back when disposed uncommitted.
+                    if (updated == 0) throw new StaleVersionException();
+                    // The end marker sits where the canvasser was last seen, else where the session started.
+                    await connection.Command("""
+                        INSERT INTO track_points (tracking_session_id, seq, latitude, longitude, recorded_at, event_type)
+                        SELECT @id, NULL, lat, lng, @endedAt, 'SESSION_ENDED'
+                        FROM (SELECT @lat::numeric AS lat, @lng::numeric AS lng, 0 AS rank
+                              UNION ALL
+                              SELECT latitude, longitude, 1 FROM track_points WHERE tracking_session_id = @id AND event_type = 'SESSION_STARTED') p
+                        WHERE lat IS NOT NULL
+                        ORDER BY rank LIMIT 1
+                        """, transaction, ("id", trail.Id), ("endedAt", endedAt), ("lat", last?.Latitude), ("lng", last?.Longitude)).ExecuteAsync();
+                    await transaction.CommitAsync();
+                    trail.IsActive = false;
+                    trail.Version++;
+                    return true;
+                },
+                beforeRetry: async (_, _) => trail = await Reload() ?? throw DomainException.NotFound("The session"),
+                exhausted: _ => DomainException.Conflict("The trail kept changing while it was closed."));
         }
         finally
         {

@@ -104,11 +104,12 @@ public sealed class CampaignSends(NpgsqlDataSource db, TimeProvider time, IGrain
     private async Task<int> Write(CampaignView campaign, SendEmailsCommand command, List<EmailRecipient> recipients, string subject, string body,
         Sender sender)
     {
-        for (var attempt = 1; ; attempt++)
+        // The same key may arrive twice at once; when the other call commits first, ours is refused by the key's unique
+        // index and is run again, finding the other's rows.
+        return await DatabaseRetry.UniqueRace("campaign_emails_idempotency_key").RunAsync(async () =>
         {
             await using var connection = await db.OpenConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
-            try
             {
                 var existing = await EmailsOfKey(connection, transaction, command.IdempotencyKey);
                 var inserted = 0;
@@ -140,11 +141,7 @@ public sealed class CampaignSends(NpgsqlDataSource db, TimeProvider time, IGrain
                 await transaction.CommitAsync();
                 return inserted;
             }
-            catch (PostgresException ex) when (ex.IsUniqueViolation("campaign_emails_idempotency_key") && attempt < 3)
-            {
-                // The same key arrived twice at once and the other call committed first: read its rows and go on.
-            }
-        }
+        });
     }
 
     private async Task<Dictionary<string, SentEmail>> EmailsOfKey(NpgsqlConnection? connection, NpgsqlTransaction? transaction, string key)

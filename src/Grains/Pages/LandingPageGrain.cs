@@ -19,7 +19,6 @@ public sealed class LandingPageGrain(
     MkdocsExporter exporter,
     ILogger<LandingPageGrain> logger) : Grain, ILandingPageGrain
 {
-    private const int MaxAttempts = 3;
     // Two creates of one title race for its slug; the loser takes the next free one. Past a few lost races in a row a
     // random suffix ends the contest.
     private const int MaxSlugAttempts = 20;
@@ -106,7 +105,7 @@ public sealed class LandingPageGrain(
                                          seo_description = @seoDescription, seo_image = @seoImage, version = version + 1, updated_at = @now
                 WHERE id = @id AND version = @version
                 """, [.. Parameters(next), ("now", now), ("version", _version)]).ExecuteAsync();
-            if (saved == 0) throw new StalePageException();
+            if (saved == 0) throw new StaleVersionException();
         }
         catch (PostgresException ex) when (ex.IsUniqueViolation())
         {
@@ -122,7 +121,7 @@ public sealed class LandingPageGrain(
     {
         var deleted = await db.Command("DELETE FROM landing_pages WHERE id = @id AND version = @version", ("id", PageId), ("version", _version))
             .ExecuteAsync();
-        if (deleted == 0) throw new StalePageException();
+        if (deleted == 0) throw new StaleVersionException();
         _page = null;
         Export(page, null);
         DeactivateOnIdle();
@@ -223,25 +222,15 @@ public sealed class LandingPageGrain(
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    private sealed class StalePageException : Exception;
-
-    private async Task<T> Retrying<T>(Func<LandingPageView, Task<T>> command)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var page = await Current();
-            try
-            {
-                return await command(page);
-            }
-            catch (StalePageException)
+    /// <summary>Runs a command against the current page; when the version check shows another activation wrote first, reloads and decides again.</summary>
+    private Task<T> Retrying<T>(Func<LandingPageView, Task<T>> command) =>
+        RetryPolicy.StaleVersion.RunAsync(async () => await command(await Current()),
+            beforeRetry: async (_, attempt) =>
             {
                 logger.LogInformation("Page {PageId} changed underneath this activation (attempt {Attempt}); reloading", PageId, attempt);
                 await Reload();
-                if (attempt >= MaxAttempts) throw DomainException.Conflict("The page was changed at the same time; try again.");
-            }
-        }
-    }
+            },
+            exhausted: _ => DomainException.Conflict("The page was changed at the same time; try again."));
 
     private async Task<LandingPageView> Current()
     {

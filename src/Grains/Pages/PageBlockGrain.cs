@@ -8,7 +8,6 @@ namespace ChangemakerLite.Grains.Pages;
 /// <summary>One block of the editor's library: the single writer of its row, with the same version check as a page.</summary>
 public sealed class PageBlockGrain(NpgsqlDataSource db, TimeProvider time) : Grain, IPageBlockGrain
 {
-    private const int MaxAttempts = 3;
     private PageBlockView? _block;
     private int _version;
 
@@ -35,29 +34,26 @@ public sealed class PageBlockGrain(NpgsqlDataSource db, TimeProvider time) : Gra
 
     public async Task<PageBlockView> Get() => await Current();
 
-    public async Task<PageBlockView> Update(BlockChanges changes)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var block = await Current();
-            var now = time.GetUtcNow();
-            var next = Merge(block, changes, now);
-            Validate(next);
-            var saved = await db.Command("""
-                UPDATE page_blocks SET type = @type, label = @label, schema = @schema::jsonb, defaults = @defaults::jsonb, thumbnail = @thumbnail,
-                                       category = @category, sort_order = @sortOrder, version = version + 1, updated_at = @now
-                WHERE id = @id AND version = @version
-                """, [.. Parameters(next), ("now", now), ("version", _version)]).ExecuteAsync();
-            if (saved == 1)
+    public Task<PageBlockView> Update(BlockChanges changes) =>
+        // A save refused by the version check (another activation wrote first) reloads and merges the changes again.
+        RetryPolicy.StaleVersion.RunAsync(async () =>
             {
+                var block = await Current();
+                var now = time.GetUtcNow();
+                var next = Merge(block, changes, now);
+                Validate(next);
+                var saved = await db.Command("""
+                    UPDATE page_blocks SET type = @type, label = @label, schema = @schema::jsonb, defaults = @defaults::jsonb, thumbnail = @thumbnail,
+                                           category = @category, sort_order = @sortOrder, version = version + 1, updated_at = @now
+                    WHERE id = @id AND version = @version
+                    """, [.. Parameters(next), ("now", now), ("version", _version)]).ExecuteAsync();
+                if (saved != 1) throw new StaleVersionException();
                 _block = next;
                 _version++;
                 return next;
-            }
-            await Reload();
-            if (attempt >= MaxAttempts) throw DomainException.Conflict("The block was changed at the same time; try again.");
-        }
-    }
+            },
+            beforeRetry: async (_, _) => await Reload(),
+            exhausted: _ => DomainException.Conflict("The block was changed at the same time; try again."));
 
     public async Task Delete()
     {

@@ -17,4 +17,12 @@ public static class DatabaseRetry
     public static readonly RetryPolicy DeadlockOrSerialization = new(nameof(DeadlockOrSerialization), 5,
         ex => ex is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure },
         _ => TimeSpan.Zero);
+
+    /// <summary>
+    /// Two writers raced to insert the same key and the other committed first: the unique index
+    /// <paramref name="constraint"/> refused ours, its transaction was rolled back whole, and running it again finds the
+    /// other's rows (an idempotency key sent twice at once). Three attempts in all, at once.
+    /// </summary>
+    public static RetryPolicy UniqueRace(string constraint) => new($"{nameof(UniqueRace)}({constraint})", 3,
+        ex => ex.IsUniqueViolation(constraint), _ => TimeSpan.Zero);
 }

@@ -293,50 +293,19 @@ public sealed class ShiftGrain(
             var users = (await db.Command($"SELECT {UserRows.Columns} FROM users WHERE id = ANY(@ids)",
                     ("ids", round.Select(p => p.UserId).Distinct().ToArray())).ListAsync(UserRows.Read))
                 .ToDictionary(u => u.Id);
-            var staleAttempts = 0;
-            while (true)
-            {
-                var shift = await Current();
-                var decided = Admission.Decide(shift, round, users);
-                if (decided.Accepted.Count == 0)
+            // A round refused by the version fence (another activation wrote first; nothing of it was written) is decided
+            // again on fresh state.
+            await RetryPolicy.StaleVersion.RunAsync(async () =>
                 {
-                    foreach (var (candidate, error) in decided.Refused) candidate.Done.TrySetException(error);
-                    return;
-                }
-
-                // Committed with other shifts' rounds in one statement (SignupWriter), under this activation's version.
-                var now = time.GetUtcNow();
-                var outcome = await signups.WriteAsync(new SignupRound(ShiftId, _version, shift.Title, now,
-                    decided.Accepted.Select(a => new SignupRow(Ids.New(), a.User.Id, a.User.Email, a.User.Name, a.User.Phone, a.Candidate.Source,
-                        ShiftEmails.SignupConfirmed(shift, a.User.Email, a.User.Name, null))).ToList()));
-                if (!outcome.Fenced)
+                    await WriteRound(round, users);
+                    return true;
+                },
+                beforeRetry: async (_, attempt) =>
                 {
-                    // Another activation wrote first; nothing of this round was written. Decide it again on fresh state.
+                    logger.LogInformation("Shift {ShiftId} changed underneath this activation (signup round, attempt {Attempt}); reloading", ShiftId, attempt);
                     await Reload();
-                    if (++staleAttempts >= RetryPolicy.StaleVersion.MaxAttempts)
-                        throw DomainException.Conflict("The shift was changed at the same time; try again.");
-                    continue;
-                }
-                Apply(shift with { CurrentVolunteers = outcome.CurrentVolunteers, Status = outcome.Status, UpdatedAt = now }, outcome.Version);
-                var placeLeft = false;
-                foreach (var (candidate, user) in decided.Accepted)
-                {
-                    if (outcome.Inserted.TryGetValue(user.Email, out var signup))
-                        candidate.Done.TrySetResult(signup);
-                    else
-                    {
-                        // The database already held this email as confirmed: the place it was given stays free.
-                        placeLeft = true;
-                        candidate.Done.TrySetException(ShiftAdmission.AlreadySignedUp());
-                    }
-                }
-                foreach (var (candidate, error) in decided.Refused)
-                {
-                    if (placeLeft && decided.RefusedAsFull.Contains(candidate)) _signupRounds.Requeue(candidate);
-                    else candidate.Done.TrySetException(error);
-                }
-                return;
-            }
+                },
+                exhausted: _ => DomainException.Conflict("The shift was changed at the same time; try again."));
         }
         catch (Exception ex)
         {
@@ -346,6 +315,43 @@ public sealed class ShiftGrain(
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>One attempt at a round: decided on the state this activation holds, written under its version.</summary>
+    private async Task WriteRound(IReadOnlyList<ShiftAdmission.Candidate> round, Dictionary<Guid, UserView> users)
+    {
+        var shift = await Current();
+        var decided = Admission.Decide(shift, round, users);
+        if (decided.Accepted.Count == 0)
+        {
+            foreach (var (candidate, error) in decided.Refused) candidate.Done.TrySetException(error);
+            return;
+        }
+
+        // Committed with other shifts' rounds in one statement (SignupWriter), under this activation's version.
+        var now = time.GetUtcNow();
+        var outcome = await signups.WriteAsync(new SignupRound(ShiftId, _version, shift.Title, now,
+            decided.Accepted.Select(a => new SignupRow(Ids.New(), a.User.Id, a.User.Email, a.User.Name, a.User.Phone, a.Candidate.Source,
+                ShiftEmails.SignupConfirmed(shift, a.User.Email, a.User.Name, null))).ToList()));
+        if (!outcome.Fenced) throw new StaleVersionException();
+        Apply(shift with { CurrentVolunteers = outcome.CurrentVolunteers, Status = outcome.Status, UpdatedAt = now }, outcome.Version);
+        var placeLeft = false;
+        foreach (var (candidate, user) in decided.Accepted)
+        {
+            if (outcome.Inserted.TryGetValue(user.Email, out var signup))
+                candidate.Done.TrySetResult(signup);
+            else
+            {
+                // The database already held this email as confirmed: the place it was given stays free.
+                placeLeft = true;
+                candidate.Done.TrySetException(ShiftAdmission.AlreadySignedUp());
+            }
+        }
+        foreach (var (candidate, error) in decided.Refused)
+        {
+            if (placeLeft && decided.RefusedAsFull.Contains(candidate)) _signupRounds.Requeue(candidate);
+            else candidate.Done.TrySetException(error);
         }
     }
 

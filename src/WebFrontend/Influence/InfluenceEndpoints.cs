@@ -208,9 +208,9 @@ public static class InfluenceEndpoints
                 var result = await slugs.With(slug, c => c.SendEmails(new SendEmailsCommand(b.IdempotencyKey!.Trim(), b.Method!.Value,
                     b.PostalCode, b.SenderName, b.SenderEmail, b.Recipients!.Select(r => new EmailRecipient(r.Email!, r.Name, r.Title, r.Level)).ToList(),
                     b.Subject, b.Body, AccessRules.UserIdOf(http.User), ClientIp(http))));
-                return TypedResults.Accepted($"/api/public/campaigns/{slug}", new { emails = result.Emails });
+                return TypedResults.Accepted($"/api/public/campaigns/{slug}", new CampaignEmailsAccepted(result.Emails));
             });
-        }).Produces<SendEmailsResult>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+        }).Produces<CampaignEmailsAccepted>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         publicCampaigns.MapPost("/{slug}/calls", async (string slug, Body<RecordCallRequest> body, HttpContext http, CampaignSlugs slugs,
@@ -253,7 +253,7 @@ public static class InfluenceEndpoints
         {
             if (postalCode is not null) PostalCodeOf(postalCode);
             var cleared = await cluster.GetGrain<IInfluenceQueryGrain>(0).ClearRepresentativeCache(postalCode);
-            return TypedResults.Ok(new { cleared = cleared.Count, postalCodes = cleared });
+            return TypedResults.Ok(new RepresentativeCacheCleared(cleared.Count, cleared));
         }).ProducesValidationProblem();
         representatives.MapGet("/health", (IClusterClient cluster) => cluster.GetGrain<IInfluenceQueryGrain>(0).UpstreamHealth())
             .ProducesAuthProblems();
@@ -332,12 +332,7 @@ public static class InfluenceEndpoints
         {
             var page = Paging.From(http.Request);
             var validation = new Validation();
-            Guid? campaign = null;
-            if (!string.IsNullOrWhiteSpace(campaignId))
-            {
-                if (Guid.TryParse(campaignId, out var parsed)) campaign = parsed;
-                else validation.Add("campaignId", "must be a UUID.");
-            }
+            var campaign = QueryGuid.Parse(validation, "campaignId", campaignId);
             var statusFilter = QueryEnum.Parse<ResponseStatus>(validation, "status", status);
             validation.ThrowIfInvalid();
             return cluster.GetGrain<IInfluenceQueryGrain>(0).Responses(campaign, statusFilter, page);
@@ -465,3 +460,9 @@ public sealed class CampaignSlugs(IClusterClient cluster)
         }
     }
 }
+
+/// <summary>What clearing the representative cache removed: how many postal codes, and which.</summary>
+public sealed record RepresentativeCacheCleared(int Cleared, IReadOnlyList<string> PostalCodes);
+
+/// <summary>A public send's answer: each recipient's email, new or, for a repeated idempotency key, the one sent before.</summary>
+public sealed record CampaignEmailsAccepted(IReadOnlyList<SentEmail> Emails);

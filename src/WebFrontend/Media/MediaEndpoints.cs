@@ -214,7 +214,7 @@ public static class MediaEndpoints
             var comment = await cluster.GetGrain<IMediaLibraryGrain>(0).Comment(id, b.Name!.Trim(), string.IsNullOrWhiteSpace(b.Email) ? null : b.Email.Trim(),
                 b.Text!.Trim(), IpOf(http));
             // The comment waits for moderation: the public answer says so and does not echo the email.
-            return TypedResults.Accepted($"/api/public/media/{id}", new { comment.Id, comment.Status, comment.CreatedAt });
+            return TypedResults.Accepted($"/api/public/media/{id}", new CommentAccepted(comment.Id, comment.Status, comment.CreatedAt));
         }).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 
@@ -231,3 +231,6 @@ public static class MediaEndpoints
         _ => "video/mp4",
     };
 }
+
+/// <summary>A public comment as its writer is answered: waiting for moderation, without the email it was given.</summary>
+public sealed record CommentAccepted(Guid Id, CommentStatus Status, DateTime CreatedAt);

@@ -14,11 +14,13 @@ namespace ChangemakerLite.Cluster.Tests.Influence;
 /// and duplicates none of them; a campaign's live counts reach a browser on the other frontend; a cache cleared through
 /// one frontend is no longer answered from the other frontend's copy.
 /// </summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+// One of its tests kills a silo, which the other must not find dead: each test has a cluster of its own.
 [ClusterPerTest]
 public sealed class InfluenceClusterTests : ClusterTest
 {
-    private FakeRepresent _represent = null!;
+    private FakeRepresent _represent => (FakeRepresent)Companion!;
+
+    protected override async Task<IAsyncDisposable?> StartCompanionAsync() => await FakeRepresent.StartAsync();
 
     protected override int Silos => 2;
     protected override int Frontends => 2;
@@ -31,18 +33,6 @@ public sealed class InfluenceClusterTests : ClusterTest
             settings["INFLUENCE_RATE_LIMIT_PER_IP"] = "1000000";
             return settings;
         }
-    }
-
-    public override async Task InitializeAsync()
-    {
-        _represent = await FakeRepresent.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _represent.DisposeAsync();
     }
 
     private async Task<(HttpClient Admin, JsonElement Campaign)> ActiveCampaign(object flags)

@@ -10,7 +10,7 @@ namespace ChangemakerLite.Cluster.Tests.Media;
 /// A silo dies while it runs a media job: the job's reminder activates it on the other silo, which finds it RUNNING
 /// with no run of its own, counts the lost attempt and runs it again to completion. It is never left RUNNING.
 /// </summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
+// Its test kills a silo: the cluster is its own.
 [ClusterPerTest]
 public sealed class MediaJobFailoverTests : ClusterTest
 {

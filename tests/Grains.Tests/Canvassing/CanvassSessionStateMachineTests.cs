@@ -154,4 +154,24 @@ public sealed class CanvassSessionStateMachineTests(CanvassGrainFixture fx) : IC
         Assert.Equal((CanvassSessionStatus.Completed, 1), ((await Row(id)).Status, (await Row(id)).Version));
         Assert.Equal(1L, await fx.Db.ScalarAsync<long>("SELECT count(*) FROM canvass_visits WHERE session_id = @id", ("id", id)));
     }
+
+    [Fact]
+    public async Task A_visit_after_another_activation_moved_the_still_active_row_on_is_written_against_the_fresh_version()
+    {
+        var (owner, id) = await Started();
+        var grain = fx.Grains.GetGrain<ICanvassSessionGrain>(id);
+        Assert.True((await grain.RecordVisit(owner, Visit())).Created);
+        // Another activation wrote the row behind this one's back and left it ACTIVE: this copy's version is one behind.
+        await fx.Db.ExecuteAsync("UPDATE canvass_sessions SET version = version + 1 WHERE id = @id", ("id", id));
+
+        // The fence refuses the first write; the grain reloads and writes again under the version it just read.
+        var visit = Visit();
+        var result = await grain.RecordVisit(owner, visit);
+        Assert.True(result.Created);
+        Assert.Equal(visit.ClientVisitId, result.Visit.ClientVisitId);
+        Assert.Equal(2L, await fx.Db.ScalarAsync<long>("SELECT count(*) FROM canvass_visits WHERE session_id = @id", ("id", id)));
+        Assert.Equal((CanvassSessionStatus.Active, 1), ((await Row(id)).Status, (await Row(id)).Version));
+        // And the session still ends from that fresh copy.
+        Assert.Equal(CanvassSessionStatus.Completed, (await grain.End(owner)).Status);
+    }
 }

@@ -7,12 +7,16 @@ using ChangemakerLite.TestSupport.Influence;
 
 namespace ChangemakerLite.WebFrontend.Tests.Influence;
 
-/// <summary>A cluster with a stand-in Represent, an influence admin, and helpers to make this test's own campaigns.</summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
-[ClusterPerTest]
+/// <summary>
+/// A cluster with a stand-in Represent, an influence admin, and helpers to make this test's own campaigns. The class's
+/// tests share the cluster and its stand-in Represent: each uses postal codes of its own, and a test that makes the
+/// stand-in fail or lag puts it back before it ends.
+/// </summary>
 public abstract class InfluenceTestBase : ClusterTest
 {
-    protected FakeRepresent Represent { get; private set; } = null!;
+    protected FakeRepresent Represent => (FakeRepresent)Companion!;
+
+    protected override async Task<IAsyncDisposable?> StartCompanionAsync() => await FakeRepresent.StartAsync();
     protected HttpClient Admin { get; private set; } = null!;
     protected HttpClient Anonymous { get; private set; } = null!;
 
@@ -31,7 +35,6 @@ public abstract class InfluenceTestBase : ClusterTest
 
     public override async Task InitializeAsync()
     {
-        Represent = await FakeRepresent.StartAsync();
         await base.InitializeAsync();
         Admin = await ClientAs(UserRole.InfluenceAdmin);
         Anonymous = Cluster.Http(0);
@@ -42,7 +45,6 @@ public abstract class InfluenceTestBase : ClusterTest
         Admin.Dispose();
         Anonymous.Dispose();
         await base.DisposeAsync();
-        await Represent.DisposeAsync();
     }
 
     protected async Task<HttpClient> ClientAs(UserRole role, int frontend = 0)

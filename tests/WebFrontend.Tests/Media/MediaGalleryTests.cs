@@ -8,18 +8,19 @@ using ChangemakerLite.TestSupport.Media;
 namespace ChangemakerLite.WebFrontend.Tests.Media;
 
 /// <summary>The public gallery: published videos by category and popularity, views, one reaction per IP, moderated comments.</summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
-[ClusterPerTest]
 public sealed class MediaGalleryTests : ClusterTest
 {
-    private readonly string _root = TestMedia.NewRoot();
+    // The media library's folder is the cluster's, shared by the class's tests; each test's files have names of their own.
+    private string MediaRoot => ((TestFolder)Companion!).Path;
+
+    protected override Task<IAsyncDisposable?> StartCompanionAsync() => Task.FromResult<IAsyncDisposable?>(new TestFolder("cml-media"));
     private readonly string _work = Path.Combine(Path.GetTempPath(), "cml-media-src-" + Guid.NewGuid().ToString("N"));
     private HttpClient _admin = null!;
     private HttpClient _public = null!;
 
     protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
     {
-        ["MEDIA_ROOT"] = _root,
+        ["MEDIA_ROOT"] = MediaRoot,
         ["MEDIA_PUBLIC_RATE_LIMIT_PER_IP"] = "100000",
     };
 
@@ -35,7 +36,7 @@ public sealed class MediaGalleryTests : ClusterTest
         _admin.Dispose();
         _public.Dispose();
         await base.DisposeAsync();
-        foreach (var dir in new[] { _root, _work }) if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        if (Directory.Exists(_work)) Directory.Delete(_work, true);
     }
 
     private static async Task<JsonElement> Json(HttpResponseMessage response)
@@ -130,29 +131,24 @@ public sealed class MediaGalleryTests : ClusterTest
 }
 
 /// <summary>The gallery's writes are rate limited per IP (RateLimitGrain): past the budget, 429 with Retry-After.</summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
-[ClusterPerTest]
 public sealed class MediaGalleryRateLimitTests : ClusterTest
 {
-    private readonly string _root = TestMedia.NewRoot();
+    // The media library's folder is the cluster's, shared by the class's tests; each test's files have names of their own.
+    private string MediaRoot => ((TestFolder)Companion!).Path;
+
+    protected override Task<IAsyncDisposable?> StartCompanionAsync() => Task.FromResult<IAsyncDisposable?>(new TestFolder("cml-media"));
 
     protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
     {
-        ["MEDIA_ROOT"] = _root,
+        ["MEDIA_ROOT"] = MediaRoot,
         ["MEDIA_PUBLIC_RATE_LIMIT_PER_IP"] = "3",
     };
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        if (Directory.Exists(_root)) Directory.Delete(_root, true);
-    }
 
     [Fact]
     public async Task Views_past_the_budget_are_429()
     {
         using var admin = Cluster.Http(0, (await TestUsers.SignedInAsync(Cluster, UserRole.SuperAdmin)).AccessToken);
-        using var form = TestMedia.Form(await TestMedia.MakeAsync(Path.Combine(_root, "src"), "limited.mp4"));
+        using var form = TestMedia.Form(await TestMedia.MakeAsync(Path.Combine(MediaRoot, "src"), "limited.mp4"));
         var created = await admin.PostAsync("/api/media/upload", form);
         var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
         await admin.PostAsync($"/api/media/videos/{id}/publish", null);

@@ -13,18 +13,19 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace ChangemakerLite.WebFrontend.Tests.Media;
 
 /// <summary>Media jobs: slots under concurrency, priority, progress live on job:{id}, cancel, backoff and retry, compilations, scans, revalidation.</summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
-[ClusterPerTest]
 public sealed class MediaJobTests : ClusterTest
 {
-    private readonly string _root = TestMedia.NewRoot();
+    // The media library's folder is the cluster's, shared by the class's tests; each test's files have names of their own.
+    private string MediaRoot => ((TestFolder)Companion!).Path;
+
+    protected override Task<IAsyncDisposable?> StartCompanionAsync() => Task.FromResult<IAsyncDisposable?>(new TestFolder("cml-media"));
     private readonly string _work = Path.Combine(Path.GetTempPath(), "cml-media-src-" + Guid.NewGuid().ToString("N"));
     private HttpClient _admin = null!;
     private string _token = null!;
 
     protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
     {
-        ["MEDIA_ROOT"] = _root,
+        ["MEDIA_ROOT"] = MediaRoot,
         ["MEDIA_SLOTS_CPU"] = "2",
         ["MEDIA_SLOTS_GPU_AI"] = "1",
         ["MEDIA_SLOTS_GPU_ENCODE"] = "1",
@@ -44,7 +45,7 @@ public sealed class MediaJobTests : ClusterTest
     {
         _admin.Dispose();
         await base.DisposeAsync();
-        foreach (var dir in new[] { _root, _work }) if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        if (Directory.Exists(_work)) Directory.Delete(_work, true);
     }
 
     private IGrainFactory Grains => Cluster.ClientOf(0);
@@ -191,7 +192,7 @@ public sealed class MediaJobTests : ClusterTest
     {
         var first = await Upload(await TestMedia.MakeAsync(_work, "first.mp4", 160, 120, seconds: 1));
         var second = await Upload(await TestMedia.MakeAsync(_work, "second.mkv", 90, 160, seconds: 1, audio: false, container: "mkv"));
-        var secondFile = Path.Combine(_root, second.GetProperty("path").GetString()!);
+        var secondFile = Path.Combine(MediaRoot, second.GetProperty("path").GetString()!);
         var aside = secondFile + ".aside";
         File.Move(secondFile, aside);
 
@@ -227,14 +228,14 @@ public sealed class MediaJobTests : ClusterTest
         Assert.True(video.GetProperty("hasAudio").GetBoolean());
         Assert.Equal("h264", video.GetProperty("codec").GetString());
         Assert.InRange(video.GetProperty("durationSeconds").GetDouble(), 1.8, 2.3);
-        Assert.True(File.Exists(Path.Combine(_root, video.GetProperty("path").GetString()!)));
+        Assert.True(File.Exists(Path.Combine(MediaRoot, video.GetProperty("path").GetString()!)));
         Assert.Equal(100, (await Json(await _admin.GetAsync($"/api/media/jobs/{jobId}"))).GetProperty("progress").GetInt32());
     }
 
     [Fact]
     public async Task A_folder_scan_imports_new_files_and_revalidation_finds_a_damaged_one()
     {
-        var folder = Path.Combine(_root, "videos", "import-" + Guid.NewGuid().ToString("N")[..8]);
+        var folder = Path.Combine(MediaRoot, "videos", "import-" + Guid.NewGuid().ToString("N")[..8]);
         var good = await TestMedia.MakeAsync(folder, "speech.mp4", seconds: 2);
         await File.WriteAllTextAsync(Path.Combine(folder, "readme.mp4"), "not a video");
         var scan = await Json(await _admin.PostAsJsonAsync("/api/media/scans", new { directoryType = "videos" }));
@@ -243,7 +244,7 @@ public sealed class MediaJobTests : ClusterTest
         var result = JsonDocument.Parse((await Json(await _admin.GetAsync($"/api/media/jobs/{scanId}"))).GetProperty("resultJson").GetString()!).RootElement;
         Assert.Equal(1, result.GetProperty("imported").GetInt32());
         Assert.Equal(1, result.GetProperty("refused").GetInt32());
-        var relative = Path.GetRelativePath(_root, good);
+        var relative = Path.GetRelativePath(MediaRoot, good);
         var videoId = await Db.ScalarAsync<Guid>("SELECT id FROM videos WHERE path = @path", ("path", relative));
         Assert.NotEqual(Guid.Empty, videoId);
 

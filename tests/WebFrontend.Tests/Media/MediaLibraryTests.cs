@@ -11,17 +11,18 @@ using ChangemakerLite.TestSupport.Media;
 namespace ChangemakerLite.WebFrontend.Tests.Media;
 
 /// <summary>The library through real HTTP: streamed uploads judged by ffprobe, duplicates, byte ranges, edits, lock, soft delete.</summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
-[ClusterPerTest]
 public sealed class MediaLibraryTests : ClusterTest
 {
-    private readonly string _root = TestMedia.NewRoot();
+    // The media library's folder is the cluster's, shared by the class's tests; each test's files have names of their own.
+    private string MediaRoot => ((TestFolder)Companion!).Path;
+
+    protected override Task<IAsyncDisposable?> StartCompanionAsync() => Task.FromResult<IAsyncDisposable?>(new TestFolder("cml-media"));
     private readonly string _work = Path.Combine(Path.GetTempPath(), "cml-media-src-" + Guid.NewGuid().ToString("N"));
     private HttpClient _admin = null!;
 
     protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
     {
-        ["MEDIA_ROOT"] = _root,
+        ["MEDIA_ROOT"] = MediaRoot,
         ["MEDIA_MAX_UPLOAD_BYTES"] = "8000000",
     };
 
@@ -35,7 +36,7 @@ public sealed class MediaLibraryTests : ClusterTest
     {
         _admin.Dispose();
         await base.DisposeAsync();
-        foreach (var dir in new[] { _root, _work }) if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        if (Directory.Exists(_work)) Directory.Delete(_work, true);
     }
 
     private static async Task<JsonElement> Json(HttpResponseMessage response) =>
@@ -50,7 +51,7 @@ public sealed class MediaLibraryTests : ClusterTest
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    private int Incoming() => Directory.Exists(Path.Combine(_root, ".incoming")) ? Directory.GetFiles(Path.Combine(_root, ".incoming")).Length : 0;
+    private int Incoming() => Directory.Exists(Path.Combine(MediaRoot, ".incoming")) ? Directory.GetFiles(Path.Combine(MediaRoot, ".incoming")).Length : 0;
 
     [Fact]
     public async Task An_upload_is_stored_under_a_new_uuid_name_with_ffprobe_metadata_and_its_hash()
@@ -74,7 +75,7 @@ public sealed class MediaLibraryTests : ClusterTest
         Assert.Equal(new FileInfo(source).Length, video.GetProperty("fileSize").GetInt64());
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(source))), video.GetProperty("sha256").GetString());
         Assert.Equal(new[] { "rally", "summer" }, video.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToArray());
-        Assert.Equal(await File.ReadAllBytesAsync(source), await File.ReadAllBytesAsync(Path.Combine(_root, "inbox", $"{id}.mp4")));
+        Assert.Equal(await File.ReadAllBytesAsync(source), await File.ReadAllBytesAsync(Path.Combine(MediaRoot, "inbox", $"{id}.mp4")));
         Assert.Equal(0, Incoming());
 
         var fetched = await Json(await _admin.GetAsync($"/api/media/videos/{id}"));
@@ -92,7 +93,7 @@ public sealed class MediaLibraryTests : ClusterTest
         var sent = await File.ReadAllBytesAsync(source);
         Assert.Equal(sent.LongLength, video.GetProperty("fileSize").GetInt64());
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(sent)), video.GetProperty("sha256").GetString());
-        Assert.Equal(sent, await File.ReadAllBytesAsync(Path.Combine(_root, "inbox", $"{id}.mp4")));
+        Assert.Equal(sent, await File.ReadAllBytesAsync(Path.Combine(MediaRoot, "inbox", $"{id}.mp4")));
         Assert.InRange(video.GetProperty("durationSeconds").GetDouble(), 0.9, 1.2);
         Assert.Equal(0, Incoming());
     }
@@ -141,8 +142,8 @@ public sealed class MediaLibraryTests : ClusterTest
         }
         Assert.Equal(0, await Db.ScalarAsync<long>("SELECT count(*) FROM videos WHERE original_filename IN ('notes.mp4', 'picture.mp4', 'truncated.mp4')"));
         Assert.Equal(0, Incoming());
-        Assert.Empty(Directory.Exists(Path.Combine(_root, "inbox"))
-            ? Directory.GetFiles(Path.Combine(_root, "inbox")).Where(f => new FileInfo(f).Length == bytes.Length / 2) : []);
+        Assert.Empty(Directory.Exists(Path.Combine(MediaRoot, "inbox"))
+            ? Directory.GetFiles(Path.Combine(MediaRoot, "inbox")).Where(f => new FileInfo(f).Length == bytes.Length / 2) : []);
     }
 
     [Fact]
@@ -213,7 +214,7 @@ public sealed class MediaLibraryTests : ClusterTest
         Assert.Equal($"{marker} rally speech", patched.GetProperty("title").GetString());
         Assert.Equal("curated", patched.GetProperty("directoryType").GetString());
         Assert.Equal($"curated/{a}.mp4", patched.GetProperty("path").GetString());
-        Assert.True(File.Exists(Path.Combine(_root, "curated", $"{a}.mp4")));
+        Assert.True(File.Exists(Path.Combine(MediaRoot, "curated", $"{a}.mp4")));
 
         async Task<Guid[]> Ids(string query) => (await Json(await _admin.GetAsync($"/api/media/videos?{query}")))
             .GetProperty("items").EnumerateArray().Select(v => v.GetProperty("id").GetGuid()).ToArray();
@@ -242,6 +243,6 @@ public sealed class MediaLibraryTests : ClusterTest
         Assert.Equal([b], await Ids($"search={marker}"));
         Assert.Equal(2, (await Ids($"search={marker}&includeDeleted=true")).Length);
         // Soft: the row and the file stay.
-        Assert.True(File.Exists(Path.Combine(_root, "curated", $"{a}.mp4")));
+        Assert.True(File.Exists(Path.Combine(MediaRoot, "curated", $"{a}.mp4")));
     }
 }

@@ -13,29 +13,37 @@ namespace ChangemakerLite.WebFrontend.Tests.Pages;
 /// Landing pages through real HTTP on a real cluster whose silo exports into a real MkDocs site folder:
 /// CRUD, publish and unpublish with their files, slug races, traversal attempts, the isolation of /p/ and bad input.
 /// </summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
-[ClusterPerTest]
 public sealed partial class PageApiTests : ClusterTest
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"cml-pages-{Guid.NewGuid():N}");
     private HttpClient _admin = null!;
 
-    private string Site => Path.Combine(_root, "site");
+    // The MkDocs site is the cluster's, shared by the class's tests: each test looks only at the files of its own pages.
+    private string SiteRoot => ((TestFolder)Companion!).Path;
+
+    private string Site => Path.Combine(SiteRoot, "site");
     private string Docs => Path.Combine(Site, "docs");
     private string Overrides => Path.Combine(Docs, "overrides");
 
     protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["MKDOCS_DOCS_DIR"] = Docs };
 
-    public override async Task InitializeAsync()
+    protected override async Task<IAsyncDisposable?> StartCompanionAsync()
     {
-        Directory.CreateDirectory(Docs);
-        await File.WriteAllTextAsync(Path.Combine(Site, "mkdocs.yml"), """
+        var root = new TestFolder("cml-pages");
+        var site = Path.Combine(root.Path, "site");
+        var docs = Path.Combine(site, "docs");
+        Directory.CreateDirectory(docs);
+        await File.WriteAllTextAsync(Path.Combine(site, "mkdocs.yml"), """
             site_name: Campaign
             theme:
               name: mkdocs
               custom_dir: docs/overrides
             """);
-        await File.WriteAllTextAsync(Path.Combine(Docs, "index.md"), "# Campaign\n\nThe campaign's home.\n");
+        await File.WriteAllTextAsync(Path.Combine(docs, "index.md"), "# Campaign\n\nThe campaign's home.\n");
+        return root;
+    }
+
+    public override async Task InitializeAsync()
+    {
         await base.InitializeAsync();
         var admin = await TestUsers.SignedInAsync(Cluster, UserRole.SuperAdmin);
         _admin = Cluster.Http(0, admin.AccessToken);
@@ -45,7 +53,6 @@ public sealed partial class PageApiTests : ClusterTest
     {
         _admin.Dispose();
         await base.DisposeAsync();
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
     internal static async Task<JsonElement> Json(HttpResponseMessage response)
@@ -342,11 +349,11 @@ public sealed partial class PageApiTests : ClusterTest
         Assert.Equal(before, FilesOutsideDocs());
         Assert.False(File.Exists("/tmp/escaped.html"));
         Assert.False(File.Exists("/etc/escaped.md"));
-        Assert.Empty(Directory.EnumerateFiles(_root, "*escaped*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(SiteRoot, "*escaped*", SearchOption.AllDirectories));
     }
 
     /// <summary>Everything under the test's root that is not inside the docs folder (mkdocs.yml, a built site).</summary>
-    private string[] FilesOutsideDocs() => Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories)
+    private string[] FilesOutsideDocs() => Directory.EnumerateFiles(SiteRoot, "*", SearchOption.AllDirectories)
         .Where(f => !f.StartsWith(Docs + Path.DirectorySeparatorChar, StringComparison.Ordinal) &&
                     !f.StartsWith(Path.Combine(Site, "built") + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         .Order().ToArray();

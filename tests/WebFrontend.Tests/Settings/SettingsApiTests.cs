@@ -11,8 +11,6 @@ namespace ChangemakerLite.WebFrontend.Tests.Settings;
 /// the real sink and a closed port, email test mode, feature toggles and QR codes. The settings row is one per site, so
 /// each test puts back what it changed.
 /// </summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
-[ClusterPerTest]
 public sealed class SettingsApiTests : ClusterTest
 {
     private HttpClient _admin = null!;

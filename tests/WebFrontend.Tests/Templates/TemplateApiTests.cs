@@ -13,8 +13,6 @@ namespace ChangemakerLite.WebFrontend.Tests.Templates;
 /// server rendered from their templates. Each test makes its own templates (keys unique to the test), except the
 /// tests that edit a system template to prove the sender reads it.
 /// </summary>
-// Its fixtures (a stand-in server, a folder, or site-wide settings its tests change) are made per test.
-[ClusterPerTest]
 public sealed class TemplateApiTests : ClusterTest
 {
     private HttpClient _admin = null!;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 // In the DI namespace so that hosts register the module with one line and no extra using.
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class MapGrainsServices
+public static class MapSetup
 {
     /// <summary>The silo side of the map module: the six geocoders with their configuration, the fallback chain and the job runner.</summary>
     public static IServiceCollection AddMapGrains(this IServiceCollection services, IConfiguration configuration)
