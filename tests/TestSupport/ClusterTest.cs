@@ -25,6 +25,12 @@ public abstract class ClusterTest : IAsyncLifetime
     protected virtual IDictionary<string, string?>? Settings => null;
     protected virtual Action<IServiceCollection>? SiloServices => null;
 
+    /// <summary>
+    /// Frontends inside the silos (one process per node) or on their own. Tests that need a frontend to outlive the
+    /// silos (a silo killed under a frontend's traffic) say <see cref="ClusterTopology.Separate"/>.
+    /// </summary>
+    protected virtual ClusterTopology Topology => LocalCluster.DefaultTopology;
+
     /// <summary>True when this test has the database and cluster to itself (a fixture, or a [ClusterPerTest] class).</summary>
     protected bool OwnsCluster => _owned;
 
@@ -46,7 +52,7 @@ public abstract class ClusterTest : IAsyncLifetime
         var db = await TestDatabase.CreateAsync();
         try
         {
-            return (db, await LocalCluster.StartAsync(db, Silos, Frontends, Settings, SiloServices));
+            return (db, await LocalCluster.StartAsync(db, Silos, Frontends, Settings, SiloServices, Topology));
         }
         catch
         {
