@@ -48,8 +48,9 @@ public static class FrontendApp
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
-        var settings = builder.AddFrontend();
+        var settings = FrontendSettings.From(builder.Configuration);
 
+        // The client first: the web tier's background services (live relay, feature toggles) start on a connected client.
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -72,6 +73,8 @@ public static class FrontendApp
                 return true;
             });
         });
+
+        builder.AddFrontend();
 
         configure?.Invoke(builder);
         var app = builder.Build();
