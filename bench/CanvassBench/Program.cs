@@ -190,9 +190,9 @@ async Task<RoundResult> RunRound(string topology, bool walkList)
         if (walkList && options.WalkBuildings > 0) await WalkListTiming(db, http, signingKey, world, options.WalkBuildings);
 
         // The visit-path latency is what the target is about; with points on, both kinds of answer are counted.
-        var latencies = options.Batch > 0 ? pointLatencies.Concat(visitLatencies).ToArray() : visitLatencies;
+        var measured = options.Batch > 0 ? pointLatencies.Concat(visitLatencies).ToArray() : visitLatencies;
         double Micros(double cpuSeconds) => requests == 0 ? double.NaN : cpuSeconds / requests * 1e6;
-        return new RoundResult(topology, requests / elapsed, visitsAcked / elapsed, Percentile(latencies, 50), Percentile(latencies, 99),
+        return new RoundResult(topology, requests / elapsed, visitsAcked / elapsed, Percentile(measured, 50), Percentile(measured, 99),
             Micros(cpuAfter.Silo - cpuBefore.Silo), Micros(cpuAfter.Frontend - cpuBefore.Frontend), Micros(cpuAfter.Postgres - cpuBefore.Postgres),
             Micros(cpuAfter.Bench - cpuBefore.Bench), errors + missingPoints + missingVisits);
     }
