@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts N silos and M frontends on this machine against one database (for load tests and for
-# trying fail-over): deploy/cluster.sh [SILOS] [FRONTENDS]
-# Silo i listens on 11111+i (gateway 30000+i); frontend j on PORT+j (PORT defaults to 8080).
+# Starts a cluster on this machine against one database (for load tests and for trying fail-over).
+#   deploy/cluster.sh [NODES]                                N nodes, each a silo serving HTTP itself (default 2)
+#   FRONTEND_IN_SILO=false deploy/cluster.sh [SILOS] [FRONTENDS]   N silos and M separate frontend processes (2, 2)
+# Silo i listens on 11111+i (gateway 30000+i); node or frontend j serves HTTP on PORT+j (PORT defaults to 8080).
 # Uses DATABASE_URL when set, else the local PostgreSQL of deploy/run.sh. Ctrl-C stops everything.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -19,7 +20,17 @@ build_release
 dotnet "$SILO_DLL" migrate
 dotnet "$SILO_DLL" bootstrap-admin
 
+export FRONTEND_IN_SILO="${FRONTEND_IN_SILO:-true}"
+if [ "$FRONTEND_IN_SILO" = true ]; then
+  for i in $(seq 0 $((SILOS - 1))); do
+    PORT=$((BASE_PORT + i)) ORLEANS_SILO_PORT=$((11111 + i)) ORLEANS_GATEWAY_PORT=$((30000 + i)) MIGRATE_ON_START=false dotnet "$SILO_DLL" &
+    CML_PIDS+=($!)
+    log "node $i: http://localhost:$((BASE_PORT + i)), silo port $((11111 + i)), gateway $((30000 + i)), pid $!"
+  done
+  FRONTENDS=0
+fi
 for i in $(seq 0 $((SILOS - 1))); do
+  [ "$FRONTEND_IN_SILO" = true ] && break
   ORLEANS_SILO_PORT=$((11111 + i)) ORLEANS_GATEWAY_PORT=$((30000 + i)) MIGRATE_ON_START=false dotnet "$SILO_DLL" &
   CML_PIDS+=($!)
   log "silo $i: port $((11111 + i)), gateway $((30000 + i)), pid $!"

@@ -2,7 +2,9 @@
 # Starts one node of a Changemaker Lite cluster from environment variables, in the foreground (exec, so the node
 # gets the signals). It is the container image's entrypoint and what the multi-host tests run on each "host".
 #
-#   NODE_ROLE (or the first argument): silo | frontend | migrate | bootstrap-admin   (default: silo)
+#   NODE_ROLE (or the first argument): node | silo | frontend | migrate | bootstrap-admin   (default: node)
+#                                        node: a silo serving HTTP and the live hub itself (one process per node);
+#                                        silo: grains only (FRONTEND_IN_SILO=false), for separate frontend processes
 #   DATABASE_URL                       : required; every node of a cluster points at the same database
 #   ORLEANS_ADVERTISED_IP              : the address other silos and the frontends reach this silo on; when unset,
 #                                        POD_IP, else the first global IPv4 address of this host, else 127.0.0.1
@@ -11,7 +13,7 @@
 # Every other setting (ports, cluster id, JWT_SIGNING_KEY, METRICS_*, ...) is read by the node itself; see README.
 set -euo pipefail
 
-role="${1:-${NODE_ROLE:-silo}}"
+role="${1:-${NODE_ROLE:-node}}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [ -n "${CML_APP_DIR:-}" ]; then
   silo_dll="$CML_APP_DIR/silo/ChangemakerLite.Silo.dll"
@@ -35,12 +37,13 @@ advertised_ip() {
 }
 
 case "$role" in
-  silo)
+  node | silo)
+    if [ "$role" = silo ]; then export FRONTEND_IN_SILO=false; else export FRONTEND_IN_SILO=true; fi
     export ORLEANS_ADVERTISED_IP; ORLEANS_ADVERTISED_IP="$(advertised_ip)"
     # A silo must accept connections on the address it advertises; listening on all addresses covers containers
     # whose advertised address is NATed.
     export ORLEANS_LISTEN_ANY="${ORLEANS_LISTEN_ANY:-true}"
-    echo "node.sh: silo advertising $ORLEANS_ADVERTISED_IP:${ORLEANS_SILO_PORT:-11111} (gateway ${ORLEANS_GATEWAY_PORT:-30000})" >&2
+    echo "node.sh: $role advertising $ORLEANS_ADVERTISED_IP:${ORLEANS_SILO_PORT:-11111} (gateway ${ORLEANS_GATEWAY_PORT:-30000})" >&2
     exec dotnet "$silo_dll"
     ;;
   frontend)
@@ -50,6 +53,6 @@ case "$role" in
     exec dotnet "$silo_dll" "$role"
     ;;
   *)
-    fail "unknown role '$role' (silo, frontend, migrate, bootstrap-admin)"
+    fail "unknown role '$role' (node, silo, frontend, migrate, bootstrap-admin)"
     ;;
 esac

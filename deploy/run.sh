@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole system on this machine: one silo and one frontend.
+# Runs the whole system on this machine: one node, a silo serving HTTP and the live hub itself.
+#   FRONTEND_IN_SILO=false deploy/run.sh  a silo and a separate frontend process instead (the web tier apart)
 #   deploy/run.sh                         local PostgreSQL in .local/pg (created on first run)
 #   DATABASE_URL=postgresql://… deploy/run.sh   use that database instead
 # Settings (environment): PORT (8080), ADMIN_EMAIL / ADMIN_PASSWORD (the first SUPER_ADMIN, made only
@@ -37,12 +38,19 @@ log "migrating the schema"
 dotnet "$SILO_DLL" migrate
 dotnet "$SILO_DLL" bootstrap-admin
 
-log "starting silo"
-dotnet "$SILO_DLL" &
-CML_PIDS+=($!)
-log "starting frontend"
-dotnet "$FRONTEND_DLL" &
-CML_PIDS+=($!)
+export FRONTEND_IN_SILO="${FRONTEND_IN_SILO:-true}"
+if [ "$FRONTEND_IN_SILO" = true ]; then
+  log "starting the node (silo and web tier in one process)"
+  dotnet "$SILO_DLL" &
+  CML_PIDS+=($!)
+else
+  log "starting silo"
+  dotnet "$SILO_DLL" &
+  CML_PIDS+=($!)
+  log "starting frontend"
+  dotnet "$FRONTEND_DLL" &
+  CML_PIDS+=($!)
+fi
 
 for _ in $(seq 1 120); do
   if curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1; then

@@ -13,14 +13,16 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 
-// Canvassing load generator: N simulated canvassers over HTTP against a real silo and frontend, each a
-// separate process started from the Release build, on a fresh database of the test PostgreSQL server.
-// Prints throughput, latency percentiles and the CPU each process used, then checks that every write
-// the API acknowledged is in the database, then times the walk list of a 2,000-building cut.
+// Canvassing load generator: N simulated canvassers over HTTP against real servers, each a separate process started
+// from the Release build, on a fresh database of the test PostgreSQL server. Both topologies are measured, in
+// interleaved rounds on the same machine: co-hosted (one node process, the silo serving HTTP itself) and separate (a
+// silo and a frontend process). Each round prints throughput, latency percentiles and the CPU each process used,
+// then checks that every write the API acknowledged is in the database; the end prints the rounds side by side.
 //
 //   dotnet build ChangemakerLite.sln -c Release
 //   TEST_DATABASE_URL=... dotnet bench/CanvassBench/bin/Release/net10.0/ChangemakerLite.CanvassBench.dll \
-//       --canvassers 1000 --seconds 30 --batch 100 --point-interval 2 --visit-interval 0.2
+//       --canvassers 1000 --seconds 30 --batch 100 --point-interval 2 --visit-interval 0.2 [--topology both --rounds 2]
+//   --batch 0 --visit-interval 0.2 --canvassers 1000: visits alone at 5,000/s.
 
 var options = Options.Parse(args);
 if (args.Contains("--plan-only"))
@@ -32,169 +34,218 @@ var repo = Options.FindRepoRoot();
 var serverUrl = Environment.GetEnvironmentVariable("BENCH_DATABASE_URL") ?? Environment.GetEnvironmentVariable("TEST_DATABASE_URL")
     ?? throw new InvalidOperationException("Set TEST_DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL server the bench may create a database on.");
 var serverConnection = ChangemakerLite.Grains.Interfaces.Platform.DatabaseUrl.ToConnectionString(serverUrl);
-var dbName = $"bench_{Guid.NewGuid():N}";
-await using (var server = new NpgsqlConnection(serverConnection))
+var topologies = (args.SkipWhile(a => a != "--topology").Skip(1).FirstOrDefault() ?? "both") switch
 {
-    await server.OpenAsync();
-    await new NpgsqlCommand($"CREATE DATABASE \"{dbName}\"", server).ExecuteNonQueryAsync();
-}
-var connectionString = new NpgsqlConnectionStringBuilder(serverConnection) { Database = dbName }.ConnectionString;
-var processes = new List<Process>();
-try
+    "both" => new[] { "co-hosted", "separate" },
+    "co-hosted" or "cohosted" => ["co-hosted"],
+    "separate" => ["separate"],
+    var other => throw new ArgumentException($"--topology {other}: co-hosted, separate or both"),
+};
+var rounds = int.Parse(args.SkipWhile(a => a != "--rounds").Skip(1).FirstOrDefault() ?? "1", CultureInfo.InvariantCulture);
+Console.WriteLine($"bench: {options.Canvassers} canvassers, {options.Seconds} s measured after {options.WarmupSeconds} s warm-up, " +
+                  (options.Batch > 0 ? $"{options.Batch} points every {options.PointInterval} s" : "no points") + $", a visit every {options.VisitInterval} s each");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores (shared with other work); load average {File.ReadAllText("/proc/loadavg").Trim()}");
+Console.WriteLine($"rounds: {string.Join(", ", Enumerable.Range(0, rounds).SelectMany(_ => topologies))} (interleaved)");
+
+var results = new List<RoundResult>();
+for (var round = 0; round < rounds; round++)
+    foreach (var topology in topologies)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"=== round {round + 1}, {topology} ===");
+        results.Add(await RunRound(topology, walkList: rounds == 1 && topologies.Length == 1));
+    }
+
+Console.WriteLine();
+Console.WriteLine("summary (CPU in µs per acknowledged request: visit, or points batch; servers and PostgreSQL backends, not the generator)");
+Console.WriteLine($"{"topology",-10} {"req/s",8} {"visits/s",9} {"p50 ms",7} {"p99 ms",7} {"silo/node",10} {"frontend",9} {"postgres",9} {"machine",8} {"generator",10} {"failed",7}");
+foreach (var r in results)
+    Console.WriteLine($"{r.Topology,-10} {r.RequestsPerSecond,8:N0} {r.VisitsPerSecond,9:N0} {r.P50,7:F1} {r.P99,7:F1} {r.SiloMicros,10:F0} {r.FrontendMicros,9:F0} {r.PostgresMicros,9:F0} {r.SiloMicros + r.FrontendMicros + r.PostgresMicros,8:F0} {r.GeneratorMicros,10:F0} {r.Failed,7}");
+foreach (var group in results.GroupBy(r => r.Topology))
+    Console.WriteLine($"{group.Key,-10} mean of {group.Count()}: p50 {group.Average(r => r.P50):F1} ms, p99 {group.Average(r => r.P99):F1} ms, " +
+                      $"machine {group.Average(r => r.SiloMicros + r.FrontendMicros + r.PostgresMicros):F0} µs per request " +
+                      $"(silo/node {group.Average(r => r.SiloMicros):F0}, frontend {group.Average(r => r.FrontendMicros):F0}, postgres {group.Average(r => r.PostgresMicros):F0})");
+Console.WriteLine($"load average at the end {File.ReadAllText("/proc/loadavg").Trim()}");
+return 0;
+
+async Task<RoundResult> RunRound(string topology, bool walkList)
 {
-    await new SchemaMigrator(connectionString, NullLogger.Instance).MigrateAsync();
-    await using var db = Database.CreateDataSource(connectionString);
-    Console.WriteLine($"bench: {options.Canvassers} canvassers, {options.Seconds} s, " +
-                      (options.Batch > 0 ? $"{options.Batch} points every {options.PointInterval} s" : "no points") + $", a visit every {options.VisitInterval} s each");
-    Console.WriteLine($"machine: {Environment.ProcessorCount} cores (shared with other work), database {dbName}");
-
-    var world = await World.CreateAsync(db, options.Canvassers);
-
-    var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
-    var clusterId = $"bench-{Guid.NewGuid():N}";
-    var httpPort = FreePort();
-    var common = new Dictionary<string, string>
+    var coHosted = topology == "co-hosted";
+    Canvasser.Failures.Clear();
+    var dbName = $"bench_{Guid.NewGuid():N}";
+    await using (var server = new NpgsqlConnection(serverConnection))
     {
-        // BENCH_DB_OPTIONS adds Npgsql options to the hosts' connection string, as an operator would (e.g. "Maximum Pool Size=16").
-        ["DATABASE_URL"] = Environment.GetEnvironmentVariable("BENCH_DB_OPTIONS") is { Length: > 0 } dbOptions
-            ? $"{connectionString};{dbOptions}" : connectionString,
-        ["ORLEANS_CLUSTER_ID"] = clusterId,
-        ["ORLEANS_SERVICE_ID"] = clusterId,
-        ["MIGRATE_ON_START"] = "false",
-        ["JWT_SIGNING_KEY"] = signingKey,
-        ["Logging__LogLevel__Default"] = "Warning",
-        ["Logging__LogLevel__Orleans"] = "Error",
-        ["SMTP_HOST"] = "127.0.0.1",
-        ["SMTP_PORT"] = "9",
-    };
-    // --blast N: N campaign emails are sent from the middle of the measured window on, as a campaign going viral would,
-    // delivered by the silo's outbox to a real SMTP sink (its own process); the visits' latency is reported before and during.
-    var blast = (int)(args.SkipWhile(a => a != "--blast").Skip(1).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).FirstOrDefault());
-    if (blast > 0)
+        await server.OpenAsync();
+        await new NpgsqlCommand($"CREATE DATABASE \"{dbName}\"", server).ExecuteNonQueryAsync();
+    }
+    var connectionString = new NpgsqlConnectionStringBuilder(serverConnection) { Database = dbName }.ConnectionString;
+    var processes = new List<Process>();
+    try
     {
-        var smtpPort = FreePort();
-        processes.Add(Start(Path.Combine(repo, "src/SmtpSink/bin/Release/net10.0/ChangemakerLite.SmtpSink.dll"), "smtp", new()
+        await new SchemaMigrator(connectionString, NullLogger.Instance).MigrateAsync();
+        await using var db = Database.CreateDataSource(connectionString);
+        var world = await World.CreateAsync(db, options.Canvassers);
+
+        var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+        var clusterId = $"bench-{Guid.NewGuid():N}";
+        var httpPort = FreePort();
+        var common = new Dictionary<string, string>
         {
-            ["SMTP_SINK_PORT"] = smtpPort.ToString(CultureInfo.InvariantCulture),
-            ["SMTP_SINK_HTTP_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            // BENCH_DB_OPTIONS adds Npgsql options to the hosts' connection string, as an operator would (e.g. "Maximum Pool Size=16").
+            ["DATABASE_URL"] = Environment.GetEnvironmentVariable("BENCH_DB_OPTIONS") is { Length: > 0 } dbOptions
+                ? $"{connectionString};{dbOptions}" : connectionString,
+            ["ORLEANS_CLUSTER_ID"] = clusterId,
+            ["ORLEANS_SERVICE_ID"] = clusterId,
+            ["MIGRATE_ON_START"] = "false",
+            ["JWT_SIGNING_KEY"] = signingKey,
             ["Logging__LogLevel__Default"] = "Warning",
-        }, new()));
-        common["SMTP_PORT"] = smtpPort.ToString(CultureInfo.InvariantCulture);
-        common["INFLUENCE_RATE_LIMIT_PER_IP"] = "100000000";
-    }
-    foreach (var pair in args.SkipWhile(a => a != "--silo-env").Skip(1).Take(1).SelectMany(a => a.Split(',')))
-        common[pair.Split('=')[0]] = pair.Split('=', 2)[1];
-    var silo = Start(Path.Combine(repo, "src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"), "silo", common, new()
-    {
-        ["ORLEANS_SILO_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
-        ["ORLEANS_GATEWAY_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
-    });
-    processes.Add(silo);
-    var frontend = Start(Path.Combine(repo, "src/WebFrontend/bin/Release/net10.0/ChangemakerLite.WebFrontend.dll"), "frontend", common, new()
-    {
-        ["PORT"] = httpPort.ToString(CultureInfo.InvariantCulture),
-        ["BIND_ADDRESS"] = "127.0.0.1",
-    });
-    processes.Add(frontend);
-
-    // For readiness and the walk-list timing; the canvassers' load goes through LeanHttp.
-    using var http = new HttpClient()
-    { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/"), Timeout = TimeSpan.FromSeconds(60) };
-    await WaitReady(http);
-
-    // Sessions first (not measured as throughput): every canvasser starts one in their cut.
-    using var lean = new LeanHttp(new IPEndPoint(IPAddress.Loopback, httpPort));
-    var canvassers = world.Users.Select((u, i) => new Canvasser(i, Jwt(signingKey, u), world.CutOf(i), world.DoorsOf(i), options, lean)).ToList();
-    var startClock = Stopwatch.StartNew();
-    await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.StartSession());
-    Console.WriteLine($"started {canvassers.Count} sessions in {startClock.Elapsed.TotalSeconds:F1} s");
-
-    // Warm-up: a minute of load, not counted. The hosts' tiered JIT is still recompiling hot code (with profile data)
-    // for tens of seconds after start, which took a third of their CPU in a 5-second warm-up; a campaign's servers
-    // run for days, so the figures are taken once that has settled. The load runs on without a break into the
-    // measured window (a request counts when it is sent inside it): stopping every phone and starting them again
-    // would measure a restart, not the steady load.
-    var measureFrom = Stopwatch.GetTimestamp() + (long)(options.WarmupSeconds * Stopwatch.Frequency);
-    Task load;
-    Task<EmailBlast.Outcome>? blasting = null;
-    long blastFrom;
-    double elapsed;
-    Cpu.Snapshot cpuBefore, cpuAfter;
-    using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.WarmupSeconds + options.Seconds)))
-    {
-        load = Task.WhenAll(canvassers.Select(c => c.Run(stop.Token, measureFrom)));
-        blastFrom = measureFrom + (long)(options.Seconds / 2.0 * Stopwatch.Frequency);
-        if (blast > 0) blasting = EmailBlast.Run(db, http, blast, blastFrom, measureFrom + (long)(options.Seconds * Stopwatch.Frequency));
-        await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureFrom));
-        cpuBefore = Cpu.Sample(silo, frontend, dbName);
-        var pausedBefore = GC.GetTotalPauseDuration();
-        var clock = Stopwatch.StartNew();
-        await load;
-        elapsed = clock.Elapsed.TotalSeconds;
-        cpuAfter = Cpu.Sample(silo, frontend, dbName);
-        // The generator's own pauses delay the answers it reads, so they show in the latencies it reports.
-        Console.WriteLine($"load generator paused for GC {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F0} ms of the window");
-    }
-
-    var pointLatencies = canvassers.SelectMany(c => c.PointLatencies).ToArray();
-    var visitLatencies = canvassers.SelectMany(c => c.VisitLatencies).ToArray();
-    var pointsAcked = canvassers.Sum(c => c.PointsAckedRecorded);
-    var visitsAcked = canvassers.Sum(c => c.VisitsAckedRecorded);
-    var errors = canvassers.Sum(c => c.Errors);
-    Console.WriteLine();
-    Console.WriteLine($"points: {pointsAcked / elapsed,10:N0}/s durably accepted   ({pointLatencies.Length / elapsed:N0} requests/s)  p50 {Percentile(pointLatencies, 50),6:F1} ms  p99 {Percentile(pointLatencies, 99),6:F1} ms  max {pointLatencies.DefaultIfEmpty().Max(),6:F0} ms");
-    Console.WriteLine($"visits: {visitsAcked / elapsed,10:N0}/s                                      p50 {Percentile(visitLatencies, 50),6:F1} ms  p99 {Percentile(visitLatencies, 99),6:F1} ms  max {visitLatencies.DefaultIfEmpty().Max(),6:F0} ms");
-    Console.WriteLine($"failed requests: {errors}" + string.Concat(Canvasser.Failures.OrderByDescending(f => f.Value).Take(5).Select(f => $"\n  {f.Value} × {f.Key}")));
-    Cpu.Report(cpuBefore, cpuAfter, elapsed);
-    if (blasting is not null)
-    {
-        var before = canvassers.SelectMany(c => c.Timeline).Where(t => t.Visit && t.At >= measureFrom && t.At < blastFrom).Select(t => t.Milliseconds).ToArray();
-        var during = canvassers.SelectMany(c => c.Timeline).Where(t => t.Visit && t.At >= blastFrom).Select(t => t.Milliseconds).ToArray();
-        var half = options.Seconds / 2.0;
-        Console.WriteLine($"visits without the blast (first {half:F0} s): {before.Length / half,6:N0}/s  p50 {Percentile(before, 50),6:F1} ms  p99 {Percentile(before, 99),6:F1} ms  max {before.DefaultIfEmpty().Max(),6:F0} ms");
-        Console.WriteLine($"visits during the blast  (last {half:F0} s):  {during.Length / half,6:N0}/s  p50 {Percentile(during, 50),6:F1} ms  p99 {Percentile(during, 99),6:F1} ms  max {during.DefaultIfEmpty().Max(),6:F0} ms");
-        var outcome = await blasting;
-        Console.WriteLine($"email blast: {outcome.Accepted} sends accepted in {outcome.AcceptSeconds:F1} s ({outcome.Accepted / outcome.AcceptSeconds:F0}/s, " +
-                          $"{outcome.Failed} refused); {outcome.DeliveredInWindow} delivered by the window's end; all delivered after {outcome.DeliveredSeconds:F1} s " +
-                          $"= {outcome.Accepted / outcome.DeliveredSeconds:F0}/s");
-    }
-    if (args.Contains("--timeline"))
-    {
-        // Whether the slow answers are spread out (queueing) or bunched in a few seconds (a pause somewhere).
-        foreach (var second in canvassers.SelectMany(c => c.Timeline).GroupBy(t => (int)((t.At - measureFrom) / Stopwatch.Frequency)).OrderBy(g => g.Key))
+            ["Logging__LogLevel__Orleans"] = "Error",
+            ["SMTP_HOST"] = "127.0.0.1",
+            ["SMTP_PORT"] = "9",
+        };
+        // --blast N: N campaign emails are sent from the middle of the measured window on, as a campaign going viral would,
+        // delivered by the silo's outbox to a real SMTP sink (its own process); the visits' latency is reported before and during.
+        var blast = (int)(args.SkipWhile(a => a != "--blast").Skip(1).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).FirstOrDefault());
+        if (blast > 0)
         {
-            var latencies = second.Select(t => t.Milliseconds).ToArray();
-            Console.WriteLine($"  second {second.Key,3}: {latencies.Length,6} answers  p50 {Percentile(latencies, 50),6:F1}  p99 {Percentile(latencies, 99),6:F1}  max {latencies.Max(),6:F0} ms");
+            var smtpPort = FreePort();
+            processes.Add(Start(Path.Combine(repo, "src/SmtpSink/bin/Release/net10.0/ChangemakerLite.SmtpSink.dll"), "smtp", new()
+            {
+                ["SMTP_SINK_PORT"] = smtpPort.ToString(CultureInfo.InvariantCulture),
+                ["SMTP_SINK_HTTP_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+                ["Logging__LogLevel__Default"] = "Warning",
+            }, new()));
+            common["SMTP_PORT"] = smtpPort.ToString(CultureInfo.InvariantCulture);
+            common["INFLUENCE_RATE_LIMIT_PER_IP"] = "100000000";
+        }
+        foreach (var pair in args.SkipWhile(a => a != "--silo-env").Skip(1).Take(1).SelectMany(a => a.Split(',')))
+            common[pair.Split('=')[0]] = pair.Split('=', 2)[1];
+        var web = new Dictionary<string, string>
+        {
+            ["PORT"] = httpPort.ToString(CultureInfo.InvariantCulture),
+            ["BIND_ADDRESS"] = "127.0.0.1",
+        };
+        var siloOwn = new Dictionary<string, string>
+        {
+            ["ORLEANS_SILO_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["ORLEANS_GATEWAY_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["FRONTEND_IN_SILO"] = coHosted ? "true" : "false",
+        };
+        if (coHosted) foreach (var (k, v) in web) siloOwn[k] = v;
+        var silo = Start(Path.Combine(repo, "src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"), coHosted ? "node" : "silo", common, siloOwn);
+        processes.Add(silo);
+        Process? frontend = null;
+        if (!coHosted)
+        {
+            frontend = Start(Path.Combine(repo, "src/WebFrontend/bin/Release/net10.0/ChangemakerLite.WebFrontend.dll"), "frontend", common, web);
+            processes.Add(frontend);
+        }
+
+        // For readiness and the walk-list timing; the canvassers' load goes through LeanHttp.
+        using var http = new HttpClient()
+        { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/"), Timeout = TimeSpan.FromSeconds(60) };
+        await WaitReady(http);
+
+        // Sessions first (not measured as throughput): every canvasser starts one in their cut.
+        using var lean = new LeanHttp(new IPEndPoint(IPAddress.Loopback, httpPort));
+        var canvassers = world.Users.Select((u, i) => new Canvasser(i, Jwt(signingKey, u), world.CutOf(i), world.DoorsOf(i), options, lean)).ToList();
+        var startClock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.StartSession());
+        Console.WriteLine($"started {canvassers.Count} sessions in {startClock.Elapsed.TotalSeconds:F1} s");
+
+        // Warm-up: a minute of load, not counted. The hosts' tiered JIT is still recompiling hot code (with profile data)
+        // for tens of seconds after start, which took a third of their CPU in a 5-second warm-up; a campaign's servers
+        // run for days, so the figures are taken once that has settled. The load runs on without a break into the
+        // measured window (a request counts when it is sent inside it): stopping every phone and starting them again
+        // would measure a restart, not the steady load.
+        var measureFrom = Stopwatch.GetTimestamp() + (long)(options.WarmupSeconds * Stopwatch.Frequency);
+        Task load;
+        Task<EmailBlast.Outcome>? blasting = null;
+        long blastFrom;
+        double elapsed;
+        Cpu.Snapshot cpuBefore, cpuAfter;
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.WarmupSeconds + options.Seconds)))
+        {
+            load = Task.WhenAll(canvassers.Select(c => c.Run(stop.Token, measureFrom)));
+            blastFrom = measureFrom + (long)(options.Seconds / 2.0 * Stopwatch.Frequency);
+            if (blast > 0) blasting = EmailBlast.Run(db, http, blast, blastFrom, measureFrom + (long)(options.Seconds * Stopwatch.Frequency));
+            await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureFrom));
+            cpuBefore = Cpu.Sample(silo, frontend, dbName);
+            var pausedBefore = GC.GetTotalPauseDuration();
+            var clock = Stopwatch.StartNew();
+            await load;
+            elapsed = clock.Elapsed.TotalSeconds;
+            cpuAfter = Cpu.Sample(silo, frontend, dbName);
+            // The generator's own pauses delay the answers it reads, so they show in the latencies it reports.
+            Console.WriteLine($"load generator paused for GC {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F0} ms of the window");
+        }
+
+        var pointLatencies = canvassers.SelectMany(c => c.PointLatencies).ToArray();
+        var visitLatencies = canvassers.SelectMany(c => c.VisitLatencies).ToArray();
+        var pointsAcked = canvassers.Sum(c => c.PointsAckedRecorded);
+        var visitsAcked = canvassers.Sum(c => c.VisitsAckedRecorded);
+        var errors = canvassers.Sum(c => c.Errors);
+        Console.WriteLine($"points: {pointsAcked / elapsed,10:N0}/s durably accepted   ({pointLatencies.Length / elapsed:N0} requests/s)  p50 {Percentile(pointLatencies, 50),6:F1} ms  p99 {Percentile(pointLatencies, 99),6:F1} ms  max {pointLatencies.DefaultIfEmpty().Max(),6:F0} ms");
+        Console.WriteLine($"visits: {visitsAcked / elapsed,10:N0}/s                                      p50 {Percentile(visitLatencies, 50),6:F1} ms  p99 {Percentile(visitLatencies, 99),6:F1} ms  max {visitLatencies.DefaultIfEmpty().Max(),6:F0} ms");
+        Console.WriteLine($"failed requests: {errors}" + string.Concat(Canvasser.Failures.OrderByDescending(f => f.Value).Take(5).Select(f => $"\n  {f.Value} × {f.Key}")));
+        var requests = pointLatencies.Length + visitLatencies.Length;
+        Cpu.Report(cpuBefore, cpuAfter, elapsed, requests, coHosted);
+        if (blasting is not null)
+        {
+            var before = canvassers.SelectMany(c => c.Timeline).Where(t => t.Visit && t.At >= measureFrom && t.At < blastFrom).Select(t => t.Milliseconds).ToArray();
+            var during = canvassers.SelectMany(c => c.Timeline).Where(t => t.Visit && t.At >= blastFrom).Select(t => t.Milliseconds).ToArray();
+            var half = options.Seconds / 2.0;
+            Console.WriteLine($"visits without the blast (first {half:F0} s): {before.Length / half,6:N0}/s  p50 {Percentile(before, 50),6:F1} ms  p99 {Percentile(before, 99),6:F1} ms  max {before.DefaultIfEmpty().Max(),6:F0} ms");
+            Console.WriteLine($"visits during the blast  (last {half:F0} s):  {during.Length / half,6:N0}/s  p50 {Percentile(during, 50),6:F1} ms  p99 {Percentile(during, 99),6:F1} ms  max {during.DefaultIfEmpty().Max(),6:F0} ms");
+            var outcome = await blasting;
+            Console.WriteLine($"email blast: {outcome.Accepted} sends accepted in {outcome.AcceptSeconds:F1} s ({outcome.Accepted / outcome.AcceptSeconds:F0}/s, " +
+                              $"{outcome.Failed} refused); {outcome.DeliveredInWindow} delivered by the window's end; all delivered after {outcome.DeliveredSeconds:F1} s " +
+                              $"= {outcome.Accepted / outcome.DeliveredSeconds:F0}/s");
+        }
+        if (args.Contains("--timeline"))
+        {
+            // Whether the slow answers are spread out (queueing) or bunched in a few seconds (a pause somewhere).
+            foreach (var second in canvassers.SelectMany(c => c.Timeline).GroupBy(t => (int)((t.At - measureFrom) / Stopwatch.Frequency)).OrderBy(g => g.Key))
+            {
+                var latencies = second.Select(t => t.Milliseconds).ToArray();
+                Console.WriteLine($"  second {second.Key,3}: {latencies.Length,6} answers  p50 {Percentile(latencies, 50),6:F1}  p99 {Percentile(latencies, 99),6:F1}  max {latencies.Max(),6:F0} ms");
+            }
+        }
+
+        // Nothing acknowledged may be missing.
+        var verify = Stopwatch.StartNew();
+        var (missingPoints, missingVisits, totalsMismatch) = await Verify(db, canvassers);
+        Console.WriteLine($"verify ({verify.Elapsed.TotalSeconds:F1} s): {canvassers.Sum(c => c.AckedSeqs.Count):N0} acknowledged points, {missingPoints} missing; " +
+                          $"{canvassers.Sum(c => c.AckedVisits.Count):N0} acknowledged visits, {missingVisits} missing; {totalsMismatch} trails whose total_points disagree with their rows");
+
+        if (walkList && options.WalkBuildings > 0) await WalkListTiming(db, http, signingKey, world, options.WalkBuildings);
+
+        // The visit-path latency is what the target is about; with points on, both kinds of answer are counted.
+        var measured = options.Batch > 0 ? pointLatencies.Concat(visitLatencies).ToArray() : visitLatencies;
+        double Micros(double cpuSeconds) => requests == 0 ? double.NaN : cpuSeconds / requests * 1e6;
+        return new RoundResult(topology, requests / elapsed, visitsAcked / elapsed, Percentile(measured, 50), Percentile(measured, 99),
+            Micros(cpuAfter.Silo - cpuBefore.Silo), Micros(cpuAfter.Frontend - cpuBefore.Frontend), Micros(cpuAfter.Postgres - cpuBefore.Postgres),
+            Micros(cpuAfter.Bench - cpuBefore.Bench), errors + missingPoints + missingVisits);
+    }
+    finally
+    {
+        foreach (var process in processes)
+        {
+            try { if (!process.HasExited) process.Kill(entireProcessTree: true); process.WaitForExit(10_000); } catch (InvalidOperationException) { }
+        }
+        NpgsqlConnection.ClearAllPools();
+        if (args.Contains("--keep"))
+        {
+            Console.WriteLine($"kept database {dbName}");
+        }
+        else
+        {
+            await using var server = new NpgsqlConnection(serverConnection);
+            await server.OpenAsync();
+            await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{dbName}\" WITH (FORCE)", server).ExecuteNonQueryAsync();
         }
     }
-
-    // Nothing acknowledged may be missing.
-    var verify = Stopwatch.StartNew();
-    var (missingPoints, missingVisits, totalsMismatch) = await Verify(db, canvassers);
-    Console.WriteLine($"verify ({verify.Elapsed.TotalSeconds:F1} s): {canvassers.Sum(c => c.AckedSeqs.Count):N0} acknowledged points, {missingPoints} missing; " +
-                      $"{canvassers.Sum(c => c.AckedVisits.Count):N0} acknowledged visits, {missingVisits} missing; {totalsMismatch} trails whose total_points disagree with their rows");
-
-    if (options.WalkBuildings > 0) await WalkListTiming(db, http, signingKey, world, options.WalkBuildings);
 }
-finally
-{
-    foreach (var process in processes)
-    {
-        try { if (!process.HasExited) process.Kill(entireProcessTree: true); process.WaitForExit(10_000); } catch (InvalidOperationException) { }
-    }
-    NpgsqlConnection.ClearAllPools();
-    if (args.Contains("--keep"))
-    {
-        Console.WriteLine($"kept database {dbName}");
-    }
-    else
-    {
-        await using var server = new NpgsqlConnection(serverConnection);
-        await server.OpenAsync();
-        await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{dbName}\" WITH (FORCE)", server).ExecuteNonQueryAsync();
-    }
-}
-return 0;
 
 static Process Start(string dll, string name, Dictionary<string, string> common, Dictionary<string, string> own)
 {
@@ -310,6 +361,9 @@ static async Task WalkListTiming(NpgsqlDataSource db, HttpClient http, string ke
     var warm = timings.Skip(2).Order().ToList();
     Console.WriteLine($"walk list: {buildings} buildings, {doors} doors; first call {timings[0]:F0} ms (cold JIT), then median {warm[warm.Count / 2]:F0} ms, max {warm.Max():F0} ms over {warm.Count} calls");
 }
+
+sealed record RoundResult(string Topology, double RequestsPerSecond, double VisitsPerSecond, double P50, double P99,
+    double SiloMicros, double FrontendMicros, double PostgresMicros, double GeneratorMicros, long Failed);
 
 sealed record Options(int Canvassers, int Seconds, int Batch, double PointInterval, double VisitInterval, int WarmupSeconds, int WalkBuildings)
 {
@@ -609,18 +663,21 @@ static class Cpu
 {
     public sealed record Snapshot(double Silo, double Frontend, double Bench, double Postgres, double MachineBusy, double MachineTotal);
 
-    public static Snapshot Sample(Process silo, Process frontend, string database)
+    public static Snapshot Sample(Process silo, Process? frontend, string database)
     {
         var (busy, total) = Machine();
-        return new Snapshot(Process(silo.Id), Process(frontend.Id), Process(Environment.ProcessId), Postgres(database), busy, total);
+        return new Snapshot(Process(silo.Id), frontend is null ? 0 : Process(frontend.Id), Process(Environment.ProcessId), Postgres(database), busy, total);
     }
 
-    public static void Report(Snapshot before, Snapshot after, double seconds)
+    public static void Report(Snapshot before, Snapshot after, double seconds, long requests, bool coHosted)
     {
-        string Cores(double cpuSeconds) => $"{cpuSeconds / seconds:F2} cores";
-        Console.WriteLine($"cpu over {seconds:F1} s: silo {Cores(after.Silo - before.Silo)}, frontend {Cores(after.Frontend - before.Frontend)}, " +
-                          $"load generator {Cores(after.Bench - before.Bench)}, postgres backends of the bench database {Cores(after.Postgres - before.Postgres)}; " +
-                          $"machine busy {100 * (after.MachineBusy - before.MachineBusy) / Math.Max(1, after.MachineTotal - before.MachineTotal):F0}%");
+        string Cores(double cpuSeconds) => $"{cpuSeconds / seconds:F2} cores ({(requests == 0 ? 0 : cpuSeconds / requests * 1e6):F0} µs/request)";
+        var servers = coHosted
+            ? $"node {Cores(after.Silo - before.Silo)}"
+            : $"silo {Cores(after.Silo - before.Silo)}, frontend {Cores(after.Frontend - before.Frontend)}";
+        Console.WriteLine($"cpu over {seconds:F1} s: {servers}, postgres backends of the bench database {Cores(after.Postgres - before.Postgres)}, " +
+                          $"load generator {Cores(after.Bench - before.Bench)}; " +
+                          $"machine busy {100 * (after.MachineBusy - before.MachineBusy) / Math.Max(1, after.MachineTotal - before.MachineTotal):F0}% (everything on it)");
     }
 
     private static double Process(int pid)
@@ -699,7 +756,6 @@ static class PlanTiming
         }
     }
 }
-
 
 /// <summary>A campaign going viral during the canvassing load: its sends accepted over HTTP, delivered by the outbox.</summary>
 static class EmailBlast

@@ -9,6 +9,8 @@ using ChangemakerLite.Grains.Pages;
 using ChangemakerLite.Grains.Shifts;
 using ChangemakerLite.Grains.Templates;
 using ChangemakerLite.Grains.Media;
+using ChangemakerLite.WebFrontend;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,14 +26,46 @@ namespace ChangemakerLite.Silo;
 /// </summary>
 public static class SiloHost
 {
+    /// <summary>
+    /// A silo, and by default the web tier in the same process (<c>FRONTEND_IN_SILO</c>, true): one process per node,
+    /// its endpoints and live hub calling grains in-process, with no Orleans client hop. With <c>FRONTEND_IN_SILO=false</c>
+    /// the silo hosts grains only and separate frontend processes (<c>src/WebFrontend</c>) serve HTTP.
+    /// </summary>
     public static IHost Build(string[] args, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
+        var web = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (overrides is not null) web.Configuration.AddInMemoryCollection(overrides);
+        if (HostsFrontend(web.Configuration))
+        {
+            ConfigureSilo(web, configureServices, hostsFrontend: true);
+            // After Orleans, so the web tier's background services (live relay, feature toggles) start on an active silo.
+            web.AddFrontend();
+            AddSiloBackgroundServices(web.Services);
+            var app = web.Build();
+            app.UseFrontend();
+            return app;
+        }
+
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
         });
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+        ConfigureSilo(builder, configureServices, hostsFrontend: false);
+        AddSiloBackgroundServices(builder.Services);
+        return builder.Build();
+    }
+
+    /// <summary>Whether this silo process also serves HTTP and the live hub (<c>FRONTEND_IN_SILO</c>, true by default).</summary>
+    public static bool HostsFrontend(IConfiguration configuration) => configuration.GetValue("FRONTEND_IN_SILO", true);
+
+    private static void ConfigureSilo(IHostApplicationBuilder builder, Action<IServiceCollection>? configureServices, bool hostsFrontend)
+    {
         var settings = SiloSettings.From(builder.Configuration);
 
         ServerLogging.Configure(builder.Logging, builder.Configuration);
@@ -46,7 +80,8 @@ public static class SiloHost
         builder.Services.AddPagesGrains();
         builder.Services.AddInfluenceGrains();
         builder.Services.AddMediaGrains();
-        builder.Services.AddSiloOperations(builder.Configuration, settings);
+        // A silo hosting the web tier exports the metrics through the web tier's exporter (one per process).
+        builder.Services.AddSiloOperations(builder.Configuration, settings, exportMetrics: !hostsFrontend);
         if (settings.MigrateOnStart)
             // Registered before Orleans so the schema (Orleans' own tables included) exists before the silo joins.
             builder.Services.AddHostedService(sp => new MigrateOnStartService(settings.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
@@ -90,11 +125,14 @@ public static class SiloHost
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ITempUserSweepGrain>(0).Ensure());
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ICanvassSweepGrain>(0).Ensure());
         });
-        // Registered after Orleans so they start once the silo is active and stop before it leaves the cluster.
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
-        builder.Services.AddHostedService<ClusterHeartbeatService>();
-        builder.Services.AddHostedService<EmailSender>();
-        return builder.Build();
+    }
+
+    /// <summary>Registered after Orleans so they start once the silo is active and stop before it leaves the cluster.</summary>
+    private static void AddSiloBackgroundServices(IServiceCollection services)
+    {
+        services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
+        services.AddHostedService<ClusterHeartbeatService>();
+        services.AddHostedService<EmailSender>();
     }
 
     /// <summary>The configuration the one-shot commands (migrate, bootstrap-admin) read: the same sources as the silo.</summary>

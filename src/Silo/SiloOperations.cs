@@ -22,12 +22,12 @@ namespace ChangemakerLite.Silo;
 /// </summary>
 public static class SiloOperations
 {
-    public static void AddSiloOperations(this IServiceCollection services, IConfiguration configuration, SiloSettings settings)
+    public static void AddSiloOperations(this IServiceCollection services, IConfiguration configuration, SiloSettings settings, bool exportMetrics = true)
     {
         var operations = SiloOperationsSettings.From(configuration);
         services.AddSingleton(operations);
         services.AddSingleton(MetricsAccess.From(k => configuration[k]));
-        services.AddOpenTelemetry()
+        if (exportMetrics) services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("changemaker-silo", serviceInstanceId: $"{settings.AdvertisedAddress}:{settings.SiloPort}"))
             .WithMetrics(m => m
                 .AddRuntimeInstrumentation()
@@ -57,7 +57,7 @@ public sealed record SiloOperationsSettings(int MetricsPort, IPAddress MetricsBi
         configuration.GetValue("ORLEANS_KUBERNETES", false));
 }
 
-/// <summary>A silo has no frontend of its own: this listener serves its <c>/metrics</c> and health to scrapers and probes.</summary>
+/// <summary>A silo without the web tier has no HTTP of its own: this listener serves its <c>/metrics</c> and health to scrapers and probes.</summary>
 public sealed class SiloMetricsListener(IServiceProvider silo, SiloOperationsSettings settings, ILogger<SiloMetricsListener> logger) : IHostedService
 {
     private WebApplication? _app;

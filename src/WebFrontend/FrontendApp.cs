@@ -12,6 +12,7 @@ using ChangemakerLite.WebFrontend.Settings;
 using ChangemakerLite.WebFrontend.Shifts;
 using ChangemakerLite.WebFrontend.Templates;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Orleans.Configuration;
@@ -20,8 +21,9 @@ using Scalar.AspNetCore;
 namespace ChangemakerLite.WebFrontend;
 
 /// <summary>
-/// Builds the frontend: an Orleans client plus ASP.NET Core minimal APIs and the live hub. Tests build
-/// real frontends (Kestrel on a loopback port) through the same method.
+/// Builds the web tier: ASP.NET Core minimal APIs and the live hub, hosted either in a silo (one process per node,
+/// the grain calls local) or in a frontend process of its own with an Orleans client. Tests build both through
+/// the same methods.
 /// </summary>
 public static class FrontendApp
 {
@@ -31,6 +33,11 @@ public static class FrontendApp
     /// <summary>Where the OpenAPI document of every route is served (<c>/openapi/v1.json</c>).</summary>
     public const string OpenApiDocumentPath = "/openapi/{documentName}.json";
 
+    /// <summary>
+    /// A frontend process of its own (the separate topology): the web app reaching the silos through an Orleans
+    /// client. The silo hosts the same app in its own process through <see cref="AddFrontend"/> and
+    /// <see cref="UseFrontend"/> (the co-hosted topology, <c>FRONTEND_IN_SILO</c>).
+    /// </summary>
     public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -39,19 +46,10 @@ public static class FrontendApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
-        var settings = FrontendSettings.From(builder.Configuration);
-        builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(TimeProvider.System);
-
         ServerLogging.Configure(builder.Logging, builder.Configuration);
-        builder.Services.AddTrustedProxies(builder.Configuration);
+        var settings = FrontendSettings.From(builder.Configuration);
 
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Limits.MaxRequestBodySize = DefaultMaxRequestBodyBytes;
-            k.Listen(System.Net.IPAddress.Parse(settings.BindAddress), settings.Port);
-        });
-
+        // The client first: the web tier's background services (live relay, feature toggles) start on a connected client.
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -73,6 +71,33 @@ public static class FrontendApp
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                 return true;
             });
+        });
+
+        builder.AddFrontend();
+
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.UseFrontend();
+        return app;
+    }
+
+    /// <summary>
+    /// Registers the web tier (Kestrel on <c>PORT</c>, authentication, every module's endpoints' services, the live hub
+    /// and its relay) on a web application builder whose host already has, or will get, an Orleans client or silo:
+    /// the endpoints reach grains through <c>IClusterClient</c>, which a silo provides in-process.
+    /// </summary>
+    public static FrontendSettings AddFrontend(this WebApplicationBuilder builder)
+    {
+        var settings = FrontendSettings.From(builder.Configuration);
+        builder.Services.AddSingleton(settings);
+        // A silo hosting the frontend may have registered its clock (tests shift it): one process, one clock.
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddTrustedProxies(builder.Configuration);
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = DefaultMaxRequestBodyBytes;
+            k.Listen(System.Net.IPAddress.Parse(settings.BindAddress), settings.Port);
         });
 
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new WireNameEnumConverterFactory()));
@@ -124,13 +149,16 @@ public static class FrontendApp
         builder.Services.AddInfluenceFrontend();
         builder.Services.AddMediaFrontend();
         builder.AddOperationsFrontend(settings);
+        return settings;
+    }
 
-        configure?.Invoke(builder);
-        var app = builder.Build();
+    /// <summary>The request pipeline and every route of the web tier, the same in a frontend process and in a silo.</summary>
+    public static WebApplication UseFrontend(this WebApplication app)
+    {
         // First: every later step (metrics networks, rate limits, dedupe) sees the client's address behind a trusted proxy.
         app.UseTrustedProxies();
         app.UseRequestStrings();
-        app.UseSecurityHeaders(settings);
+        app.UseSecurityHeaders(app.Services.GetRequiredService<FrontendSettings>());
         app.UseProtectedMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -35,6 +35,12 @@ public abstract class ClusterTest : IAsyncLifetime
     /// <summary>Makes the <see cref="Companion"/> (once per cluster); none by default.</summary>
     protected virtual Task<IAsyncDisposable?> StartCompanionAsync() => Task.FromResult<IAsyncDisposable?>(null);
 
+    /// <summary>
+    /// Frontends inside the silos (one process per node) or on their own. Tests that need a frontend to outlive the
+    /// silos (a silo killed under a frontend's traffic) say <see cref="ClusterTopology.Separate"/>.
+    /// </summary>
+    protected virtual ClusterTopology Topology => LocalCluster.DefaultTopology;
+
     /// <summary>True when this test has the database and cluster to itself (a fixture, or a [ClusterPerTest] class).</summary>
     protected bool OwnsCluster => _owned;
 
@@ -59,7 +65,7 @@ public abstract class ClusterTest : IAsyncLifetime
         try
         {
             db = await TestDatabase.CreateAsync();
-            var cluster = await LocalCluster.StartAsync(db, Silos, Frontends, Settings, SiloServices);
+            var cluster = await LocalCluster.StartAsync(db, Silos, Frontends, Settings, SiloServices, Topology);
             cluster.Companion = Companion;
             return (db, cluster);
         }

@@ -11,21 +11,49 @@ using Microsoft.Extensions.Logging;
 
 namespace ChangemakerLite.TestSupport;
 
+/// <summary>How a cluster's web tier is hosted (see docs/architecture.md).</summary>
+public enum ClusterTopology
+{
+    /// <summary>The web tier inside the silo: one process per node, grain calls in-process (the default of deploy/run.sh).</summary>
+    CoHosted,
+
+    /// <summary>Frontends are processes of their own, reaching the silos through an Orleans client.</summary>
+    Separate,
+}
+
 /// <summary>
 /// Real silos and real frontends in this process, on loopback ports, clustered through the ADO.NET
 /// membership table of one test database: what deploy/cluster.sh runs, under the tests' control.
+/// <para>
+/// Co-hosted (the default), a frontend is the web tier of a silo: frontend i is silo i, a cluster of S silos and F
+/// frontends has max(S, F) nodes of which the first F serve HTTP, stopping a silo stops its frontend and the reverse,
+/// <see cref="AddFrontendAsync"/> adds a node serving HTTP and <see cref="AddSiloAsync"/> a silo without it. Separate,
+/// silos and frontends are hosts of their own, as deploy/cluster.sh runs them with FRONTEND_IN_SILO=false.
+/// </para>
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
+    /// <summary>The topology of clusters that name none: TEST_CLUSTER_TOPOLOGY (co-hosted or separate), else co-hosted.</summary>
+    public static readonly ClusterTopology DefaultTopology =
+        Environment.GetEnvironmentVariable("TEST_CLUSTER_TOPOLOGY")?.Trim().ToLowerInvariant() switch
+        {
+            "separate" => ClusterTopology.Separate,
+            null or "" or "cohosted" or "co-hosted" => ClusterTopology.CoHosted,
+            var other => throw new InvalidOperationException($"TEST_CLUSTER_TOPOLOGY is '{other}': co-hosted or separate."),
+        };
+
     private readonly List<IHost?> _silos = [];
     private readonly List<WebApplication?> _frontends = [];
+    /// <summary>Co-hosted: the silo index of each frontend.</summary>
+    private readonly List<int> _frontendSilo = [];
     private readonly Dictionary<string, string?> _settings;
 
     private readonly Action<IServiceCollection>? _siloServices;
 
-    private LocalCluster(TestDatabase database, IDictionary<string, string?>? settings, Action<IServiceCollection>? siloServices = null)
+    private LocalCluster(TestDatabase database, IDictionary<string, string?>? settings, Action<IServiceCollection>? siloServices, ClusterTopology topology)
     {
         _siloServices = siloServices;
+        Topology = topology;
         Database = database;
         Mail = new SmtpSinkServer(Ports.Free());
         SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
@@ -66,6 +94,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public TestDatabase Database { get; }
 
+    /// <summary>Whether this cluster's frontends run inside its silos or on their own.</summary>
+    public ClusterTopology Topology { get; }
+
     /// <summary>
     /// How long a grain call may take before it fails (Orleans' default is 30 s). A test asserts what the system does,
     /// not how fast a shared, loaded machine does it: a password hash that waits half a minute for a core must not
@@ -98,13 +129,24 @@ public sealed class LocalCluster : IAsyncDisposable
     public IReadOnlyList<WebApplication?> Frontends => _frontends;
 
     /// <param name="siloServices">Extra services for every silo this cluster starts (a controllable clock, say).</param>
+    /// <param name="topology">Co-hosted or separate frontends; <see cref="DefaultTopology"/> when not given.</param>
     public static async Task<LocalCluster> StartAsync(TestDatabase database, int silos = 1, int frontends = 1,
-        IDictionary<string, string?>? settings = null, Action<IServiceCollection>? siloServices = null)
+        IDictionary<string, string?>? settings = null, Action<IServiceCollection>? siloServices = null, ClusterTopology? topology = null)
     {
-        var cluster = new LocalCluster(database, settings, siloServices);
+        var cluster = new LocalCluster(database, settings, siloServices, topology ?? DefaultTopology);
         try
         {
             await cluster.Mail.StartAsync();
+            if (cluster.Topology == ClusterTopology.CoHosted)
+            {
+                // The first `frontends` nodes serve HTTP; the rest are silos only.
+                var nodes = Math.Max(silos, frontends);
+                for (var i = 0; i < nodes; i++) await cluster.StartSiloAsync(withFrontend: i < frontends);
+                if (nodes > 1) await cluster.WaitUntilSilosSeeEachOtherAsync();
+                if (nodes > 1)
+                    for (var i = 0; i < frontends; i++) await cluster.WaitUntilEverySiloRelaysToAsync(i);
+                return cluster;
+            }
             for (var i = 0; i < silos; i++) await cluster.AddSiloAsync();
             if (silos > 1) await cluster.WaitUntilSilosSeeEachOtherAsync();
             for (var i = 0; i < frontends; i++) await cluster.AddFrontendAsync();
@@ -152,13 +194,23 @@ public sealed class LocalCluster : IAsyncDisposable
             $"heartbeats of all {running} silos on frontend {frontend}", TimeSpan.FromSeconds(60));
     }
 
-    public async Task<int> AddSiloAsync()
+    /// <summary>Starts a silo (co-hosted too, a silo without the web tier); returns its index.</summary>
+    public Task<int> AddSiloAsync() => StartSiloAsync(withFrontend: false);
+
+    private async Task<int> StartSiloAsync(bool withFrontend)
     {
         var settings = new Dictionary<string, string?>(_settings)
         {
             ["ORLEANS_SILO_PORT"] = Ports.Free().ToString(),
             ["ORLEANS_GATEWAY_PORT"] = Ports.Free().ToString(),
+            ["FRONTEND_IN_SILO"] = withFrontend ? "true" : "false",
         };
+        if (withFrontend)
+        {
+            var port = Ports.Free();
+            settings["PORT"] = port.ToString();
+            settings["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}";
+        }
         var host = SiloHost.Build([], settings, services =>
         {
             services.AddLogging(b => b.AddProvider(Logs));
@@ -167,11 +219,22 @@ public sealed class LocalCluster : IAsyncDisposable
         });
         await host.StartAsync();
         _silos.Add(host);
+        if (withFrontend)
+        {
+            _frontends.Add((WebApplication)host);
+            _frontendSilo.Add(_silos.Count - 1);
+        }
         return _silos.Count - 1;
     }
 
+    /// <summary>Starts a frontend and returns its index; co-hosted, a new node (a silo serving HTTP).</summary>
     public async Task<int> AddFrontendAsync()
     {
+        if (Topology == ClusterTopology.CoHosted)
+        {
+            await StartSiloAsync(withFrontend: true);
+            return _frontends.Count - 1;
+        }
         var port = Ports.Free();
         var settings = new Dictionary<string, string?>(_settings)
         {
@@ -188,11 +251,16 @@ public sealed class LocalCluster : IAsyncDisposable
         return _frontends.Count - 1;
     }
 
-    /// <summary>Stops a silo: gracefully (it leaves the cluster) or abruptly (the others must notice it died).</summary>
+    /// <summary>
+    /// Stops a silo: gracefully (it leaves the cluster) or abruptly (the others must notice it died). Co-hosted, its
+    /// frontend stops with it.
+    /// </summary>
     public async Task StopSiloAsync(int index, bool graceful = true)
     {
         var host = _silos[index] ?? throw new InvalidOperationException($"Silo {index} is already stopped.");
         _silos[index] = null;
+        var frontend = _frontendSilo.IndexOf(index);
+        if (frontend >= 0) _frontends[frontend] = null;
         if (graceful)
         {
             await host.StopAsync();
@@ -207,8 +275,15 @@ public sealed class LocalCluster : IAsyncDisposable
         host.Dispose();
     }
 
+    /// <summary>Stops a frontend; co-hosted, its node (the silo with it) leaves the cluster gracefully.</summary>
     public async Task StopFrontendAsync(int index)
     {
+        if (Topology == ClusterTopology.CoHosted)
+        {
+            if (_frontends[index] is null) throw new InvalidOperationException($"Frontend {index} is already stopped.");
+            await StopSiloAsync(_frontendSilo[index]);
+            return;
+        }
         var app = _frontends[index] ?? throw new InvalidOperationException($"Frontend {index} is already stopped.");
         _frontends[index] = null;
         await app.StopAsync();
@@ -257,7 +332,8 @@ public sealed class LocalCluster : IAsyncDisposable
     public async Task<IReadOnlyList<string>> StopAllAsync()
     {
         var problems = new List<string>();
-        for (var i = 0; i < _frontends.Count; i++)
+        // Co-hosted, the frontends are the silos' hosts: each is stopped once, below.
+        for (var i = 0; i < _frontends.Count && Topology == ClusterTopology.Separate; i++)
         {
             if (_frontends[i] is not { } app) continue;
             try { await app.StopAsync(); await app.DisposeAsync(); }
@@ -270,6 +346,7 @@ public sealed class LocalCluster : IAsyncDisposable
             catch (Exception ex) { problems.Add($"stopping silo {i}: {ex.GetType().Name}: {ex.Message}"); }
         }
         _frontends.Clear();
+        _frontendSilo.Clear();
         _silos.Clear();
         try { await Mail.DisposeAsync(); }
         catch (Exception ex) { problems.Add($"stopping the mail server: {ex.GetType().Name}: {ex.Message}"); }

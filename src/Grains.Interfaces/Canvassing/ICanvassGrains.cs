@@ -44,11 +44,18 @@ public interface ITrackingSessionGrain : IGrainWithGuidKey
 /// it stores the figures at most once an interval, and counts the cut afresh now and then (doors and visits can be
 /// deleted, the cut redrawn).
 /// </summary>
+/// <summary>A committed visit to a door, as a cut's progress counts it.</summary>
+[GenerateSerializer, Immutable, Alias("cml.canvass.DoorVisit")]
+public readonly record struct DoorVisit([property: Id(0)] Guid AddressId, [property: Id(1)] DateTimeOffset VisitedAt);
+
 [Alias("cml.canvass.ICutProgressGrain")]
 public interface ICutProgressGrain : IGrainWithGuidKey
 {
     /// <summary>A visit to this door, in this cut, was committed.</summary>
     [Alias("DoorVisited"), Orleans.Concurrency.OneWay] Task DoorVisited(Guid addressId, DateTimeOffset visitedAt);
+
+    /// <summary>Visits to doors of this cut were committed: a silo's visits of one short window, told in one call.</summary>
+    [Alias("DoorsVisited"), Orleans.Concurrency.OneWay] Task DoorsVisited(DoorVisit[] visits);
 
     /// <summary>Something only a fresh count shows may have changed: count the cut again at the next store.</summary>
     [Alias("RecountSoon"), Orleans.Concurrency.OneWay] Task RecountSoon();

@@ -35,8 +35,17 @@ public static class EnumWireNames
     public static bool UsesLowerCase(Type enumType) =>
         enumType.IsDefined(typeof(LowerSnakeCaseWireNamesAttribute), inherit: false);
 
+    /// <summary>The wire name of an enum value, worked out once per value (it is on every request's path: roles, JSON, SQL).</summary>
     public static string ToWireName<TEnum>(TEnum value) where TEnum : struct, Enum =>
-        ToWireName(value.ToString(), UsesLowerCase(typeof(TEnum)));
+        Names<TEnum>.ByValue.TryGetValue(value, out var name) ? name : ToWireName(value.ToString(), Names<TEnum>.LowerCase);
+
+    private static class Names<TEnum> where TEnum : struct, Enum
+    {
+        public static readonly bool LowerCase = UsesLowerCase(typeof(TEnum));
+
+        public static readonly Dictionary<TEnum, string> ByValue = Enum.GetValues<TEnum>().Distinct()
+            .ToDictionary(v => v, v => ToWireName(v.ToString(), LowerCase));
+    }
 
     /// <summary>Every enum persisted in PostgreSQL with the name of its database type.</summary>
     public static readonly IReadOnlyList<(Type EnumType, string PgTypeName)> DatabaseEnums =

@@ -30,6 +30,7 @@ public sealed class CanvassSessionGrain(
     CanvassSettings settings,
     CutAddressCache cuts,
     VisitWriter visits,
+    CutVisitRelay cutVisits,
     [FromKeyedServices(CanvassClock.Key)] TimeProvider time,
     ILogger<CanvassSessionGrain> logger) : Grain, ICanvassSessionGrain, IRemindable
 {
@@ -127,7 +128,7 @@ public sealed class CanvassSessionGrain(
 
                 _visitsByClientId[visit.ClientVisitId] = visit;
                 live.VisitRecorded(visit, address.Latitude, address.Longitude);
-                if (visit.CutId is { } cutId) GrainFactory.GetGrainById<ICutProgressGrain>(cutId).DoorVisited(visit.AddressId, visit.VisitedAt).Ignore();
+                if (visit.CutId is { } cutId) cutVisits.DoorVisited(cutId, visit.AddressId, visit.VisitedAt);
                 return new VisitResult(visit, true);
             },
             beforeRetry: async (_, _) => await Reload(),

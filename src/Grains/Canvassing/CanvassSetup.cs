@@ -45,6 +45,7 @@ public static class CanvassSetup
         services.TryAddSingleton(sp => CanvassSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton<TrackWriter>();
         services.TryAddSingleton<VisitWriter>();
+        services.TryAddSingleton<CutVisitRelay>();
         services.TryAddSingleton<CutAddressCache>();
         return services;
     }

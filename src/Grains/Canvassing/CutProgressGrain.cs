@@ -40,6 +40,16 @@ public sealed class CutProgressGrain(CanvassSettings settings, ILogger<CutProgre
         return StoreSoon();
     }
 
+    public Task DoorsVisited(DoorVisit[] visits)
+    {
+        foreach (var visit in visits)
+        {
+            if (_doors is not null && _doors.Contains(visit.AddressId)) _visited.Add(visit.AddressId);
+            if (_lastCanvassed is null || visit.VisitedAt.UtcDateTime > _lastCanvassed) _lastCanvassed = visit.VisitedAt.UtcDateTime;
+        }
+        return StoreSoon();
+    }
+
     public Task RecountSoon()
     {
         _recount = true;

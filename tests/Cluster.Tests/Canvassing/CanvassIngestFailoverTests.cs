@@ -17,6 +17,8 @@ namespace ChangemakerLite.Cluster.Tests.Canvassing;
 [ClusterPerTest]
 public sealed class CanvassIngestFailoverTests : ClusterTest
 {
+    // A silo is killed under the frontends' traffic: the frontends must outlive it.
+    protected override ClusterTopology Topology => ClusterTopology.Separate;
     protected override int Silos => 2;
     protected override int Frontends => 1;
     // Orleans' own response timeout: a call caught by the kill fails and is retried within the test's patience.

@@ -11,7 +11,7 @@ using static ChangemakerLite.TestSupport.CanvassClient;
 namespace ChangemakerLite.Cluster.Tests.Canvassing;
 
 /// <summary>The live admin map across the cluster: moves posted through frontend 1 reach an admin on frontend 2, coalesced.</summary>
-public sealed class CanvassLiveTests : ClusterTest
+public class CanvassLiveTests : ClusterTest
 {
     protected override int Silos => 2;
     protected override int Frontends => 2;

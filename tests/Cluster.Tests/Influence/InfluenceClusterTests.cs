@@ -18,6 +18,8 @@ namespace ChangemakerLite.Cluster.Tests.Influence;
 [ClusterPerTest]
 public sealed class InfluenceClusterTests : ClusterTest
 {
+    // A silo is killed under the frontends' traffic: the frontends must outlive it.
+    protected override ClusterTopology Topology => ClusterTopology.Separate;
     private FakeRepresent _represent => (FakeRepresent)Companion!;
 
     protected override async Task<IAsyncDisposable?> StartCompanionAsync() => await FakeRepresent.StartAsync();

@@ -14,6 +14,8 @@ namespace ChangemakerLite.Cluster.Tests.Media;
 [ClusterPerTest]
 public sealed class MediaJobFailoverTests : ClusterTest
 {
+    // A silo is killed under the frontends' traffic: the frontends must outlive it.
+    protected override ClusterTopology Topology => ClusterTopology.Separate;
     private readonly string _root = TestMedia.NewRoot();
 
     protected override int Silos => 2;

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace ChangemakerLite.Cluster.Tests.Platform;
 
 /// <summary>Two silos and two frontends on one database, as deploy/cluster.sh runs them.</summary>
-public sealed class TwoSiloClusterTests : ClusterTest
+public class TwoSiloClusterTests : ClusterTest
 {
     protected override int Silos => 2;
     protected override int Frontends => 2;
@@ -79,6 +79,8 @@ public sealed class TwoSiloClusterTests : ClusterTest
 /// <summary>Grain state and reminders through the ADO.NET providers in PostgreSQL.</summary>
 public sealed class AdoNetProviderTests : ClusterTest
 {
+    // A silo restarts under the test's frontend.
+    protected override ClusterTopology Topology => ClusterTopology.Separate;
     [Fact]
     public async Task Grain_state_survives_deactivation()
     {

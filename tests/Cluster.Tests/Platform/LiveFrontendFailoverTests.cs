@@ -11,7 +11,7 @@ namespace ChangemakerLite.Cluster.Tests.Platform;
 /// A frontend goes away while browsers watch through it: its browsers are disconnected, reconnect through another
 /// frontend and get events again, and browsers of the other frontends miss nothing meanwhile.
 /// </summary>
-public sealed class LiveFrontendFailoverTests : ClusterTest
+public class LiveFrontendFailoverTests : ClusterTest
 {
     protected override int Silos => 2;
     protected override int Frontends => 2;

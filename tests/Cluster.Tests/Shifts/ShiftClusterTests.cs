@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace ChangemakerLite.Cluster.Tests.Shifts;
 
 /// <summary>Shifts on two silos and two frontends: live counts on the other frontend.</summary>
-public sealed class ShiftClusterTests : ClusterTest
+public class ShiftClusterTests : ClusterTest
 {
     protected override int Silos => 2;
     protected override int Frontends => 2;

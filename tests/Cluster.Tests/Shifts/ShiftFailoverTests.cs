@@ -9,6 +9,8 @@ namespace ChangemakerLite.Cluster.Tests.Shifts;
 /// <summary>Shifts on two silos: exact counts across the silo hosting the shift leaving (a class of its own: it stops a silo).</summary>
 public sealed class ShiftFailoverTests : ClusterTest
 {
+    // A silo is killed under the frontends' traffic: the frontends must outlive it.
+    protected override ClusterTopology Topology => ClusterTopology.Separate;
     protected override int Silos => 2;
     protected override int Frontends => 2;
 
