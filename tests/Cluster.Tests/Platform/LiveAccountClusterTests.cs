@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.TestSupport;
+using ChangemakerLite.TestSupport.Shifts;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChangemakerLite.Cluster.Tests.Platform;
@@ -36,11 +37,12 @@ public sealed class LiveAccountClusterTests : ClusterTest
         await using var onFirst = Cluster.Hub(0, user.AccessToken);
         await using var onSecond = Cluster.Hub(1, user.AccessToken);
         var closed = new[] { WhenClosed(onFirst), WhenClosed(onSecond) };
+        using var admin = Cluster.Http(0, super.AccessToken);
+        var shift = (await ShiftFixtures.CreateShiftAsync(admin, 5, isPublic: true)).GetProperty("id").GetGuid();
         await onFirst.StartAsync();
         await onSecond.StartAsync();
-        await onSecond.InvokeAsync("Subscribe", LiveTopics.Shift(Guid.NewGuid()));
+        await onSecond.InvokeAsync("Subscribe", LiveTopics.Shift(shift));
 
-        using var admin = Cluster.Http(0, super.AccessToken);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/users/{user.Id}")).StatusCode);
         await Task.WhenAll(closed).WaitAsync(TimeSpan.FromSeconds(120));
     }

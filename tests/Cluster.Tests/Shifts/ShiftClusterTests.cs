@@ -110,7 +110,14 @@ public class ShiftClusterTests : ClusterTest
             (await http.PostAsJsonAsync($"/api/public/shifts/{open}/signups", new { name = "Watcher", email = "watcher@example.org" })).StatusCode);
         await Eventually.True(() => Task.FromResult(events.Any(e => e.GetProperty("currentVolunteers").GetInt32() == 1)), "the public count");
 
+        // A signed-in volunteer watches a private shift only once an admin has put them on it (docs/shifts.md).
         var member = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1, UserRole.User))[0];
+        await using (var notYet = Cluster.Hub(0, member.AccessToken))
+        {
+            await notYet.StartAsync();
+            await Assert.ThrowsAsync<HubException>(() => notYet.InvokeAsync("Subscribe", $"shift:{hidden}"));
+        }
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/api/shifts/{hidden}/signups", new { userId = member.Id })).StatusCode);
         await using var signedIn = Cluster.Hub(0, member.AccessToken);
         await signedIn.StartAsync();
         await signedIn.InvokeAsync("Subscribe", $"shift:{hidden}");

@@ -4,6 +4,7 @@ using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.TestSupport;
+using ChangemakerLite.TestSupport.Shifts;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -53,6 +54,13 @@ public sealed class LiveConnectionTests : ClusterTest
 
     private async Task<TestUser> SignedInAs(UserRole role) => await TestUsers.SignedInAsync(Cluster, role);
 
+    /// <summary>The live topic of a new public shift: one any viewer may watch (a private or unknown shift is refused).</summary>
+    internal static async Task<string> PublicShiftTopic(LocalCluster cluster)
+    {
+        using var admin = cluster.Http(0, await ShiftFixtures.AdminTokenAsync(cluster));
+        return LiveTopics.Shift((await ShiftFixtures.CreateShiftAsync(admin, 5, isPublic: true)).GetProperty("id").GetGuid());
+    }
+
     [Fact]
     public async Task A_connection_closes_when_its_access_token_expires()
     {
@@ -61,7 +69,7 @@ public sealed class LiveConnectionTests : ClusterTest
         await using var hub = Cluster.Hub(0, token);
         var closed = WhenClosed(hub);
         await hub.StartAsync();
-        await hub.InvokeAsync("Subscribe", LiveTopics.Shift(Guid.NewGuid()));
+        await hub.InvokeAsync("Subscribe", await PublicShiftTopic(Cluster));
 
         await closed.WaitAsync(Patience);
         Assert.Equal(HubConnectionState.Disconnected, hub.State);
@@ -75,7 +83,7 @@ public sealed class LiveConnectionTests : ClusterTest
         await using var hub = Cluster.Hub(0, user.AccessToken);
         var closed = WhenClosed(hub);
         await hub.StartAsync();
-        await hub.InvokeAsync("Subscribe", LiveTopics.Shift(Guid.NewGuid()));
+        await hub.InvokeAsync("Subscribe", await PublicShiftTopic(Cluster));
 
         using var http = Cluster.Http(0, admin.AccessToken);
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/users/{user.Id}")).StatusCode);
@@ -117,7 +125,7 @@ public sealed class LiveConnectionTests : ClusterTest
         var refused = await Assert.ThrowsAsync<HubException>(() => current.InvokeAsync("Subscribe", LiveTopics.CanvassLive));
         Assert.Contains("not allowed", refused.Message);
         // Topics a volunteer may watch still work on the new connection.
-        await current.InvokeAsync("Subscribe", LiveTopics.Shift(Guid.NewGuid()));
+        await current.InvokeAsync("Subscribe", await PublicShiftTopic(Cluster));
     }
 
     [Fact]
@@ -141,7 +149,8 @@ public sealed class LiveConnectionTests : ClusterTest
         var user = await SignedInAs(UserRole.User);
         await using var hub = Cluster.Hub(0, user.AccessToken);
         await hub.StartAsync();
-        var topics = Enumerable.Range(0, 4).Select(_ => LiveTopics.Shift(Guid.NewGuid())).ToArray();
+        var topics = new string[4];
+        for (var i = 0; i < topics.Length; i++) topics[i] = await PublicShiftTopic(Cluster);
         for (var i = 0; i < 3; i++) await hub.InvokeAsync("Subscribe", topics[i]);
 
         var refused = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Subscribe", topics[3]));
@@ -180,7 +189,7 @@ public sealed class LiveAnonymousLimitTests : ClusterTest
         var user = await TestUsers.SignedInAsync(Cluster, UserRole.User);
         await using var signedIn = Cluster.Hub(0, user.AccessToken);
         await signedIn.StartAsync();
-        for (var i = 0; i < 5; i++) await signedIn.InvokeAsync("Subscribe", LiveTopics.Shift(Guid.NewGuid()));
+        for (var i = 0; i < 5; i++) await signedIn.InvokeAsync("Subscribe", await LiveConnectionTests.PublicShiftTopic(Cluster));
     }
 
     [Fact]

@@ -4,6 +4,8 @@ using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.TestSupport;
 using ChangemakerLite.TestSupport.Shifts;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChangemakerLite.WebFrontend.Tests.Shifts;
 
@@ -91,5 +93,42 @@ public sealed class PrivateShiftTests : ClusterTest
         Assert.True(await Db.ScalarAsync<bool>("SELECT (permissions->>'privateShifts')::boolean FROM users WHERE id = @id", ("id", user.Id)));
         await Problem.Expect(await http.PatchAsJsonAsync($"/api/users/{user.Id}", new { permissions = new { seeEverything = true } }),
             HttpStatusCode.BadRequest, "permissions");
+    }
+
+    [Fact]
+    public async Task A_private_shifts_live_topic_is_refused_to_those_not_let_in_and_open_to_those_let_in()
+    {
+        using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
+        var hidden = (await ShiftFixtures.CreateShiftAsync(admin, 5, isPublic: false, daysFromToday: 13)).GetProperty("id").GetGuid();
+        var open = (await ShiftFixtures.CreateShiftAsync(admin, 5, isPublic: true, daysFromToday: 13)).GetProperty("id").GetGuid();
+        var topic = $"shift:{hidden}";
+
+        await using (var anonymous = Cluster.Hub(0))
+        {
+            await anonymous.StartAsync();
+            await anonymous.InvokeAsync("Subscribe", $"shift:{open}");
+            await Assert.ThrowsAsync<HubException>(() => anonymous.InvokeAsync("Subscribe", topic));
+        }
+
+        var plain = await TestUsers.CreateAsync(Db, UserRole.User);
+        await using (var asPlain = Cluster.Hub(0, TestTokens.Mint(Cluster.SigningKey, plain.Id, plain.Email, UserRole.User)))
+        {
+            await asPlain.StartAsync();
+            await Assert.ThrowsAsync<HubException>(() => asPlain.InvokeAsync("Subscribe", topic));
+        }
+
+        // Put on the shift by an admin, the same volunteer may watch it.
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/api/shifts/{hidden}/signups", new { userId = plain.Id })).StatusCode);
+        await using (var placed = Cluster.Hub(0, TestTokens.Mint(Cluster.SigningKey, plain.Id, plain.Email, UserRole.User)))
+        {
+            await placed.StartAsync();
+            await placed.InvokeAsync("Subscribe", topic);
+        }
+
+        var granted = await TestUsers.CreateAsync(Db, UserRole.User, permissions: """{"privateShifts": true}""");
+        await using var asGranted = Cluster.Hub(0, TestTokens.Mint(Cluster.SigningKey, granted.Id, granted.Email, UserRole.User,
+            permissionsJson: """{"privateShifts": true}"""));
+        await asGranted.StartAsync();
+        await asGranted.InvokeAsync("Subscribe", topic);
     }
 }
