@@ -116,6 +116,8 @@ async Task<RoundResult> RunRound(string topology, bool walkList)
                 ["Logging__LogLevel__Default"] = "Warning",
             }, new()));
             common["SMTP_PORT"] = smtpPort.ToString(CultureInfo.InvariantCulture);
+            // The local sink speaks plain SMTP; TLS is the default for a real relay.
+            common["SMTP_SECURE"] = "false";
             common["INFLUENCE_RATE_LIMIT_PER_IP"] = "100000000";
         }
         foreach (var pair in args.SkipWhile(a => a != "--silo-env").Skip(1).Take(1).SelectMany(a => a.Split(',')))
