@@ -160,7 +160,7 @@ public sealed class ShiftGrain(
         var next = shift with { Status = ShiftStatus.Cancelled, UpdatedAt = time.GetUtcNow() };
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await SaveCountsAsync(connection, transaction, next);
+        await ShiftRows.SaveCountsAsync(connection, transaction, ShiftId, _version, next);
         // Everyone who expected to come hears about it, in the same transaction as the cancellation itself.
         var volunteers = await connection.Command(
             "SELECT user_email, user_name FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", transaction, ("id", ShiftId))
@@ -221,7 +221,7 @@ public sealed class ShiftGrain(
             if (existing is null) throw DomainException.NotFound("The signup");
             throw ShiftAdmission.Conflict("The signup is already cancelled.", "already_cancelled");
         }
-        await SaveCountsAsync(connection, transaction, next);
+        await ShiftRows.SaveCountsAsync(connection, transaction, ShiftId, _version, next);
         await EmailOutbox.EnqueueAsync(connection, transaction, ShiftEmails.SignupCancelled(shift, cancelled.UserEmail, cancelled.UserName));
         await transaction.CommitAsync();
         Apply(next, _version + 1);
@@ -255,10 +255,11 @@ public sealed class ShiftGrain(
         var tempAccount = account.Created ? new ShiftEmails.TempAccount(email, credential.Password, expiresAt) : null;
         // An account that existed is greeted by its own name, not by whatever the signup form was given.
         var mailName = account.Created ? name : user.Name ?? name;
-        var signup = await InsertSignupAsync(connection, transaction, shift, user.Id, email, name, phone, command.Source, now,
-            ShiftEmails.SignupConfirmed(shift, email, mailName, tempAccount));
+        var next = WithCount(shift, shift.CurrentVolunteers + 1);
+        var signup = await ShiftRows.InsertSignupAsync(connection, transaction, shift, next, _version, user.Id, email, name, phone,
+            command.Source, now, ShiftEmails.SignupConfirmed(shift, email, mailName, tempAccount));
         await transaction.CommitAsync();
-        Apply(WithCount(shift, shift.CurrentVolunteers + 1), _version + 1);
+        Apply(next, _version + 1);
         return signup;
     }
 
@@ -354,53 +355,6 @@ public sealed class ShiftGrain(
             else candidate.Done.TrySetException(error);
         }
     }
-
-    /// <summary>
-    /// The signup row (a cancelled one for the same email is confirmed again, keeping its id), the shift's
-    /// new count under the version check, and the confirmation email: one round trip, one transaction.
-    /// </summary>
-    private async Task<SignupView> InsertSignupAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ShiftView shift,
-        Guid userId, string email, string? name, string? phone, SignupSource source, DateTimeOffset now, OutboundEmail confirmation)
-    {
-        var next = WithCount(shift, shift.CurrentVolunteers + 1);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(Sql.BatchCommand($"""
-            INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
-            VALUES (@signup, @id, @title, @user, @email, @name, @phone, @now, 'CONFIRMED', @source)
-            {ShiftRows.ConfirmAgainIfCancelled}
-            RETURNING {ShiftRows.SignupColumns}
-            """, ("signup", Ids.New()), ("id", ShiftId), ("title", shift.Title), ("user", userId), ("email", email), ("name", name),
-            ("phone", phone), ("now", now), ("source", source)));
-        batch.BatchCommands.Add(SaveCountsCommand(next));
-        batch.BatchCommands.Add(ShiftEmails.EnqueueManyCommand([confirmation]));
-
-        SignupView? signup;
-        bool saved;
-        await using (var reader = await batch.ExecuteReaderAsync())
-        {
-            signup = await reader.ReadAsync() ? ShiftRows.ReadSignup(reader) : null;
-            await reader.NextResultAsync();
-            saved = await reader.ReadAsync();
-        }
-        // The transaction is rolled back when it is disposed uncommitted, so neither case leaves anything behind.
-        if (signup is null) throw ShiftAdmission.AlreadySignedUp();
-        if (!saved) throw new StaleVersionException();
-        return signup;
-    }
-
-    private async Task SaveCountsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ShiftView next)
-    {
-        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { SaveCountsCommand(next) } };
-        await using var reader = await batch.ExecuteReaderAsync();
-        if (!await reader.ReadAsync()) throw new StaleVersionException();
-    }
-
-    /// <summary>The only write of the count and status: it succeeds only against the version this activation loaded.</summary>
-    private NpgsqlBatchCommand SaveCountsCommand(ShiftView next) => Sql.BatchCommand("""
-        UPDATE shifts SET current_volunteers = @count, status = @status, version = version + 1, updated_at = @now
-        WHERE id = @id AND version = @version
-        RETURNING version
-        """, ("count", next.CurrentVolunteers), ("status", next.Status), ("now", next.UpdatedAt), ("id", ShiftId), ("version", _version));
 
     private ShiftView WithCount(ShiftView shift, int count) => shift with
     {

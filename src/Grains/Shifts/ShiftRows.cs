@@ -1,10 +1,14 @@
+using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Interfaces.Shifts;
 using ChangemakerLite.Grains.Platform;
 using Npgsql;
 
 namespace ChangemakerLite.Grains.Shifts;
 
-/// <summary>Column lists and readers for shifts and signups, shared by the shift grain and the query grain.</summary>
+/// <summary>
+/// Column lists and readers for shifts and signups, shared by the shift grain and the query grain, and the shift grain's
+/// single-signup and count writes.
+/// </summary>
 public static class ShiftRows
 {
     public const string Columns = """
@@ -76,4 +80,51 @@ public static class ShiftRows
     /// </summary>
     public static string StatusSql(string status, string count, string maxVolunteers) =>
         $"CASE WHEN {status} = 'CANCELLED' THEN {status} WHEN {count} >= {maxVolunteers} THEN 'FULL' ELSE 'OPEN' END";
+
+    /// <summary>
+    /// The signup row (a cancelled one for the same email is confirmed again, keeping its id), the shift's
+    /// new count under the version check, and the confirmation email: one round trip, one transaction.
+    /// </summary>
+    public static async Task<SignupView> InsertSignupAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ShiftView shift,
+        ShiftView next, int version, Guid userId, string email, string? name, string? phone, SignupSource source, DateTimeOffset now,
+        OutboundEmail confirmation)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Sql.BatchCommand($"""
+            INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
+            VALUES (@signup, @id, @title, @user, @email, @name, @phone, @now, 'CONFIRMED', @source)
+            {ShiftRows.ConfirmAgainIfCancelled}
+            RETURNING {ShiftRows.SignupColumns}
+            """, ("signup", Ids.New()), ("id", shift.Id), ("title", shift.Title), ("user", userId), ("email", email), ("name", name),
+            ("phone", phone), ("now", now), ("source", source)));
+        batch.BatchCommands.Add(SaveCountsCommand(shift.Id, version, next));
+        batch.BatchCommands.Add(ShiftEmails.EnqueueManyCommand([confirmation]));
+
+        SignupView? signup;
+        bool saved;
+        await using (var reader = await batch.ExecuteReaderAsync())
+        {
+            signup = await reader.ReadAsync() ? ShiftRows.ReadSignup(reader) : null;
+            await reader.NextResultAsync();
+            saved = await reader.ReadAsync();
+        }
+        // The transaction is rolled back when it is disposed uncommitted, so neither case leaves anything behind.
+        if (signup is null) throw ShiftAdmission.AlreadySignedUp();
+        if (!saved) throw new StaleVersionException();
+        return signup;
+    }
+
+    public static async Task SaveCountsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid shiftId, int version, ShiftView next)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { SaveCountsCommand(shiftId, version, next) } };
+        await using var reader = await batch.ExecuteReaderAsync();
+        if (!await reader.ReadAsync()) throw new StaleVersionException();
+    }
+
+    /// <summary>The only write of the count and status: it succeeds only against the version the shift's grain loaded.</summary>
+    public static NpgsqlBatchCommand SaveCountsCommand(Guid shiftId, int version, ShiftView next) => Sql.BatchCommand("""
+        UPDATE shifts SET current_volunteers = @count, status = @status, version = version + 1, updated_at = @now
+        WHERE id = @id AND version = @version
+        RETURNING version
+        """, ("count", next.CurrentVolunteers), ("status", next.Status), ("now", next.UpdatedAt), ("id", shiftId), ("version", version));
 }
