@@ -5,9 +5,11 @@ using ChangemakerLite.SmtpSink;
 using ChangemakerLite.WebFrontend;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.TestingHost;
 
 namespace ChangemakerLite.TestSupport;
 
@@ -30,6 +32,12 @@ public enum ClusterTopology
 /// <see cref="AddFrontendAsync"/> adds a node serving HTTP and <see cref="AddSiloAsync"/> a silo without it. Separate,
 /// silos and frontends are hosts of their own, as deploy/cluster.sh runs them with FRONTEND_IN_SILO=false.
 /// </para>
+/// <para>
+/// The silos are kept by Orleans.TestingHost's <see cref="TestCluster"/>, which starts, stops and kills them and tracks
+/// their addresses. Each silo it starts is built by the production host builder (<see cref="SiloHost.Build"/>), so a
+/// node's web tier is tested inside its silo as deployed, and the cluster uses the real ADO.NET membership and
+/// reminders in the test database (the TestingHost's in-memory membership is switched off), over TCP on loopback.
+/// </para>
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
@@ -49,6 +57,13 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly Dictionary<string, string?> _settings;
 
     private readonly Action<IServiceCollection>? _siloServices;
+
+    /// <summary>Orleans.TestingHost's record of this cluster's silos; the handle of silo i is <c>_siloHandles[i]</c>.</summary>
+    private readonly TestCluster _testCluster;
+    private readonly List<SiloHandle?> _siloHandles = [];
+    /// <summary>Whether the silo the test cluster is starting serves HTTP (silos start one at a time).</summary>
+    private bool _nextSiloServesHttp;
+    private readonly SemaphoreSlim _startingSilo = new(1, 1);
 
     private LocalCluster(TestDatabase database, IDictionary<string, string?>? settings, Action<IServiceCollection>? siloServices, ClusterTopology topology)
     {
@@ -90,6 +105,18 @@ public sealed class LocalCluster : IAsyncDisposable
         };
         if (settings is not null)
             foreach (var (key, value) in settings) _settings[key] = value;
+
+        var builder = new TestClusterBuilder();
+        builder.Options.ClusterId = ClusterId;
+        builder.Options.ServiceId = _settings["ORLEANS_SERVICE_ID"]!;
+        // Membership, gateways and reminders through the ADO.NET providers in the test database, as deployed.
+        builder.Options.UseTestClusterMembership = false;
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
+        // Tests call grains through a frontend's or a silo's own grain factory, as the system does.
+        builder.Options.InitializeClientOnDeploy = false;
+        builder.Options.ConfigureFileLogging = false;
+        _testCluster = builder.Build();
+        _testCluster.CreateSiloAsync = CreateSiloAsync;
     }
 
     public TestDatabase Database { get; }
@@ -197,12 +224,38 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>Starts a silo (co-hosted too, a silo without the web tier); returns its index.</summary>
     public Task<int> AddSiloAsync() => StartSiloAsync(withFrontend: false);
 
+    /// <summary>Has the test cluster start one more silo (through <see cref="CreateSiloAsync"/>); returns its index.</summary>
     private async Task<int> StartSiloAsync(bool withFrontend)
     {
+        await _startingSilo.WaitAsync();
+        InProcessSiloHandle handle;
+        try
+        {
+            _nextSiloServesHttp = withFrontend;
+            handle = (InProcessSiloHandle)await _testCluster.StartAdditionalSiloAsync();
+        }
+        finally { _startingSilo.Release(); }
+        _silos.Add(handle.SiloHost);
+        _siloHandles.Add(handle);
+        if (withFrontend)
+        {
+            _frontends.Add((WebApplication)handle.SiloHost);
+            _frontendSilo.Add(_silos.Count - 1);
+        }
+        return _silos.Count - 1;
+    }
+
+    /// <summary>
+    /// The test cluster's way to start a silo: the production host on the ports the test cluster gave it, serving HTTP
+    /// when <see cref="_nextSiloServesHttp"/> says so.
+    /// </summary>
+    private async Task<SiloHandle> CreateSiloAsync(string name, IConfiguration assigned)
+    {
+        var withFrontend = _nextSiloServesHttp;
         var settings = new Dictionary<string, string?>(_settings)
         {
-            ["ORLEANS_SILO_PORT"] = Ports.Free().ToString(),
-            ["ORLEANS_GATEWAY_PORT"] = Ports.Free().ToString(),
+            ["ORLEANS_SILO_PORT"] = assigned["SiloPort"] ?? Ports.Free().ToString(),
+            ["ORLEANS_GATEWAY_PORT"] = assigned["GatewayPort"] ?? Ports.Free().ToString(),
             ["FRONTEND_IN_SILO"] = withFrontend ? "true" : "false",
         };
         if (withFrontend)
@@ -218,13 +271,8 @@ public sealed class LocalCluster : IAsyncDisposable
             _siloServices?.Invoke(services);
         });
         await host.StartAsync();
-        _silos.Add(host);
-        if (withFrontend)
-        {
-            _frontends.Add((WebApplication)host);
-            _frontendSilo.Add(_silos.Count - 1);
-        }
-        return _silos.Count - 1;
+        var silo = host.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>();
+        return new InProcessSiloHandle { Name = name, SiloHost = host, SiloAddress = silo.SiloAddress, GatewayAddress = silo.GatewayAddress };
     }
 
     /// <summary>Starts a frontend and returns its index; co-hosted, a new node (a silo serving HTTP).</summary>
@@ -257,22 +305,14 @@ public sealed class LocalCluster : IAsyncDisposable
     /// </summary>
     public async Task StopSiloAsync(int index, bool graceful = true)
     {
-        var host = _silos[index] ?? throw new InvalidOperationException($"Silo {index} is already stopped.");
+        var handle = _siloHandles[index] ?? throw new InvalidOperationException($"Silo {index} is already stopped.");
         _silos[index] = null;
+        _siloHandles[index] = null;
         var frontend = _frontendSilo.IndexOf(index);
         if (frontend >= 0) _frontends[frontend] = null;
-        if (graceful)
-        {
-            await host.StopAsync();
-        }
-        else
-        {
-            // Abrupt: the silo does not say goodbye, like a killed process.
-            using var cancelled = new CancellationTokenSource();
-            await cancelled.CancelAsync();
-            try { await host.StopAsync(cancelled.Token); } catch (OperationCanceledException) { }
-        }
-        host.Dispose();
+        // Abrupt: the silo does not say goodbye, like a killed process. Either way the test cluster disposes its host.
+        if (graceful) await _testCluster.StopSiloAsync(handle);
+        else await _testCluster.KillSiloAsync(handle);
     }
 
     /// <summary>Stops a frontend; co-hosted, its node (the silo with it) leaves the cluster gracefully.</summary>
@@ -339,15 +379,18 @@ public sealed class LocalCluster : IAsyncDisposable
             try { await app.StopAsync(); await app.DisposeAsync(); }
             catch (Exception ex) { problems.Add($"stopping frontend {i}: {ex.GetType().Name}: {ex.Message}"); }
         }
-        for (var i = 0; i < _silos.Count; i++)
+        for (var i = 0; i < _siloHandles.Count; i++)
         {
-            if (_silos[i] is not { } silo) continue;
-            try { await silo.StopAsync(); silo.Dispose(); }
+            if (_siloHandles[i] is not { } silo) continue;
+            try { await _testCluster.StopSiloAsync(silo); }
             catch (Exception ex) { problems.Add($"stopping silo {i}: {ex.GetType().Name}: {ex.Message}"); }
         }
+        try { await _testCluster.DisposeAsync(); }
+        catch (Exception ex) { problems.Add($"disposing the test cluster: {ex.GetType().Name}: {ex.Message}"); }
         _frontends.Clear();
         _frontendSilo.Clear();
         _silos.Clear();
+        _siloHandles.Clear();
         try { await Mail.DisposeAsync(); }
         catch (Exception ex) { problems.Add($"stopping the mail server: {ex.GetType().Name}: {ex.Message}"); }
         if (Companion is { } companion)
