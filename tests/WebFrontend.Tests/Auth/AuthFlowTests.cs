@@ -105,6 +105,10 @@ public sealed partial class AuthFlowTests : ClusterTest
         Assert.Equal("USER", await Db.ScalarAsync<string>("SELECT role::text FROM users WHERE email = @e", ("e", email)));
         Assert.Equal("STANDARD", await Db.ScalarAsync<string>("SELECT created_via::text FROM users WHERE email = @e", ("e", email)));
         Assert.False(await Db.ScalarAsync<bool>("SELECT email_verified FROM users WHERE email = @e", ("e", email)));
+        // The password is stored as bcrypt at cost 12 ($2a$12$... or $2b$12$...), never as given.
+        var hash = await Db.ScalarAsync<string>("SELECT password_hash FROM users WHERE email = @e", ("e", email));
+        Assert.Matches(@"^\$2[aby]\$12\$.{53}$", hash);
+        Assert.DoesNotContain("Brand-new-Pass-42", hash);
 
         var mail = await WaitForMail(email, "Confirm your email address");
         var token = Regex.Match(mail.TextBody!, @"verify-email\?token=([A-Za-z0-9_\-]+)").Groups[1].Value;
