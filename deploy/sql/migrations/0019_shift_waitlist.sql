@@ -50,7 +50,7 @@ SELECT pg_temp.add_waitlist_template('shift-waitlisted', 'Shift waitlist joined'
     'Sent to a volunteer who signed up for a full shift and is on its waitlist; carries a new temporary account''s sign-in details.',
     'You''re on the waitlist: {{SHIFT_TITLE}}',
     $html$<p>Hello{{#if NAME}} {{NAME}}{{/if}},</p>
-<p><strong>{{SHIFT_TITLE}}</strong> on {{SHIFT_DATE}} from {{SHIFT_START}} to {{SHIFT_END}} is full, so you are on its waitlist
+<p><strong>{{SHIFT_TITLE}}</strong> on {{SHIFT_DATE}} from {{SHIFT_START}} to {{SHIFT_END}}{{#if SHIFT_LOCATION}} at {{SHIFT_LOCATION}}{{/if}} is full, so you are on its waitlist
 (number {{WAITLIST_POSITION}} in line). If a place frees, the first in line gets it and we email you at once.</p>
 {{#if TEMP_PASSWORD}}
 <p>We created a temporary account for you so you can see your place in line:<br>
@@ -62,7 +62,7 @@ It works until {{TEMP_EXPIRES}} UTC.</p>
 $html$,
     $text$Hello{{#if NAME}} {{NAME}}{{/if}},
 
-"{{SHIFT_TITLE}}" on {{SHIFT_DATE}} from {{SHIFT_START}} to {{SHIFT_END}} is full, so you are on its waitlist (number {{WAITLIST_POSITION}} in line). If a place frees, the first in line gets it and we email you at once.
+"{{SHIFT_TITLE}}" on {{SHIFT_DATE}} from {{SHIFT_START}} to {{SHIFT_END}}{{#if SHIFT_LOCATION}} at {{SHIFT_LOCATION}}{{/if}} is full, so you are on its waitlist (number {{WAITLIST_POSITION}} in line). If a place frees, the first in line gets it and we email you at once.
 {{#if TEMP_PASSWORD}}
 
 We created a temporary account for you so you can see your place in line:
