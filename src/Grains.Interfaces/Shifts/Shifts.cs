@@ -150,10 +150,17 @@ public sealed record ShiftFilter(
 public sealed record ShiftUpdated(Guid ShiftId, int CurrentVolunteers, int MaxVolunteers, ShiftStatus Status, int WaitlistCount);
 
 /// <summary>
-/// The body of a <c>waitlistPromoted</c> live event: how many in line were just given a place, and the counts after. It names
-/// nobody, since anonymous viewers watch public shifts; each promoted volunteer is told by email.
+/// The body of a <c>waitlistPromoted</c> live event: the first <see cref="Promoted"/> in line were just given a place (so a
+/// viewer further back moves up by as many), and the counts after. It names nobody, since anonymous viewers watch public
+/// shifts; each promoted volunteer is told by email.
 /// </summary>
 public sealed record WaitlistPromoted(Guid ShiftId, int Promoted, int CurrentVolunteers, int WaitlistCount);
+
+/// <summary>
+/// The body of a <c>waitlistLeft</c> live event: the signup at <see cref="Position"/> left the line (a viewer behind it moves
+/// up one), and the line's length after. Names nobody, as <see cref="WaitlistPromoted"/>.
+/// </summary>
+public sealed record WaitlistLeft(Guid ShiftId, int Position, int WaitlistCount);
 
 /// <summary>
 /// One shift: the single writer of its row and its signups. It keeps the shift in memory, decides capacity

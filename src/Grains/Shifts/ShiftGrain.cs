@@ -216,14 +216,15 @@ public sealed class ShiftGrain(
         await using var transaction = await connection.BeginTransactionAsync();
         var cancelled = await connection.Command($"""
             UPDATE shift_signups s SET status = 'CANCELLED'
-            FROM (SELECT id, status FROM shift_signups
+            FROM (SELECT id, status, {ShiftRows.PositionSql("shift_signups")} AS position FROM shift_signups
                   WHERE id = @signup AND shift_id = @id AND status IN ('CONFIRMED', 'WAITLISTED') AND (@admin OR user_id = @user)
                   FOR UPDATE) was
             WHERE s.id = was.id
             RETURNING s.id, s.shift_id, s.shift_title, s.user_id, s.user_email, s.user_name, s.user_phone, s.signup_date, s.status,
-                      s.signup_source, was.status AS was_status
+                      s.signup_source, was.status AS was_status, was.position AS was_position
             """, transaction, ("signup", signupId), ("id", ShiftId), ("admin", asAdmin), ("user", actingUserId))
-            .FirstOrDefaultAsync(r => (Signup: ShiftRows.ReadSignup(r), Was: r.Get<SignupStatus>("was_status")));
+            .FirstOrDefaultAsync(r => (Signup: ShiftRows.ReadSignup(r), Was: r.Get<SignupStatus>("was_status"),
+                Position: r.GetValueOrNull<int>("was_position")));
         if (cancelled.Signup is null)
         {
             await transaction.RollbackAsync();
@@ -243,6 +244,8 @@ public sealed class ShiftGrain(
         await transaction.CommitAsync();
         Apply(next, _version + 1);
         PublishPromoted(promoted);
+        if (cancelled.Position is { } position)
+            live.Publish(LiveTopics.Shift(ShiftId), "waitlistLeft", new WaitlistLeft(ShiftId, position, next.WaitlistCount));
         return cancelled.Signup;
     });
 
@@ -426,7 +429,10 @@ public sealed class ShiftGrain(
             new ShiftUpdated(shift.Id, shift.CurrentVolunteers, shift.MaxVolunteers, shift.Status, shift.WaitlistCount));
     }
 
-    /// <summary>Promotions are told at once, not coalesced: each one moves everyone still in line up (after the commit).</summary>
+    /// <summary>
+    /// Promotions are told at once, not coalesced: each one moves everyone still in line up, which each viewer works out for
+    /// their own place from the event (after the commit).
+    /// </summary>
     private void PublishPromoted(IReadOnlyList<SignupView> promoted)
     {
         if (promoted.Count == 0 || _shift is not { } shift) return;

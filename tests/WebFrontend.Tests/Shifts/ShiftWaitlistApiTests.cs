@@ -137,8 +137,10 @@ public sealed partial class ShiftWaitlistApiTests : ClusterTest
         await using var hub = Cluster.Hub(0);
         var updates = new ConcurrentQueue<JsonElement>();
         var promotions = new ConcurrentQueue<JsonElement>();
+        var leaves = new ConcurrentQueue<JsonElement>();
         hub.On<JsonElement>("shiftUpdated", e => updates.Enqueue(e));
         hub.On<JsonElement>("waitlistPromoted", e => promotions.Enqueue(e));
+        hub.On<JsonElement>("waitlistLeft", e => leaves.Enqueue(e));
         await hub.StartAsync();
         await hub.InvokeAsync("Subscribe", $"shift:{shift}");
 
@@ -157,6 +159,15 @@ public sealed partial class ShiftWaitlistApiTests : ClusterTest
         Assert.Equal(4, promoted.EnumerateObject().Count());
         await Eventually.True(() => Task.FromResult(updates.Any(e => e.GetProperty("waitlistCount").GetInt32() == 1 && e.GetProperty("maxVolunteers").GetInt32() == 4)),
             "the shift's new counts");
+
+        // The last in line leaves: watchers learn which place emptied (those behind it move up) and the new length.
+        var last = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE user_email = @e", ("e", v[4].Email));
+        using (var asLast = Cluster.Http(0, v[4].AccessToken))
+            Assert.Equal(HttpStatusCode.NoContent, (await asLast.DeleteAsync($"/api/shifts/{shift}/signups/{last}")).StatusCode);
+        await Eventually.True(() => Task.FromResult(!leaves.IsEmpty), "the leave event");
+        var left = Assert.Single(leaves);
+        Assert.Equal((shift, 1, 0), (left.GetProperty("shiftId").GetGuid(), left.GetProperty("position").GetInt32(), left.GetProperty("waitlistCount").GetInt32()));
+        Assert.Single(promotions);
     }
 
     [Theory]
