@@ -214,26 +214,12 @@ public sealed class ShiftGrain(
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var cancelled = await connection.Command($"""
-            UPDATE shift_signups s SET status = 'CANCELLED'
-            FROM (SELECT id, status, {ShiftRows.PositionSql("shift_signups")} AS position FROM shift_signups
-                  WHERE id = @signup AND shift_id = @id AND status IN ('CONFIRMED', 'WAITLISTED') AND (@admin OR user_id = @user)
-                  FOR UPDATE) was
-            WHERE s.id = was.id
-            RETURNING s.id, s.shift_id, s.shift_title, s.user_id, s.user_email, s.user_name, s.user_phone, s.signup_date, s.status,
-                      s.signup_source, was.status AS was_status, was.position AS was_position
-            """, transaction, ("signup", signupId), ("id", ShiftId), ("admin", asAdmin), ("user", actingUserId))
-            .FirstOrDefaultAsync(r => (Signup: ShiftRows.ReadSignup(r), Was: r.Get<SignupStatus>("was_status"),
-                Position: r.GetValueOrNull<int>("was_position")));
+        var cancelled = await ShiftRows.CancelSignupAsync(connection, transaction, ShiftId, signupId, asAdmin, actingUserId);
         if (cancelled.Signup is null)
         {
             await transaction.RollbackAsync();
-            var existing = await connection.Command($"""
-                SELECT {ShiftRows.SignupColumns} FROM shift_signups WHERE id = @signup AND shift_id = @id AND (@admin OR user_id = @user)
-                """, null, ("signup", signupId), ("id", ShiftId), ("admin", asAdmin), ("user", actingUserId))
-                .FirstOrDefaultAsync(ShiftRows.ReadSignup);
             // A signup the caller may not see answers like one that does not exist.
-            if (existing is null) throw DomainException.NotFound("The signup");
+            if (!await ShiftRows.SignupVisibleAsync(connection, ShiftId, signupId, asAdmin, actingUserId)) throw DomainException.NotFound("The signup");
             throw ShiftAdmission.Conflict("The signup is already cancelled.", "already_cancelled");
         }
         // A confirmed place freed goes to the first in line at once; leaving the line moves those behind up one.

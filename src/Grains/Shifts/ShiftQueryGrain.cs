@@ -84,7 +84,10 @@ public sealed class ShiftQueryGrain(NpgsqlDataSource db, TimeProvider time, ICon
         var total = await connection.Command($"SELECT count(*) FROM shift_signups {where}", null, parameters).ScalarAsync<long>();
         // In the order the signups were taken: with status=WAITLISTED, the line as it will be served, each with its place.
         var items = await connection.Command($"""
-            SELECT {ShiftRows.SignupColumns}, {ShiftRows.PositionSql("shift_signups")} AS waitlist_position FROM shift_signups {where}
+            SELECT {ShiftRows.SignupColumns},
+                   -- every waitlisted signup of the shift passes the filter or none does, so the rank is the place in line
+                   CASE WHEN status = 'WAITLISTED' THEN row_number() OVER (PARTITION BY status ORDER BY signup_order)::int END AS waitlist_position
+            FROM shift_signups {where}
             ORDER BY signup_order LIMIT @limit OFFSET @offset
             """, null, [.. parameters, ("limit", page.PageSize), ("offset", page.Offset)]).ListAsync(ShiftRows.ReadSignupInLine);
         return new Page<SignupView>(items, total, page.Page, page.PageSize);

@@ -156,6 +156,28 @@ public static class ShiftRows
         return inLine;
     }
 
+    /// <summary>
+    /// Cancels a confirmed or waitlisted signup the caller may cancel (any when <paramref name="asAdmin"/>, else their own):
+    /// the signup as cancelled, what it was, and the place in line it held; a null signup when there was none to cancel.
+    /// </summary>
+    public static async Task<(SignupView? Signup, SignupStatus Was, int? Position)> CancelSignupAsync(NpgsqlConnection connection,
+        NpgsqlTransaction transaction, Guid shiftId, Guid signupId, bool asAdmin, Guid userId) =>
+        await connection.Command($"""
+            UPDATE shift_signups s SET status = 'CANCELLED'
+            FROM (SELECT id, status, {PositionSql("shift_signups")} AS position FROM shift_signups
+                  WHERE id = @signup AND shift_id = @id AND status IN ('CONFIRMED', 'WAITLISTED') AND (@admin OR user_id = @user)
+                  FOR UPDATE) was
+            WHERE s.id = was.id
+            RETURNING {Prefixed("s.", SignupColumns)}, was.status AS was_status, was.position AS was_position
+            """, transaction, ("signup", signupId), ("id", shiftId), ("admin", asAdmin), ("user", userId))
+            .FirstOrDefaultAsync(r => ((SignupView?)ReadSignup(r), r.Get<SignupStatus>("was_status"), r.GetValueOrNull<int>("was_position")));
+
+    /// <summary>Whether the signup exists on the shift for this caller (any when <paramref name="asAdmin"/>, else their own).</summary>
+    public static async Task<bool> SignupVisibleAsync(NpgsqlConnection connection, Guid shiftId, Guid signupId, bool asAdmin, Guid userId) =>
+        await connection.Command("""
+            SELECT EXISTS (SELECT 1 FROM shift_signups WHERE id = @signup AND shift_id = @id AND (@admin OR user_id = @user))
+            """, null, ("signup", signupId), ("id", shiftId), ("admin", asAdmin), ("user", userId)).ScalarAsync<bool>();
+
     private static string Prefixed(string prefix, string columns) =>
         string.Join(", ", columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => prefix + c));
 

@@ -170,6 +170,28 @@ public sealed partial class ShiftWaitlistApiTests : ClusterTest
         Assert.Single(promotions);
     }
 
+    [Fact]
+    public async Task Cancelling_a_shift_emails_those_in_line_as_well_as_the_confirmed()
+    {
+        var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 2, title: "Cancelled with a line"));
+        var v = await ShiftFixtures.CreateVolunteersAsync(Cluster, 4);
+        foreach (var x in v) await SignUp(shift, x);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync($"/api/shifts/{shift}/cancel", null)).StatusCode);
+
+        // Queued in the cancellation's own transaction: the outbox holds all there will ever be.
+        var told = await Db.ScalarAsync<string>("""
+            SELECT string_agg(to_address, ',' ORDER BY to_address) FROM outbox_messages WHERE to_address = ANY(@emails) AND template_key = 'shift-cancelled'
+            """, ("emails", v.Select(x => x.Email).ToArray()));
+        Assert.Equal(string.Join(',', v.Select(x => x.Email).Order(StringComparer.Ordinal)), told);
+        // Nobody in line is promoted into a cancelled shift, even when a confirmed signup is cancelled afterwards.
+        var confirmed = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE user_email = @e", ("e", v[0].Email));
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/shifts/{shift}/signups/{confirmed}")).StatusCode);
+        Assert.Equal(2, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @s AND status = 'WAITLISTED'", ("s", shift)));
+        Assert.Equal(0, await Db.ScalarAsync<int>(
+            "SELECT count(*)::int FROM outbox_messages WHERE to_address = ANY(@emails) AND template_key = 'shift-waitlist-promoted'",
+            ("emails", v.Select(x => x.Email).ToArray())));
+    }
+
     [Theory]
     [InlineData("status=LINE", "status")]
     [InlineData("status=waitlist", "status")]
