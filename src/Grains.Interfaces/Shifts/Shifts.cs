@@ -179,6 +179,7 @@ public interface IShiftGrain : IGrainWithGuidKey
 
     // The two signups of existing users interleave so the grain can gather the ones that arrive together into one
     // transaction (group commit); each still answers only after that transaction committed.
+    // Every signup answers CONFIRMED while a place is free and nobody waits, else WAITLISTED with its place in line.
 
     /// <summary>
     /// The signed-in caller signs up themself (AUTHENTICATED); TEMP users are refused, and a shift that is not public is
