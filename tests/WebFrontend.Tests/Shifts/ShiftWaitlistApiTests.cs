@@ -193,6 +193,17 @@ public sealed partial class ShiftWaitlistApiTests : ClusterTest
     }
 
     [Theory]
+    [InlineData("shift-waitlisted")]
+    [InlineData("shift-waitlist-promoted")]
+    public async Task The_waitlist_emails_are_valid_system_templates(string key)
+    {
+        var id = await Db.ScalarAsync<Guid>("SELECT id FROM email_templates WHERE key = @key AND is_system", ("key", key));
+        using var templatesAdmin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster, UserRole.SuperAdmin));
+        var result = await Json(await templatesAdmin.PostAsync($"/api/email-templates/{id}/validate", null));
+        Assert.True(result.GetProperty("valid").GetBoolean(), result.ToString());
+    }
+
+    [Theory]
     [InlineData("status=LINE", "status")]
     [InlineData("status=waitlist", "status")]
     [InlineData("pageSize=0", "pageSize")]
