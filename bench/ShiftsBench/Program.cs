@@ -130,6 +130,16 @@ var overbooked = await db.ScalarAsync<long>("""
            OR (SELECT count(*) FROM shift_signups s WHERE s.shift_id = sh.id AND s.status = 'CONFIRMED') <> sh.current_volunteers)
     """, ("ids", ids));
 var fullShifts = await db.ScalarAsync<long>("SELECT count(*) FROM shifts WHERE id = ANY(@ids) AND status = 'FULL'", ("ids", ids));
+// Past capacity every attempt joins the shift's waitlist: the line must hold exactly the rest, counted as the shift row
+// says, and everyone confirmed must have been taken before everyone waiting.
+var waitlistedInDb = await db.ScalarAsync<long>("SELECT count(*) FROM shift_signups WHERE shift_id = ANY(@ids) AND status = 'WAITLISTED'", ("ids", ids));
+var lineDrifted = await db.ScalarAsync<long>("""
+    SELECT count(*) FROM shifts sh
+    WHERE sh.id = ANY(@ids)
+      AND ((SELECT count(*) FROM shift_signups s WHERE s.shift_id = sh.id AND s.status = 'WAITLISTED') <> sh.waitlist_count
+           OR (SELECT max(signup_order) FROM shift_signups s WHERE s.shift_id = sh.id AND s.status = 'CONFIRMED')
+              > (SELECT min(signup_order) FROM shift_signups s WHERE s.shift_id = sh.id AND s.status = 'WAITLISTED'))
+    """, ("ids", ids));
 var latencies = results.Select(r => r.Ms).Order().ToArray();
 double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
 
@@ -138,10 +148,13 @@ Console.WriteLine($"answered 409:           {results.Count(r => r.Status == Http
 Console.WriteLine($"answered other:         {results.Count(r => r.Status is not (HttpStatusCode.Created or HttpStatusCode.Conflict))}");
 Console.WriteLine($"confirmed (database):   {confirmedInDb} (expected {Math.Min(attempts, shifts * places)})");
 Console.WriteLine($"overbooked or drifted:  {overbooked} shifts");
+Console.WriteLine($"waitlisted (database):  {waitlistedInDb} (expected {Math.Max(0, attempts - shifts * places)})");
+Console.WriteLine($"line out of order or drifted: {lineDrifted} shifts");
 Console.WriteLine($"shifts FULL:            {fullShifts}/{shifts}");
 Console.WriteLine($"wall time:              {wall.Elapsed.TotalSeconds:F2} s");
 Console.WriteLine($"attempts/s:             {attempts / wall.Elapsed.TotalSeconds:F0}");
 Console.WriteLine($"confirmed signups/s:    {confirmedInDb / wall.Elapsed.TotalSeconds:F0}");
+Console.WriteLine($"signups written/s:      {(confirmedInDb + waitlistedInDb) / wall.Elapsed.TotalSeconds:F0} (confirmed and waitlisted)");
 Console.WriteLine($"load generator+frontend+silo CPU: {cpu.TotalSeconds:F1} s ({cpu.TotalMilliseconds / attempts:F2} ms per attempt; PostgreSQL not included)");
 Console.WriteLine(pgAfter.Count == 0
     ? "PostgreSQL CPU:         not measurable here (server processes not visible)"
@@ -153,7 +166,8 @@ if (pgAfter.Count > 0)
                       $"(machine load average now: {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
 }
 Console.WriteLine($"latency p50/p99/max:    {Percentile(0.50):F1} / {Percentile(0.99):F1} / {latencies[^1]:F1} ms");
-return confirmedInDb == Math.Min(attempts, shifts * places) && overbooked == 0 ? 0 : 1;
+return confirmedInDb == Math.Min(attempts, shifts * places) && overbooked == 0
+       && waitlistedInDb == Math.Max(0, attempts - shifts * places) && lineDrifted == 0 ? 0 : 1;
 
 // CPU ticks (1/100 s) of the PostgreSQL backends serving this database, read from /proc when the server runs on this machine.
 async Task<Dictionary<int, long>> PostgresCpuTicks()

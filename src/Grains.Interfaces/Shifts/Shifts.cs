@@ -20,7 +20,8 @@ public sealed record ShiftView(
     [property: Id(11)] Guid? CutId,
     [property: Id(12)] string? CreatedBy,
     [property: Id(13)] DateTimeOffset CreatedAt,
-    [property: Id(14)] DateTimeOffset UpdatedAt);
+    [property: Id(14)] DateTimeOffset UpdatedAt,
+    [property: Id(15)] int WaitlistCount = 0);
 
 /// <summary>A shift on the public page: what and when, and how many places are taken; nothing about who.</summary>
 [GenerateSerializer, Immutable, Alias("cml.shifts.PublicShiftView")]
@@ -34,7 +35,8 @@ public sealed record PublicShiftView(
     [property: Id(6)] string? Location,
     [property: Id(7)] int MaxVolunteers,
     [property: Id(8)] int CurrentVolunteers,
-    [property: Id(9)] ShiftStatus Status);
+    [property: Id(9)] ShiftStatus Status,
+    [property: Id(10)] int WaitlistCount = 0);
 
 [GenerateSerializer, Immutable, Alias("cml.shifts.SignupView")]
 public sealed record SignupView(
@@ -47,7 +49,8 @@ public sealed record SignupView(
     [property: Id(6)] string? UserPhone,
     [property: Id(7)] DateTimeOffset SignupDate,
     [property: Id(8)] SignupStatus Status,
-    [property: Id(9)] SignupSource SignupSource);
+    [property: Id(9)] SignupSource SignupSource,
+    [property: Id(10)] int? WaitlistPosition = null);
 
 /// <summary>
 /// What an anonymous caller learns after a public signup: their signup only. No user id and no hint of
@@ -64,10 +67,11 @@ public sealed record PublicSignupView(
     [property: Id(6)] string Name,
     [property: Id(7)] string Email,
     [property: Id(8)] SignupStatus Status,
-    [property: Id(9)] DateTimeOffset SignupDate)
+    [property: Id(9)] DateTimeOffset SignupDate,
+    [property: Id(10)] int? WaitlistPosition = null)
 {
     public static PublicSignupView From(SignupView signup, ShiftView shift) => new(signup.Id, signup.ShiftId, signup.ShiftTitle, shift.Date,
-        shift.StartTime, shift.EndTime, signup.UserName ?? "", signup.UserEmail, signup.Status, signup.SignupDate);
+        shift.StartTime, shift.EndTime, signup.UserName ?? "", signup.UserEmail, signup.Status, signup.SignupDate, signup.WaitlistPosition);
 }
 
 /// <summary>One of the caller's own signups with the shift it is for (the volunteer's "my shifts").</summary>
@@ -77,7 +81,8 @@ public sealed record MyShiftView(
     [property: Id(1)] SignupStatus SignupStatus,
     [property: Id(2)] SignupSource SignupSource,
     [property: Id(3)] DateTimeOffset SignupDate,
-    [property: Id(4)] ShiftView Shift);
+    [property: Id(4)] ShiftView Shift,
+    [property: Id(5)] int? WaitlistPosition = null);
 
 [GenerateSerializer, Immutable, Alias("cml.shifts.CreateShiftCommand")]
 public sealed record CreateShiftCommand(
@@ -136,18 +141,32 @@ public sealed record ShiftFilter(
 {
     /// <summary>
     /// Only the shifts <see cref="VisibleTo"/> may see without the private-shifts grant: public ones, and non-public ones
-    /// they hold a confirmed place on (an admin put them there). Null: every shift (admins, grant holders).
+    /// they hold a confirmed place on or wait in line for (an admin put them there). Null: every shift (admins, grant holders).
     /// </summary>
     public bool LimitedToPublic => VisibleTo is not null;
 }
 
 /// <summary>The body of every <c>shiftUpdated</c> live event (docs/api/shifts.md "Live").</summary>
-public sealed record ShiftUpdated(Guid ShiftId, int CurrentVolunteers, int MaxVolunteers, ShiftStatus Status);
+public sealed record ShiftUpdated(Guid ShiftId, int CurrentVolunteers, int MaxVolunteers, ShiftStatus Status, int WaitlistCount);
+
+/// <summary>
+/// The body of a <c>waitlistPromoted</c> live event: the first <see cref="Promoted"/> in line were just given a place (so a
+/// viewer further back moves up by as many), and the counts after. It names nobody, since anonymous viewers watch public
+/// shifts; each promoted volunteer is told by email.
+/// </summary>
+public sealed record WaitlistPromoted(Guid ShiftId, int Promoted, int CurrentVolunteers, int WaitlistCount);
+
+/// <summary>
+/// The body of a <c>waitlistLeft</c> live event: the signup at <see cref="Position"/> left the line (a viewer behind it moves
+/// up one), and the line's length after. Names nobody, as <see cref="WaitlistPromoted"/>.
+/// </summary>
+public sealed record WaitlistLeft(Guid ShiftId, int Position, int WaitlistCount);
 
 /// <summary>
 /// One shift: the single writer of its row and its signups. It keeps the shift in memory, decides capacity
-/// (OPEN/FULL), commits every change in one transaction with a version check before answering, then
-/// pushes a coalesced <c>shiftUpdated</c> event.
+/// (OPEN/FULL) and the waitlist (who is confirmed, who waits, who is promoted when a place frees), commits every change
+/// in one transaction with a version check before answering, then pushes a coalesced <c>shiftUpdated</c> event (and a
+/// <c>waitlistPromoted</c> one when the line moved up).
 /// </summary>
 [Alias("cml.shifts.IShiftGrain")]
 public interface IShiftGrain : IGrainWithGuidKey
@@ -160,6 +179,7 @@ public interface IShiftGrain : IGrainWithGuidKey
 
     // The two signups of existing users interleave so the grain can gather the ones that arrive together into one
     // transaction (group commit); each still answers only after that transaction committed.
+    // Every signup answers CONFIRMED while a place is free and nobody waits, else WAITLISTED with its place in line.
 
     /// <summary>
     /// The signed-in caller signs up themself (AUTHENTICATED); TEMP users are refused, and a shift that is not public is
@@ -176,7 +196,10 @@ public interface IShiftGrain : IGrainWithGuidKey
     /// <summary>Anyone signs up on the public page (PUBLIC): as <see cref="SignUpPerson"/>, answering with the signup only.</summary>
     [Alias("SignUpPublic")] Task<PublicSignupView> SignUpPublic(PersonSignupCommand command, NewCredential credential);
 
-    /// <summary>Cancels a signup (the volunteer's own, or any when <paramref name="asAdmin"/>) and frees its place.</summary>
+    /// <summary>
+    /// Cancels a signup (the volunteer's own, or any when <paramref name="asAdmin"/>): a confirmed one frees its place, which the
+    /// first in line takes in the same transaction; a waitlisted one leaves the line.
+    /// </summary>
     [Alias("CancelSignup")] Task<SignupView> CancelSignup(Guid signupId, Guid actingUserId, bool asAdmin);
 }
 
@@ -201,6 +224,9 @@ public interface IShiftQueryGrain : IGrainWithIntegerKey
     [Alias("Signups")] Task<Page<SignupView>> Signups(Guid shiftId, SignupStatus? status, PageRequest page);
     [Alias("IsPublic")] Task<bool> IsPublic(Guid shiftId);
 
-    /// <summary>Whether the user holds a confirmed place on the shift (what lets them see a non-public one without the grant).</summary>
+    /// <summary>
+    /// Whether the user holds a confirmed place on the shift or waits on its waitlist (what lets them see a non-public one
+    /// without the grant).
+    /// </summary>
     [Alias("IsSignedUp")] Task<bool> IsSignedUp(Guid shiftId, Guid userId);
 }

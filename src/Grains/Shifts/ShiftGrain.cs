@@ -16,7 +16,8 @@ namespace ChangemakerLite.Grains.Shifts;
 /// activation (a membership change) wrote in between: the grain reloads and re-decides, never overwrites.
 ///
 /// The grain orders its commands and keeps the state; the rules and the helpers it runs are each in one place:
-/// the shape of a shift (<see cref="ShiftRules"/>), who may take a place (<see cref="ShiftAdmission"/>), the TEMP
+/// the shape of a shift (<see cref="ShiftRules"/>), who may sign up (<see cref="ShiftAdmission"/>), who is confirmed,
+/// who waits and who is promoted (<see cref="ShiftWaitlist"/>), the TEMP
 /// accounts of people signed up by email (<see cref="TempVolunteers"/>, Auth's rule), gathering signups into
 /// rounds (<see cref="RoundQueue{T}"/>) written with other shifts' rounds (<see cref="SignupWriter"/>), the retry on
 /// a stale version (<see cref="RetryPolicy.StaleVersion"/>) and the coalesced live updates
@@ -34,6 +35,7 @@ public sealed class ShiftGrain(
 
     private readonly ShiftCalendar _calendar = ShiftCalendar.From(configuration, time);
     private ShiftAdmission? _admission;
+    private ShiftWaitlist? _waitlist;
     private ShiftView? _shift;
     private int _version;
 
@@ -45,6 +47,8 @@ public sealed class ShiftGrain(
     private Guid ShiftId => this.GetPrimaryKey();
 
     private ShiftAdmission Admission => _admission ??= new ShiftAdmission(_calendar);
+
+    private ShiftWaitlist Waitlist => _waitlist ??= new ShiftWaitlist(_calendar);
 
     private CoalescedLiveUpdates Live => _live ??= new CoalescedLiveUpdates(LiveInterval, time,
         (due, fire) => this.RegisterGrainTimer(_ =>
@@ -110,8 +114,8 @@ public sealed class ShiftGrain(
         ShiftRules.EnsureShape(title, start, end, max, description, location);
         if (command.Date is { } date && date != shift.Date && date < _calendar.Today)
             throw DomainException.Invalid("date", "must not be in the past.");
-        if (max < shift.CurrentVolunteers)
-            throw ShiftAdmission.Conflict($"maxVolunteers cannot go below the {shift.CurrentVolunteers} confirmed signups.", "below_signups");
+        // A capacity below the confirmed signups keeps them all (none is taken back) and promotes nobody; a raised one
+        // promotes the first in line into the new places, below, in this same transaction.
 
         var next = shift with
         {
@@ -129,16 +133,21 @@ public sealed class ShiftGrain(
         };
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        (next, var promoted) = await Waitlist.FillAsync(connection, transaction, next);
         try
         {
             var saved = await connection.Command("""
                 UPDATE shifts SET title = @title, description = @description, date = @date, start_time = @start, end_time = @end,
                                   location = @location, max_volunteers = @max, status = @status, is_public = @public, cut_id = @cut,
+                                  current_volunteers = @count, waitlist_count = @waitlist,
+                                  -- confirmations above a lowered capacity are kept, and only those (migration 0019)
+                                  kept_volunteers = CASE WHEN @count > @max THEN @count ELSE 0 END,
                                   version = version + 1, updated_at = @now
                 WHERE id = @id AND version = @version
                 """, transaction,
                 ("title", next.Title), ("description", next.Description), ("date", next.Date), ("start", next.StartTime), ("end", next.EndTime),
                 ("location", next.Location), ("max", next.MaxVolunteers), ("status", next.Status), ("public", next.IsPublic), ("cut", next.CutId),
+                ("count", next.CurrentVolunteers), ("waitlist", next.WaitlistCount),
                 ("now", next.UpdatedAt), ("id", ShiftId), ("version", _version)).ExecuteAsync();
             if (saved == 0) throw new StaleVersionException();
         }
@@ -151,6 +160,7 @@ public sealed class ShiftGrain(
                 ("title", next.Title), ("id", ShiftId)).ExecuteAsync();
         await transaction.CommitAsync();
         Apply(next, _version + 1);
+        PublishPromoted(promoted);
         return next;
     });
 
@@ -161,9 +171,10 @@ public sealed class ShiftGrain(
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await ShiftRows.SaveCountsAsync(connection, transaction, ShiftId, _version, next);
-        // Everyone who expected to come hears about it, in the same transaction as the cancellation itself.
+        // Everyone who expected to come or was waiting for a place hears about it, in the same transaction as the cancellation.
         var volunteers = await connection.Command(
-            "SELECT user_email, user_name FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", transaction, ("id", ShiftId))
+            "SELECT user_email, user_name FROM shift_signups WHERE shift_id = @id AND status IN ('CONFIRMED', 'WAITLISTED')", transaction,
+            ("id", ShiftId))
             .ListAsync(r => (Email: r.Get<string>("user_email"), Name: r.GetOrNull<string>("user_name")));
         await ShiftEmails.EnqueueManyAsync(connection, transaction,
             volunteers.Select(v => ShiftEmails.ShiftCancelled(next, v.Email, v.Name)).ToList());
@@ -201,31 +212,27 @@ public sealed class ShiftGrain(
 
     public Task<SignupView> CancelSignup(Guid signupId, Guid actingUserId, bool asAdmin) => Retrying(async shift =>
     {
-        var next = WithCount(shift, shift.CurrentVolunteers - 1);
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var cancelled = await connection.Command($"""
-            UPDATE shift_signups SET status = 'CANCELLED'
-            WHERE id = @signup AND shift_id = @id AND status = 'CONFIRMED' AND (@admin OR user_id = @user)
-            RETURNING {ShiftRows.SignupColumns}
-            """, transaction, ("signup", signupId), ("id", ShiftId), ("admin", asAdmin), ("user", actingUserId))
-            .FirstOrDefaultAsync(ShiftRows.ReadSignup);
-        if (cancelled is null)
+        var cancelled = await ShiftRows.CancelSignupAsync(connection, transaction, ShiftId, signupId, asAdmin, actingUserId);
+        if (cancelled.Signup is null)
         {
             await transaction.RollbackAsync();
-            var existing = await connection.Command($"""
-                SELECT {ShiftRows.SignupColumns} FROM shift_signups WHERE id = @signup AND shift_id = @id AND (@admin OR user_id = @user)
-                """, null, ("signup", signupId), ("id", ShiftId), ("admin", asAdmin), ("user", actingUserId))
-                .FirstOrDefaultAsync(ShiftRows.ReadSignup);
             // A signup the caller may not see answers like one that does not exist.
-            if (existing is null) throw DomainException.NotFound("The signup");
+            if (!await ShiftRows.SignupVisibleAsync(connection, ShiftId, signupId, asAdmin, actingUserId)) throw DomainException.NotFound("The signup");
             throw ShiftAdmission.Conflict("The signup is already cancelled.", "already_cancelled");
         }
+        // A confirmed place freed goes to the first in line at once; leaving the line moves those behind up one.
+        var (next, promoted) = await Waitlist.FillAsync(connection, transaction,
+            ShiftWaitlist.Counted(shift, cancelled.Was, -1, time.GetUtcNow()));
         await ShiftRows.SaveCountsAsync(connection, transaction, ShiftId, _version, next);
-        await EmailOutbox.EnqueueAsync(connection, transaction, ShiftEmails.SignupCancelled(shift, cancelled.UserEmail, cancelled.UserName));
+        await EmailOutbox.EnqueueAsync(connection, transaction, ShiftEmails.SignupCancelled(shift, cancelled.Signup.UserEmail, cancelled.Signup.UserName));
         await transaction.CommitAsync();
         Apply(next, _version + 1);
-        return cancelled;
+        PublishPromoted(promoted);
+        if (cancelled.Position is { } position)
+            live.Publish(LiveTopics.Shift(ShiftId), "waitlistLeft", new WaitlistLeft(ShiftId, position, next.WaitlistCount));
+        return cancelled.Signup;
     });
 
     private async Task<SignupView> SignUpByEmail(ShiftView shift, PersonSignupCommand command, NewCredential credential)
@@ -255,9 +262,14 @@ public sealed class ShiftGrain(
         var tempAccount = account.Created ? new ShiftEmails.TempAccount(email, credential.Password, expiresAt) : null;
         // An account that existed is greeted by its own name, not by whatever the signup form was given.
         var mailName = account.Created ? name : user.Name ?? name;
-        var next = WithCount(shift, shift.CurrentVolunteers + 1);
+        // The grain's counts are the database's (the version check below proves it), so the waitlist rule decides here.
+        var status = ShiftWaitlist.StatusFor(shift);
+        var next = ShiftWaitlist.Counted(shift, status, +1, now);
+        var mail = status == SignupStatus.Confirmed
+            ? ShiftEmails.SignupConfirmed(shift, email, mailName, tempAccount)
+            : ShiftEmails.Waitlisted(shift, email, mailName, next.WaitlistCount, tempAccount);
         var signup = await ShiftRows.InsertSignupAsync(connection, transaction, shift, next, _version, user.Id, email, name, phone,
-            command.Source, now, ShiftEmails.SignupConfirmed(shift, email, mailName, tempAccount));
+            command.Source, status, now, mail);
         await transaction.CommitAsync();
         Apply(next, _version + 1);
         return signup;
@@ -282,11 +294,10 @@ public sealed class ShiftGrain(
         await _writeLock.WaitAsync();
         try
         {
-            // A full, cancelled or started shift refuses the whole round from memory: once a popular shift fills, the
-            // rest of the rush costs the database nothing.
+            // A cancelled or started shift refuses the whole round from memory (a full one takes it onto its waitlist).
             var atStart = await Current();
             // Only for a public shift: a non-public one must first tell who may know it exists (ShiftAdmission).
-            if (atStart.IsPublic && Admission.ClosedReason(atStart, atStart.CurrentVolunteers) is { } closed)
+            if (atStart.IsPublic && Admission.ClosedReason(atStart) is { } closed)
             {
                 foreach (var candidate in round) candidate.Done.TrySetException(closed);
                 return;
@@ -336,32 +347,16 @@ public sealed class ShiftGrain(
             decided.Accepted.Select(a => new SignupRow(Ids.New(), a.User.Id, a.User.Email, a.User.Name, a.User.Phone, a.Candidate.Source,
                 ShiftEmails.SignupConfirmed(shift, a.User.Email, a.User.Name, null))).ToList()));
         if (!outcome.Fenced) throw new StaleVersionException();
-        Apply(shift with { CurrentVolunteers = outcome.CurrentVolunteers, Status = outcome.Status, UpdatedAt = now }, outcome.Version);
-        var placeLeft = false;
+        Apply(shift with { CurrentVolunteers = outcome.CurrentVolunteers, WaitlistCount = outcome.WaitlistCount, Status = outcome.Status, UpdatedAt = now },
+            outcome.Version);
         foreach (var (candidate, user) in decided.Accepted)
         {
-            if (outcome.Inserted.TryGetValue(user.Email, out var signup))
-                candidate.Done.TrySetResult(signup);
-            else
-            {
-                // The database already held this email as confirmed: the place it was given stays free.
-                placeLeft = true;
-                candidate.Done.TrySetException(ShiftAdmission.AlreadySignedUp());
-            }
+            // Not inserted: the database already held this email as confirmed or waitlisted (it took no place in line).
+            if (outcome.Inserted.TryGetValue(user.Email, out var signup)) candidate.Done.TrySetResult(signup);
+            else candidate.Done.TrySetException(ShiftAdmission.AlreadySignedUp());
         }
-        foreach (var (candidate, error) in decided.Refused)
-        {
-            if (placeLeft && decided.RefusedAsFull.Contains(candidate)) _signupRounds.Requeue(candidate);
-            else candidate.Done.TrySetException(error);
-        }
+        foreach (var (candidate, error) in decided.Refused) candidate.Done.TrySetException(error);
     }
-
-    private ShiftView WithCount(ShiftView shift, int count) => shift with
-    {
-        CurrentVolunteers = count,
-        Status = ShiftRules.StatusFor(shift.Status, count, shift.MaxVolunteers),
-        UpdatedAt = time.GetUtcNow(),
-    };
 
     /// <summary>
     /// Runs a command against the current state; when the version check shows another activation wrote
@@ -417,7 +412,19 @@ public sealed class ShiftGrain(
     {
         if (_shift is not { } shift) return;
         live.Publish(LiveTopics.Shift(shift.Id), "shiftUpdated",
-            new ShiftUpdated(shift.Id, shift.CurrentVolunteers, shift.MaxVolunteers, shift.Status));
+            new ShiftUpdated(shift.Id, shift.CurrentVolunteers, shift.MaxVolunteers, shift.Status, shift.WaitlistCount));
+    }
+
+    /// <summary>
+    /// Promotions are told at once, not coalesced: each one moves everyone still in line up, which each viewer works out for
+    /// their own place from the event (after the commit).
+    /// </summary>
+    private void PublishPromoted(IReadOnlyList<SignupView> promoted)
+    {
+        if (promoted.Count == 0 || _shift is not { } shift) return;
+        logger.LogInformation("Shift {ShiftId}: {Count} promoted from the waitlist", ShiftId, promoted.Count);
+        live.Publish(LiveTopics.Shift(shift.Id), "waitlistPromoted",
+            new WaitlistPromoted(shift.Id, promoted.Count, shift.CurrentVolunteers, shift.WaitlistCount));
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

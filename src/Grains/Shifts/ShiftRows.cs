@@ -13,7 +13,7 @@ public static class ShiftRows
 {
     public const string Columns = """
         id, title, description, date, start_time, end_time, location, max_volunteers, current_volunteers, status, is_public,
-        cut_id, created_by, version, created_at, updated_at
+        cut_id, created_by, version, created_at, updated_at, waitlist_count
         """;
 
     public const string SignupColumns = """
@@ -21,13 +21,25 @@ public static class ShiftRows
         """;
 
     /// <summary>
+    /// A waitlisted signup's place in line (1 = next to be promoted), for a query over <c>shift_signups</c> aliased
+    /// <paramref name="alias"/>: its rank among the shift's waitlisted signups in the order they were taken; null otherwise.
+    /// </summary>
+    public static string PositionSql(string alias) => $"""
+        CASE WHEN {alias}.status = 'WAITLISTED' THEN (
+            SELECT count(*)::int FROM shift_signups w
+            WHERE w.shift_id = {alias}.shift_id AND w.status = 'WAITLISTED' AND w.signup_order <= {alias}.signup_order) END
+        """;
+
+    /// <summary>
     /// How a signup insert (into <c>shift_signups AS s</c>) meets a row for the same shift and email: a cancelled one is
-    /// confirmed again, keeping its id; a confirmed one is left alone and returns no row, so the caller answers 409.
+    /// taken again with the new row's status (confirmed or waitlisted), keeping its id and joining the end of the line; a
+    /// confirmed or waitlisted one is left alone and returns no row, so the caller answers 409.
     /// </summary>
     public const string ConfirmAgainIfCancelled = """
         ON CONFLICT ON CONSTRAINT shift_signups_shift_id_user_email_key DO UPDATE
-            SET status = 'CONFIRMED', shift_title = EXCLUDED.shift_title, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
-                user_phone = EXCLUDED.user_phone, signup_date = EXCLUDED.signup_date, signup_source = EXCLUDED.signup_source
+            SET status = EXCLUDED.status, shift_title = EXCLUDED.shift_title, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
+                user_phone = EXCLUDED.user_phone, signup_date = EXCLUDED.signup_date, signup_source = EXCLUDED.signup_source,
+                signup_order = EXCLUDED.signup_order
             WHERE s.status = 'CANCELLED'
         """;
 
@@ -48,7 +60,8 @@ public static class ShiftRows
         r.GetValueOrNull<Guid>(prefix + "cut_id"),
         r.GetOrNull<string>(prefix + "created_by"),
         r.Get<DateTimeOffset>(prefix + "created_at"),
-        r.Get<DateTimeOffset>(prefix + "updated_at"));
+        r.Get<DateTimeOffset>(prefix + "updated_at"),
+        r.Get<int>(prefix + "waitlist_count"));
 
     public static PublicShiftView ReadPublic(NpgsqlDataReader r) => new(
         r.Get<Guid>("id"),
@@ -60,7 +73,8 @@ public static class ShiftRows
         r.GetOrNull<string>("location"),
         r.Get<int>("max_volunteers"),
         r.Get<int>("current_volunteers"),
-        r.Get<ShiftStatus>("status"));
+        r.Get<ShiftStatus>("status"),
+        r.Get<int>("waitlist_count"));
 
     public static SignupView ReadSignup(NpgsqlDataReader r) => new(
         r.Get<Guid>("id"),
@@ -74,6 +88,9 @@ public static class ShiftRows
         r.Get<SignupStatus>("status"),
         r.Get<SignupSource>("signup_source"));
 
+    /// <summary>A signup read with its place in line, from a query that selects <see cref="PositionSql"/> as <c>waitlist_position</c>.</summary>
+    public static SignupView ReadSignupInLine(NpgsqlDataReader r) => ReadSignup(r) with { WaitlistPosition = r.GetValueOrNull<int>("waitlist_position") };
+
     /// <summary>
     /// <see cref="ShiftRules.StatusFor"/> as SQL, for a statement that counts in the database: the new status of the
     /// row whose status column is <paramref name="status"/> once its count is <paramref name="count"/>.
@@ -82,23 +99,24 @@ public static class ShiftRows
         $"CASE WHEN {status} = 'CANCELLED' THEN {status} WHEN {count} >= {maxVolunteers} THEN 'FULL' ELSE 'OPEN' END";
 
     /// <summary>
-    /// The signup row (a cancelled one for the same email is confirmed again, keeping its id), the shift's
-    /// new count under the version check, and the confirmation email: one round trip, one transaction.
+    /// The signup row, confirmed or waitlisted as the grain decided (a cancelled one for the same email is taken again,
+    /// keeping its id), the shift's new counts under the version check, and the email (a confirmation, or the waitlist's
+    /// notice with the place in line): one round trip, one transaction.
     /// </summary>
     public static async Task<SignupView> InsertSignupAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ShiftView shift,
-        ShiftView next, int version, Guid userId, string email, string? name, string? phone, SignupSource source, DateTimeOffset now,
-        OutboundEmail confirmation)
+        ShiftView next, int version, Guid userId, string email, string? name, string? phone, SignupSource source, SignupStatus status,
+        DateTimeOffset now, OutboundEmail mail)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Sql.BatchCommand($"""
             INSERT INTO shift_signups AS s (id, shift_id, shift_title, user_id, user_email, user_name, user_phone, signup_date, status, signup_source)
-            VALUES (@signup, @id, @title, @user, @email, @name, @phone, @now, 'CONFIRMED', @source)
+            VALUES (@signup, @id, @title, @user, @email, @name, @phone, @now, @status, @source)
             {ShiftRows.ConfirmAgainIfCancelled}
             RETURNING {ShiftRows.SignupColumns}
             """, ("signup", Ids.New()), ("id", shift.Id), ("title", shift.Title), ("user", userId), ("email", email), ("name", name),
-            ("phone", phone), ("now", now), ("source", source)));
+            ("phone", phone), ("now", now), ("status", status), ("source", source)));
         batch.BatchCommands.Add(SaveCountsCommand(shift.Id, version, next));
-        batch.BatchCommands.Add(ShiftEmails.EnqueueManyCommand([confirmation]));
+        batch.BatchCommands.Add(ShiftEmails.EnqueueManyCommand([mail]));
 
         SignupView? signup;
         bool saved;
@@ -111,8 +129,57 @@ public static class ShiftRows
         // The transaction is rolled back when it is disposed uncommitted, so neither case leaves anything behind.
         if (signup is null) throw ShiftAdmission.AlreadySignedUp();
         if (!saved) throw new StaleVersionException();
-        return signup;
+        // Waitlisted at the end of the line: the line the grain held, plus this one.
+        return status == SignupStatus.Waitlisted ? signup with { WaitlistPosition = next.WaitlistCount } : signup;
     }
+
+    /// <summary>
+    /// Gives places to the first <paramref name="places"/> waitlisted signups of the shift, in the order they were taken, and
+    /// queues each one's email in the same statement: the caller's transaction commits both or neither.
+    /// </summary>
+    public static async Task<IReadOnlyList<SignupView>> PromoteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ShiftView shift,
+        int places, Func<SignupView, OutboundEmail> mail)
+    {
+        if (places <= 0) return [];
+        var promoted = await connection.Command($"""
+            UPDATE shift_signups s SET status = 'CONFIRMED'
+            FROM (SELECT id FROM shift_signups
+                  WHERE shift_id = @id AND status = 'WAITLISTED'
+                  ORDER BY signup_order LIMIT @places
+                  FOR UPDATE) first_in_line
+            WHERE s.id = first_in_line.id
+            RETURNING {Prefixed("s.", SignupColumns)}, s.signup_order
+            """, transaction, ("id", shift.Id), ("places", places))
+            .ListAsync(r => (Signup: ReadSignup(r), Order: r.Get<long>("signup_order")));
+        var inLine = promoted.OrderBy(p => p.Order).Select(p => p.Signup).ToList();
+        await ShiftEmails.EnqueueManyAsync(connection, transaction, inLine.Select(mail).ToList());
+        return inLine;
+    }
+
+    /// <summary>
+    /// Cancels a confirmed or waitlisted signup the caller may cancel (any when <paramref name="asAdmin"/>, else their own):
+    /// the signup as cancelled, what it was, and the place in line it held; a null signup when there was none to cancel.
+    /// </summary>
+    public static async Task<(SignupView? Signup, SignupStatus Was, int? Position)> CancelSignupAsync(NpgsqlConnection connection,
+        NpgsqlTransaction transaction, Guid shiftId, Guid signupId, bool asAdmin, Guid userId) =>
+        await connection.Command($"""
+            UPDATE shift_signups s SET status = 'CANCELLED'
+            FROM (SELECT id, status, {PositionSql("shift_signups")} AS position FROM shift_signups
+                  WHERE id = @signup AND shift_id = @id AND status IN ('CONFIRMED', 'WAITLISTED') AND (@admin OR user_id = @user)
+                  FOR UPDATE) was
+            WHERE s.id = was.id
+            RETURNING {Prefixed("s.", SignupColumns)}, was.status AS was_status, was.position AS was_position
+            """, transaction, ("signup", signupId), ("id", shiftId), ("admin", asAdmin), ("user", userId))
+            .FirstOrDefaultAsync(r => ((SignupView?)ReadSignup(r), r.Get<SignupStatus>("was_status"), r.GetValueOrNull<int>("was_position")));
+
+    /// <summary>Whether the signup exists on the shift for this caller (any when <paramref name="asAdmin"/>, else their own).</summary>
+    public static async Task<bool> SignupVisibleAsync(NpgsqlConnection connection, Guid shiftId, Guid signupId, bool asAdmin, Guid userId) =>
+        await connection.Command("""
+            SELECT EXISTS (SELECT 1 FROM shift_signups WHERE id = @signup AND shift_id = @id AND (@admin OR user_id = @user))
+            """, null, ("signup", signupId), ("id", shiftId), ("admin", asAdmin), ("user", userId)).ScalarAsync<bool>();
+
+    private static string Prefixed(string prefix, string columns) =>
+        string.Join(", ", columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => prefix + c));
 
     public static async Task SaveCountsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid shiftId, int version, ShiftView next)
     {
@@ -121,10 +188,16 @@ public static class ShiftRows
         if (!await reader.ReadAsync()) throw new StaleVersionException();
     }
 
-    /// <summary>The only write of the count and status: it succeeds only against the version the shift's grain loaded.</summary>
+    /// <summary>
+    /// The only write of the counts and status besides the signup writer's: it succeeds only against the version the shift's
+    /// grain loaded. The count kept above a lowered capacity only falls (migration 0019), so a freed place above the
+    /// capacity is never given again.
+    /// </summary>
     public static NpgsqlBatchCommand SaveCountsCommand(Guid shiftId, int version, ShiftView next) => Sql.BatchCommand("""
-        UPDATE shifts SET current_volunteers = @count, status = @status, version = version + 1, updated_at = @now
+        UPDATE shifts SET current_volunteers = @count, waitlist_count = @waitlist, status = @status,
+                          kept_volunteers = LEAST(kept_volunteers, @count), version = version + 1, updated_at = @now
         WHERE id = @id AND version = @version
         RETURNING version
-        """, ("count", next.CurrentVolunteers), ("status", next.Status), ("now", next.UpdatedAt), ("id", shiftId), ("version", version));
+        """, ("count", next.CurrentVolunteers), ("waitlist", next.WaitlistCount), ("status", next.Status), ("now", next.UpdatedAt),
+        ("id", shiftId), ("version", version));
 }

@@ -31,7 +31,7 @@ public class ShiftClusterTests : ClusterTest
         (await Db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shift)))!);
 
     [Fact]
-    public async Task A_browser_on_frontend_2_sees_the_shift_fill_through_frontend_1_and_the_last_event_has_the_final_count()
+    public async Task A_browser_on_frontend_2_sees_the_shift_fill_and_its_line_grow_through_frontend_1_and_the_last_event_has_the_final_counts()
     {
         using var admin = Cluster.Http(0, await ShiftFixtures.AdminTokenAsync(Cluster));
         var shift = (await ShiftFixtures.CreateShiftAsync(admin, maxVolunteers: 60)).GetProperty("id").GetGuid();
@@ -44,16 +44,18 @@ public class ShiftClusterTests : ClusterTest
         await hub.InvokeAsync("Subscribe", $"shift:{shift}");
 
         var statuses = await SignUpAll(0, shift, volunteers);
-        Assert.Equal(60, statuses.Count(s => s == HttpStatusCode.Created));
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Created, s));
+        Assert.Equal(40, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @s AND status = 'WAITLISTED'", ("s", shift)));
 
         await Eventually.True(() => Task.FromResult(events.Any(e => e.GetProperty("status").GetString() == "FULL")), "the FULL state on frontend 2");
 
-        // A marker: freeing a place after the last signup. The shift's events leave its grain in order and travel one
-        // path to this browser, so the event just before the marker's is the last the signups caused.
-        var signup = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE shift_id = @s LIMIT 1", ("s", shift));
+        // A marker: a confirmed signup cancelled after the last signup, whose place the first in line takes. The shift's
+        // events leave its grain in order and travel one path to this browser, so the event just before the marker's is
+        // the last the signups caused.
+        var signup = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE shift_id = @s AND status = 'CONFIRMED' LIMIT 1", ("s", shift));
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/shifts/{shift}/signups/{signup}")).StatusCode);
-        static bool IsMarker(JsonElement e) => e.GetProperty("currentVolunteers").GetInt32() == 59 && e.GetProperty("status").GetString() == "OPEN";
-        await Eventually.True(() => Task.FromResult(events.Any(IsMarker)), "the freed place");
+        static bool IsMarker(JsonElement e) => e.GetProperty("waitlistCount").GetInt32() == 39;
+        await Eventually.True(() => Task.FromResult(events.Any(IsMarker)), "the line moved up");
 
         var seen = events.ToList();
         var beforeMarker = seen.TakeWhile(e => !IsMarker(e)).ToList();
@@ -61,10 +63,12 @@ public class ShiftClusterTests : ClusterTest
         Assert.Equal(shift, last.GetProperty("shiftId").GetGuid());
         Assert.Equal(60, last.GetProperty("currentVolunteers").GetInt32());
         Assert.Equal(60, last.GetProperty("maxVolunteers").GetInt32());
+        Assert.Equal(40, last.GetProperty("waitlistCount").GetInt32());
         Assert.Equal("FULL", last.GetProperty("status").GetString());
+        Assert.Equal(60, seen.First(IsMarker).GetProperty("currentVolunteers").GetInt32());
         Assert.All(seen.Skip(beforeMarker.Count), e => Assert.True(IsMarker(e), $"after the marker: {e}"));
-        // Coalesced: sixty commits become a handful of events, not sixty.
-        Assert.True(beforeMarker.Count < 60, $"{beforeMarker.Count} events for 60 signups");
+        // Coalesced: a hundred commits become a handful of events, not a hundred.
+        Assert.True(beforeMarker.Count < 60, $"{beforeMarker.Count} events for 100 signups");
     }
 
     [Fact]

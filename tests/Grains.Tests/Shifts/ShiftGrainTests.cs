@@ -52,13 +52,16 @@ public sealed class ShiftGrainTests : ClusterTest
         Assert.Equal(3, await Db.ScalarAsync<int>("SELECT version FROM shifts WHERE id = @id", ("id", shift)));
         Assert.Equal(3, (await Shift(shift).Get()).CurrentVolunteers);
 
-        var full = await Assert.ThrowsAsync<DomainException>(() => Shift(shift).SignUpSelf(volunteers[3].Id));
-        Assert.Equal(DomainErrorKind.Conflict, full.Kind);
-        Assert.Equal("full", full.Extensions["reason"]);
+        // Full: the next one waits, first in line.
+        var waiting = await Shift(shift).SignUpSelf(volunteers[3].Id);
+        Assert.Equal(SignupStatus.Waitlisted, waiting.Status);
+        Assert.Equal(1, waiting.WaitlistPosition);
+        Assert.Equal(3, await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(1, (await Shift(shift).Get()).WaitlistCount);
     }
 
     [Fact]
-    public async Task A_stale_grain_that_would_overbook_decides_again_on_the_fresh_state()
+    public async Task A_stale_grain_that_would_overbook_waitlists_on_the_fresh_state()
     {
         var shift = await NewShift(max: 2);
         var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 3);
@@ -66,10 +69,12 @@ public sealed class ShiftGrainTests : ClusterTest
         await SignUpBehindTheGrainsBack(shift, volunteers[1]);
 
         // In memory there is still a place; in the database the shift is full. The capacity rule must win.
-        var refused = await Assert.ThrowsAsync<DomainException>(() => Shift(shift).SignUpSelf(volunteers[2].Id));
-        Assert.Equal("full", refused.Extensions["reason"]);
-        Assert.Equal(2, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
+        var waiting = await Shift(shift).SignUpSelf(volunteers[2].Id);
+        Assert.Equal(SignupStatus.Waitlisted, waiting.Status);
+        Assert.Equal(1, waiting.WaitlistPosition);
+        Assert.Equal(2, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)));
         Assert.Equal(2, await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        Assert.Equal(1, await Db.ScalarAsync<int>("SELECT waitlist_count FROM shifts WHERE id = @id", ("id", shift)));
     }
 
     [Fact]
@@ -108,20 +113,21 @@ public sealed class ShiftGrainTests : ClusterTest
         // Arriving together they share a group commit: a person already in, the same person twice, and one too many.
         var calls = new[] { v[0], v[1], v[1], v[2], v[3], v[3] }.Select(async x =>
         {
-            try { return ((await Shift(shift).SignUpSelf(x.Id)).UserEmail, "created"); }
-            catch (DomainException e) { return (x.Email, e.Extensions["reason"]); }
+            try { return (Email: (await Shift(shift).SignUpSelf(x.Id)).UserEmail, Outcome: "created"); }
+            catch (DomainException e) { return (x.Email, Outcome: e.Extensions["reason"]?.ToString()); }
         }).ToList();
         var outcomes = await Task.WhenAll(calls);
 
-        // Arrival order decides who gets the two places; nobody gets two, and the one already in gets none.
-        var created = outcomes.Where(o => o.Item2 == "created").Select(o => o.Item1).ToList();
-        Assert.Equal(2, created.Count);
-        Assert.Equal(2, created.Distinct().Count());
-        Assert.DoesNotContain(v[0].Email, created);
-        Assert.All(outcomes.Where(o => o.Item2 != "created"), o => Assert.Contains(o.Item2, new[] { "already_signed_up", "full" }));
+        // Arrival order decides who gets the two places and who waits; nobody is taken twice, the one already in not again.
+        var created = outcomes.Where(o => o.Outcome == "created").Select(o => o.Email).ToList();
+        Assert.Equal(new[] { v[1].Email, v[2].Email, v[3].Email }.Order(), created.Order());
+        Assert.All(outcomes.Where(o => o.Outcome != "created"), o => Assert.Equal("already_signed_up", o.Outcome));
         Assert.Equal(3, await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)));
         Assert.Equal(3, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)));
-        Assert.Equal(ShiftStatus.Full, (await Shift(shift).Get()).Status);
+        Assert.Equal(1, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'WAITLISTED'", ("id", shift)));
+        Assert.Equal(4, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
+        var view = await Shift(shift).Get();
+        Assert.Equal((ShiftStatus.Full, 1), (view.Status, view.WaitlistCount));
     }
 
     [Fact]
@@ -142,12 +148,13 @@ public sealed class ShiftGrainTests : ClusterTest
             catch (DomainException e) { return (Shift: shift, x.Email, Reason: e.Extensions["reason"]?.ToString() ?? e.Message); }
         })));
 
-        Assert.All(outcomes.Where(o => o.Shift == shifts[0]), o => Assert.Contains(o.Reason, new[] { "full", "already_signed_up" }));
+        // Shift 0 was full: v[1] is already in, v[2] waits.
+        Assert.Equal(new[] { "Waitlisted", "already_signed_up" }, outcomes.Where(o => o.Shift == shifts[0]).Select(o => o.Reason).Order());
         foreach (var shift in shifts.Skip(1))
         {
-            // One place was left: exactly one of the two got it, the other was told the shift is full.
+            // One place was left: exactly one of the two got it, the other waits first in line.
             var mine = outcomes.Where(o => o.Shift == shift).Select(o => o.Reason).Order().ToList();
-            Assert.Equal(new[] { "Confirmed", "full" }, mine);
+            Assert.Equal(new[] { "Confirmed", "Waitlisted" }, mine);
         }
         foreach (var shift in shifts)
         {
@@ -155,10 +162,16 @@ public sealed class ShiftGrainTests : ClusterTest
             Assert.Equal(2, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)));
             Assert.Equal("FULL", await Db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shift)));
             Assert.Equal(2, (await Shift(shift).Get()).CurrentVolunteers);
+            Assert.Equal(1, await Db.ScalarAsync<int>("SELECT waitlist_count FROM shifts WHERE id = @id", ("id", shift)));
         }
-        // One confirmation per confirmed signup, none for a refused one.
+        // One confirmation per confirmed signup, one waitlist notice per waitlisted one, none for a refused one.
+        var emails = v.Select(x => x.Email).ToArray();
         Assert.Equal(shifts.Count + 11, await Db.ScalarAsync<int>(
-            "SELECT count(*)::int FROM outbox_messages WHERE to_address = ANY(@emails)", ("emails", v.Select(x => x.Email).ToArray())));
+            "SELECT count(*)::int FROM outbox_messages WHERE to_address = ANY(@emails) AND template_key = 'shift-signup-confirmed'", ("emails", emails)));
+        Assert.Equal(shifts.Count, await Db.ScalarAsync<int>(
+            "SELECT count(*)::int FROM outbox_messages WHERE to_address = ANY(@emails) AND template_key = 'shift-waitlisted'", ("emails", emails)));
+        Assert.Equal(shifts.Count * 2 + 11, await Db.ScalarAsync<int>(
+            "SELECT count(*)::int FROM outbox_messages WHERE to_address = ANY(@emails)", ("emails", emails)));
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed partial class ShiftApiTests : ClusterTest
     private Task<long> MyShifts() => Db.ScalarAsync<long>("SELECT count(*) FROM shifts WHERE created_by = @admin", ("admin", _adminId.ToString()));
 
     [Fact]
-    public async Task Two_hundred_parallel_signups_to_ten_places_confirm_exactly_ten()
+    public async Task Two_hundred_parallel_signups_to_ten_places_confirm_exactly_ten_and_line_up_the_rest()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 10));
         var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 200);
@@ -65,17 +65,21 @@ public sealed partial class ShiftApiTests : ClusterTest
         {
             await start.WaitAsync();
             using var response = await SignUpSelf(shift, v.AccessToken);
-            return response.StatusCode;
+            return (response.StatusCode, Body: response.StatusCode == HttpStatusCode.Created ? await Json(response) : default);
         }).ToList();
         start.Release(volunteers.Count);
-        var statuses = await Task.WhenAll(attempts);
+        var answers = await Task.WhenAll(attempts);
 
-        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.Created));
-        Assert.Equal(190, statuses.Count(s => s == HttpStatusCode.Conflict));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.StatusCode));
+        Assert.Equal(10, answers.Count(a => a.Body.GetProperty("status").GetString() == "CONFIRMED"));
+        var positions = answers.Where(a => a.Body.GetProperty("status").GetString() == "WAITLISTED")
+            .Select(a => a.Body.GetProperty("waitlistPosition").GetInt32()).Order();
+        Assert.Equal(Enumerable.Range(1, 190), positions);
         Assert.Equal((10, "FULL", 10), await Counts(shift));
-        Assert.Equal(10, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
+        Assert.Equal(200, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id", ("id", shift)));
         var view = await Json(await _admin.GetAsync($"/api/shifts/{shift}"));
         Assert.Equal(10, view.GetProperty("currentVolunteers").GetInt32());
+        Assert.Equal(190, view.GetProperty("waitlistCount").GetInt32());
         Assert.Equal("FULL", view.GetProperty("status").GetString());
     }
 
@@ -184,7 +188,7 @@ public sealed partial class ShiftApiTests : ClusterTest
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         var signupId = IdOf(await Json(first));
         Assert.Equal((1, "FULL", 1), await Counts(shift));
-        await AssertConflict(await SignUpSelf(shift, volunteer.AccessToken), "full");
+        await AssertConflict(await SignUpSelf(shift, volunteer.AccessToken), "already_signed_up");
 
         var someoneElse = (await ShiftFixtures.CreateVolunteersAsync(Cluster, 1))[0];
         using (var other = Cluster.Http(0, someoneElse.AccessToken))
@@ -215,14 +219,16 @@ public sealed partial class ShiftApiTests : ClusterTest
     }
 
     [Fact]
-    public async Task Lowering_max_volunteers_below_the_confirmed_signups_is_409_and_meeting_them_makes_the_shift_full()
+    public async Task Lowering_max_volunteers_below_the_confirmed_signups_keeps_them_and_meeting_them_makes_the_shift_full()
     {
         var shift = IdOf(await ShiftFixtures.CreateShiftAsync(_admin, maxVolunteers: 5));
         foreach (var v in await ShiftFixtures.CreateVolunteersAsync(Cluster, 3))
             Assert.Equal(HttpStatusCode.Created, (await SignUpSelf(shift, v.AccessToken)).StatusCode);
 
-        await AssertConflict(await _admin.PatchAsJsonAsync($"/api/shifts/{shift}", new { maxVolunteers = 2 }), "below_signups");
-        Assert.Equal(5, await Db.ScalarAsync<int>("SELECT max_volunteers FROM shifts WHERE id = @id", ("id", shift)));
+        var lowered = await Json(await _admin.PatchAsJsonAsync($"/api/shifts/{shift}", new { maxVolunteers = 2 }));
+        Assert.Equal((2, 3, "FULL"), (lowered.GetProperty("maxVolunteers").GetInt32(), lowered.GetProperty("currentVolunteers").GetInt32(),
+            lowered.GetProperty("status").GetString()));
+        Assert.Equal((3, "FULL", 3), await Counts(shift));
 
         Assert.Equal("FULL", (await Json(await _admin.PatchAsJsonAsync($"/api/shifts/{shift}", new { maxVolunteers = 3 }))).GetProperty("status").GetString());
         Assert.Equal((3, "FULL", 3), await Counts(shift));

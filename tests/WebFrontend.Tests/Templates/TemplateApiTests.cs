@@ -155,7 +155,8 @@ public sealed class TemplateApiTests : ClusterTest
         Assert.Contains("email-verification", keys);
         Assert.Contains("password-reset", keys);
         var map = await Json(await _admin.GetAsync("/api/email-templates?category=MAP&search=shift"));
-        Assert.Equal(3, map.GetProperty("items").EnumerateArray().Count(i => i.GetProperty("isSystem").GetBoolean()));
+        // Confirmed, cancelled, shift cancelled, waitlist joined, promoted from the waitlist.
+        Assert.Equal(5, map.GetProperty("items").EnumerateArray().Count(i => i.GetProperty("isSystem").GetBoolean()));
 
         var system = list.GetProperty("items").EnumerateArray().First(i => i.GetProperty("key").GetString() == "password-reset").GetProperty("id").GetGuid();
         var refused = await _admin.DeleteAsync($"/api/email-templates/{system}");
