@@ -35,6 +35,8 @@ public sealed class Browser : IDisposable
             "--disable-renderer-backgrounding", "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
             // A fresh profile per run: service workers, IndexedDB and localStorage of an earlier run must not leak in.
             $"--user-data-dir={Path.Combine(Path.GetTempPath(), $"cml-chromium-{Guid.NewGuid():N}")}");
+        // The page's console (errors, failed requests) goes into a failed wait's message.
+        options.SetLoggingPreference(LogType.Browser, LogLevel.All);
         var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(90));
         driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(60);
         Directory.CreateDirectory(ScreenshotFolder);
@@ -43,7 +45,7 @@ public sealed class Browser : IDisposable
 
     /// <summary>Waits for an element the page draws after its API calls.</summary>
     public IWebElement Wait(string css, TimeSpan? within = null) =>
-        Await($"waiting for {css}", within, d =>
+        Await($"waiting for {css}", within, null, d =>
         {
             try
             {
@@ -57,8 +59,8 @@ public sealed class Browser : IDisposable
     public ReadOnlyCollection<IWebElement> All(string css) => Driver.FindElements(By.CssSelector(css));
 
     /// <summary>Waits until a condition on the page holds (for text the live hub or the outbox changes).</summary>
-    public void Until(Func<bool> condition, string what, TimeSpan? within = null) =>
-        Await(what, within, _ =>
+    public void Until(Func<bool> condition, string what, TimeSpan? within = null, Func<string>? describe = null) =>
+        Await(what, within, describe, _ =>
         {
             try { return condition(); }
             catch (StaleElementReferenceException) { return false; }
@@ -66,7 +68,7 @@ public sealed class Browser : IDisposable
         });
 
     /// <summary>A wait whose failure says what was awaited and what the page showed instead.</summary>
-    private T Await<T>(string what, TimeSpan? within, Func<IWebDriver, T?> condition)
+    private T Await<T>(string what, TimeSpan? within, Func<string>? describe, Func<IWebDriver, T?> condition)
     {
         try
         {
@@ -74,7 +76,7 @@ public sealed class Browser : IDisposable
         }
         catch (WebDriverTimeoutException)
         {
-            throw new TimeoutException($"{what}: not so on {Driver.Url} after {(within ?? TimeSpan.FromSeconds(30)).TotalSeconds} s; the page shows: {PageText()}");
+            throw new TimeoutException($"{what}{(describe is null ? "" : $" ({describe()})")}: not so on {Driver.Url} after {(within ?? TimeSpan.FromSeconds(30)).TotalSeconds} s; the page shows: {PageText()}; its console: {Console()}");
         }
     }
 
@@ -101,8 +103,14 @@ public sealed class Browser : IDisposable
     {
         var path = Path.Combine(ScreenshotFolder, $"{name}.png");
         Driver.GetScreenshot().SaveAsFile(path);
-        Console.WriteLine($"screenshot: {path}");
+        System.Console.WriteLine($"screenshot: {path}");
         return path;
+    }
+
+    private string Console()
+    {
+        try { return string.Join(" | ", Driver.Manage().Logs.GetLog(LogType.Browser).Select(e => $"{e.Level} {e.Message}").TakeLast(15)); }
+        catch (Exception ex) { return $"(console unavailable: {ex.Message})"; }
     }
 
     private string PageText()

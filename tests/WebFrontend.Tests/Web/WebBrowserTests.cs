@@ -88,7 +88,8 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
         browser.Wait($"button[data-cut-id='{cutId}']").Click();
         browser.Until(() => browser.All("#walk-list li.door").Count == 3, "the walk list has the cut's three doors");
         // The map drew the cut and the doors although no tile loads.
-        browser.Until(() => browser.All("#session-map path.leaflet-interactive").Count == 4, "the cut and three doors on the map");
+        browser.Until(() => browser.All("#session-map path.leaflet-interactive").Count == 4,
+            "the cut and three doors on the map", describe: () => $"{browser.All("#session-map path").Count} paths: " + browser.Script("return [...document.querySelectorAll('#session-map path')].map(p => p.getAttribute('class') + ' ' + (p.getAttribute('d') ?? '').slice(0, 40)).join('; ')"));
         var sessionId = await Db.ScalarAsync<Guid>("SELECT id FROM canvass_sessions WHERE user_id = @u AND status = 'ACTIVE'", ("u", canvasser.Id));
         browser.Until(() => browser.Script("return !!navigator.serviceWorker.controller") is true, "the service worker controls the app");
         browser.Screenshot("volunteer-walk-list");
@@ -147,6 +148,7 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
         browser.Wait("#send-form");
         Assert.Equal(2, browser.All("#send-form input[name=rep]").Count);
         browser.Fill("#send-form input[name=senderName]", "Jordan Supporter");
+        browser.Fill("#send-form input[name=senderEmail]", $"jordan.{Guid.NewGuid():N}@example.org");
         browser.Wait("#send-mailto").Click();
         browser.Until(() => browser.All("a.mailto-link").Count == 2, "a mailto link per representative");
         var links = browser.All("a.mailto-link").Select(a => Uri.UnescapeDataString(a.GetDomAttribute("href") ?? "")).ToList();

@@ -168,7 +168,7 @@ async function canvass() {
     markers.set(sessionId, m);
   };
   const cuts = await api.get('/api/map/cuts?pageSize=200').catch(() => ({ items: [] }));
-  for (const cut of cuts.items) view.cut(cut.geoJson, { color: cut.color || '#2563eb', opacity: cut.opacity ?? 0.15 });
+  for (const cut of cuts.items.filter((c) => c.geojson)) view.cut(cut.geojson, { color: cut.color || '#2563eb', opacity: cut.opacity ?? 0.15 });
   const sessions = await api.get('/api/canvass/sessions?status=ACTIVE&pageSize=200');
   await Promise.all(sessions.items.slice(0, 50).map(async (s) => {
     const d = await api.get(`/api/canvass/sessions/${s.id}`).catch(() => null);

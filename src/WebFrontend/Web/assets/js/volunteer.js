@@ -170,14 +170,14 @@ async function sessionView({ session, cut }, fresh = false) {
   let mapView = null;
   createMap(mapEl).then((m) => {
     mapView = m;
-    if (cut?.geoJson) m.cut(cut.geoJson, { color: cut.color || '#2563eb' });
+    if (cut?.geojson) m.cut(cut.geojson, { color: cut.color || '#2563eb' });
     drawDoors();
   }).catch((error) => render(mapEl, message('error', `The map could not be shown: ${error.message}`)));
 
   function drawDoors() {
     if (!mapView) return;
     mapView.clear();
-    if (cut?.geoJson) mapView.cut(cut.geoJson, { color: cut.color || '#2563eb' });
+    if (cut?.geojson) mapView.cut(cut.geojson, { color: cut.color || '#2563eb' });
     mapView.doors(items.map((i) => ({ ...i, visited: !!recorded[i.addressId] })), (item) => openVisit(item));
     mapView.fit();
   }
