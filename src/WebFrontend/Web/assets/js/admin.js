@@ -111,7 +111,7 @@ async function shifts() {
   });
   const state = h('span', { class: 'badge', id: 'live-state' }, 'connecting');
   render(main, h('section', { class: 'card' }, h('div', { class: 'row' }, h('h2', null, `Shifts (${page.total})`), state),
-    page.items.length ? table : message('info', 'No shift yet.')), form);
+    page.items.length ? h('div', { class: 'table-wrap' }, table) : message('info', 'No shift yet.')), form);
 
   const hub = liveHub();
   cleanup.push(hub.on('shiftUpdated', (e) => {
@@ -130,7 +130,7 @@ async function campaigns() {
   const page = await api.get('/api/campaigns?pageSize=100');
   const cells = new Map();
   render(main, h('section', { class: 'card' }, h('h2', null, `Campaigns (${page.total})`),
-    page.items.length ? h('table', { id: 'campaigns-table' },
+    page.items.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'campaigns-table' },
       h('thead', null, h('tr', null, h('th', null, 'Campaign'), h('th', null, 'Status'), h('th', null, 'Emails'), h('th', null, 'Calls'), h('th', null, 'Responses'))),
       h('tbody', null, page.items.map((c) => {
         const emails = h('td', null, String(c.emailCount ?? 0));
@@ -139,7 +139,7 @@ async function campaigns() {
         cells.set(c.id, { emails, calls, responses });
         return h('tr', null, h('td', null, c.status === 'ACTIVE' ? h('a', { href: `/campaigns/${encodeURIComponent(c.slug)}` }, c.title) : c.title),
           h('td', null, h('span', { class: 'badge' }, c.status)), emails, calls, responses);
-      }))) : message('info', 'No campaign yet.')));
+      })))) : message('info', 'No campaign yet.')));
   cleanup.push(liveHub().on('campaignCounts', (e) => {
     const c = cells.get(e.campaignId);
     if (!c) return;
