@@ -183,6 +183,39 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
     }
 
     [Fact]
+    public async Task An_admin_imports_a_spreadsheet_of_doors_and_follows_its_progress_live()
+    {
+        var admin = await TestUsers.CreateAsync(Db, UserRole.MapAdmin);
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var csv = Path.Combine(Path.GetTempPath(), $"doors-{tag}.csv");
+        await File.WriteAllTextAsync(csv, "address,unit,latitude,longitude\r\n"
+            + $"\"1 {tag} Rd, Edmonton\",,53.51,-113.51\r\n"
+            + $"\"2 {tag} Rd, Edmonton\",A,53.52,-113.52\r\n"
+            + $"\"2 {tag} Rd, Edmonton\",B,53.52,-113.52\r\n"
+            + $"\"3 {tag} Rd\",,95,-113.53\r\n");
+        try
+        {
+            SignIn("/app#/imports", admin);
+            browser.Wait("#admin-nav a[href='#/imports']").Click();
+            browser.Wait("#import-file").SendKeys(csv);
+            browser.Wait("#import-form button[type=submit]").Click();
+            browser.Until(() => browser.Wait("#import-state").GetDomAttribute("data-status") == "completed", "the import completes on screen",
+                TimeSpan.FromSeconds(60));
+            browser.Wait("#import-result");
+            Assert.Contains("addressesCreated: 3", browser.Wait("#import-result").Text);
+            // The row with an impossible latitude is reported with its line.
+            Assert.Contains("line 5", browser.Wait("#import-details").Text);
+            browser.Screenshot("admin-import-done");
+            Assert.Equal(3L, await Db.ScalarAsync<long>(
+                "SELECT count(*) FROM addresses a JOIN locations l ON l.id = a.location_id WHERE l.address LIKE @a", ("a", $"% {tag} Rd%")));
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+    }
+
+    [Fact]
     public async Task A_refused_sign_in_is_said_in_words_beside_the_form()
     {
         SignIn("/volunteer", new TestUser(Guid.Empty, $"nobody.{Guid.NewGuid():N}@example.org", "Wrong-password-1", UserRole.User));

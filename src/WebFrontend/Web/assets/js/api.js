@@ -68,11 +68,13 @@ export function createApi(app = 'public') {
 
   async function send(method, path, body, token) {
     const headers = { Accept: 'application/json, application/problem+json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    // A FormData body (a file upload) sets its own multipart content type.
+    const form = body instanceof FormData;
+    if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = `Bearer ${token}`;
     let response;
     try {
-      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await fetch(path, { method, headers, body: body === undefined ? undefined : form ? body : JSON.stringify(body) });
     } catch {
       throw new ApiError(0, describeProblem(0));
     }
@@ -124,6 +126,8 @@ export function createApi(app = 'public') {
     },
     get: (path) => request('GET', path),
     post: (path, body) => request('POST', path, body ?? {}),
+    /** multipart/form-data, e.g. an import's file. */
+    upload: (path, formData) => request('POST', path, formData),
     patch: (path, body) => request('PATCH', path, body),
     del: (path) => request('DELETE', path),
   };
