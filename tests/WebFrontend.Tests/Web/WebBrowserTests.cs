@@ -163,6 +163,33 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
     }
 
     [Fact]
+    public async Task A_supporter_shares_a_response_and_once_approved_it_is_upvoted_once_on_the_wall()
+    {
+        var slug = await CreateCampaignAsync();
+        Driver.Navigate().GoToUrl(Url($"/campaigns/{slug}"));
+        browser.Fill("#response-form input[name=representativeName]", "Pat Member");
+        browser.Fill("#response-form textarea[name=responseText]", "I will vote to fund transit.");
+        browser.Wait("#response-form button[type=submit]").Click();
+        browser.Wait("#response-form .msg-ok");
+        var responseId = await Db.ScalarAsync<Guid>(
+            "SELECT id FROM representative_responses WHERE campaign_slug = @slug AND status = 'PENDING'", ("slug", slug));
+
+        using var moderator = await AdminAsync(UserRole.InfluenceAdmin);
+        var approved = await moderator.PostAsync($"/api/responses/{responseId}/approve", null);
+        Assert.True(approved.IsSuccessStatusCode, await approved.Content.ReadAsStringAsync());
+
+        Driver.Navigate().Refresh();
+        browser.Wait("#responses button.upvote").Click();
+        browser.Until(() => browser.Wait("#responses .upvotes").Text == "1", "the upvote counted on screen");
+        // A second upvote from the same address is refused, in words.
+        Driver.Navigate().Refresh();
+        browser.Wait("#responses button.upvote").Click();
+        browser.Until(() => browser.Wait("#responses li.response").Text.Contains("You upvoted this already."), "the repeat refused in words");
+        browser.Screenshot("campaign-response-wall");
+        Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM response_upvotes WHERE response_id = @id", ("id", responseId)));
+    }
+
+    [Fact]
     public async Task The_home_page_lists_active_campaigns_and_upcoming_shifts()
     {
         var slug = await CreateCampaignAsync();

@@ -65,13 +65,44 @@ function showRepresentatives(campaign, found, where) {
           h('ul', { class: 'list' }, sent.emails.map((e) => h('li', null,
             h('a', { class: 'mailto-link button', href: e.mailtoUrl }, `Email ${e.recipientEmail}`)))))
       : message('ok', `Thank you: your email to ${sent.emails.map((e) => e.recipientEmail).join(', ')} is on its way.`));
+    result.scrollIntoView({ block: 'nearest' });
   });
   render(where, form, result);
+}
+
+const RESPONSE_TYPES = [['EMAIL', 'Email'], ['LETTER', 'Letter'], ['PHONE_CALL', 'Phone call'], ['MEETING', 'Meeting'], ['SOCIAL_MEDIA', 'Social media'], ['OTHER', 'Other']];
+const LEVELS = [['FEDERAL', 'Federal'], ['PROVINCIAL', 'Provincial'], ['MUNICIPAL', 'Municipal'], ['SCHOOL_BOARD', 'School board']];
+const select = (name, options) => h('select', { name, required: true }, options.map(([value, label]) => h('option', { value }, label)));
+
+/** A supporter shares an answer they received; it shows on the wall once a moderator approves it. */
+function responseForm() {
+  const form = h('form', { id: 'response-form', class: 'card' },
+    h('h3', null, 'Did they answer you? Share it'),
+    field('Representative', h('input', { name: 'representativeName', required: true, maxlength: 200 })),
+    field('Their title', h('input', { name: 'representativeTitle', maxlength: 200 })),
+    field('Level', select('representativeLevel', LEVELS)),
+    field('How they answered', select('responseType', RESPONSE_TYPES)),
+    field('What they said', h('textarea', { name: 'responseText', required: true, rows: 4, maxlength: 10000 })),
+    field('Your comment (optional)', h('textarea', { name: 'userComment', rows: 2, maxlength: 2000 })),
+    field('Your name (optional)', h('input', { name: 'submittedByName', maxlength: 200 })),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'isAnonymous' }), ' Do not show my name'),
+    h('button', { type: 'submit', class: 'primary' }, 'Share the response'));
+  onSubmit(form, async (data) => {
+    const body = { campaignSlug: slug, isAnonymous: data.get('isAnonymous') === 'on' };
+    for (const name of ['representativeName', 'representativeTitle', 'representativeLevel', 'responseType', 'responseText', 'userComment', 'submittedByName']) {
+      const value = String(data.get(name) ?? '').trim();
+      if (value) body[name] = value;
+    }
+    await api.post('/api/public/responses', body);
+    render(form, message('ok', 'Thank you. It will show here once a moderator has approved it.'));
+  });
+  return form;
 }
 
 async function showWall(wall) {
   const list = h('ul', { class: 'list', id: 'responses' });
   render(wall, h('h3', null, 'What they answered'), list);
+  wall.after(responseForm());
   const page = await api.get(`/api/public/responses/${encodeURIComponent(slug)}?sort=upvotes&pageSize=50`).catch((error) => {
     render(list, message('error', error.message));
     return null;
