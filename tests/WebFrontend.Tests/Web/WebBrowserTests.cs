@@ -243,6 +243,29 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
     }
 
     [Fact]
+    public async Task The_admins_canvass_map_follows_a_visit_recorded_by_a_phone()
+    {
+        var admin = await TestUsers.CreateAsync(Db, UserRole.MapAdmin);
+        var (lat, lng) = (44.0 + Random.Shared.NextDouble(), -79.0 - Random.Shared.NextDouble());
+        var cutId = await CanvassTestData.InsertCutAsync(Db, lat, lng, lat + 0.01, lng + 0.01, name: $"Oak blocks {Guid.NewGuid():N}"[..22]);
+        var door = await CanvassTestData.InsertDoorAsync(Db, lat + 0.005, lng + 0.005, "7 Oak St");
+        var canvasser = await TestUsers.CreateAsync(Db, UserRole.User);
+        using var phone = Cluster.Http(0, TestTokens.Mint(Cluster.SigningKey, canvasser.Id, canvasser.Email, UserRole.User));
+        var canvass = new CanvassClient(phone);
+
+        SignIn("/app#/canvass", admin);
+        browser.Wait("#admin-nav a[href='#/canvass']").Click();
+        browser.Until(() => browser.Wait("#live-state").Text == "live", "the canvass map watches canvass:live");
+
+        var sessionId = await canvass.StartSessionAsync(cutId, lat + 0.001, lng + 0.001);
+        using var visit = await canvass.VisitAsync(sessionId, new { clientVisitId = Guid.NewGuid(), addressId = door, outcome = "SPOKE_WITH" });
+        Assert.True(visit.IsSuccessStatusCode, await visit.Content.ReadAsStringAsync());
+        var item = browser.Wait($"#canvass-feed li.visit[data-session-id='{sessionId}']");
+        Assert.Contains("SPOKE_WITH", item.Text);
+        browser.Screenshot("admin-canvass-map");
+    }
+
+    [Fact]
     public async Task A_refused_sign_in_is_said_in_words_beside_the_form()
     {
         SignIn("/volunteer", new TestUser(Guid.Empty, $"nobody.{Guid.NewGuid():N}@example.org", "Wrong-password-1", UserRole.User));

@@ -161,13 +161,26 @@ async function canvass() {
   // Canvas, not one SVG element per marker: the live map may follow thousands of canvassers.
   const view = await createMap(mapEl, { preferCanvas: true });
   const markers = new Map();
+  // Moves are applied once per animation frame, the latest per canvasser: thousands of canvassers moving cost one
+  // canvas redraw a frame, not one per event.
+  const moves = new Map();
+  let frame = 0;
+  const draw = () => {
+    frame = 0;
+    for (const [sessionId, { lat, lng, label }] of moves) {
+      let m = markers.get(sessionId);
+      if (!m) { m = L.circleMarker([lat, lng], { radius: 7, color: '#b45309', fillOpacity: 0.8 }).addTo(view.map); markers.set(sessionId, m); }
+      else m.setLatLng([lat, lng]);
+      if (label) m.bindTooltip(label);
+    }
+    moves.clear();
+  };
   const place = (sessionId, lat, lng, label) => {
     if (lat == null || lng == null) return;
-    const m = markers.get(sessionId) ?? L.circleMarker([lat, lng], { radius: 7, color: '#b45309', fillOpacity: 0.8 }).addTo(view.map);
-    m.setLatLng([lat, lng]);
-    if (label) m.bindTooltip(label);
-    markers.set(sessionId, m);
+    moves.set(sessionId, { lat, lng, label: label ?? moves.get(sessionId)?.label });
+    frame ||= requestAnimationFrame(draw);
   };
+  cleanup.push(() => { if (frame) cancelAnimationFrame(frame); });
   const cuts = await api.get('/api/map/cuts?pageSize=200').catch(() => ({ items: [] }));
   for (const cut of cuts.items.filter((c) => c.geojson)) view.cut(cut.geojson, { color: cut.color || '#2563eb', opacity: cut.opacity ?? 0.15 });
   const sessions = await api.get('/api/canvass/sessions?status=ACTIVE&pageSize=200');
@@ -181,11 +194,20 @@ async function canvass() {
   cleanup.push(hub.on('canvasserMoved', (e) => place(e.sessionId, e.latitude, e.longitude)));
   cleanup.push(hub.on('visitRecorded', (e) => {
     place(e.sessionId, e.latitude, e.longitude);
-    feed.prepend(h('li', null, h('span', null, e.outcome), h('small', { class: 'muted' }, fmtDate(e.visitedAt))));
+    feed.prepend(h('li', { class: 'visit', dataset: { sessionId: e.sessionId } }, h('span', null, e.outcome), h('small', { class: 'muted' }, fmtDate(e.visitedAt))));
     while (feed.children.length > 30) feed.lastChild.remove();
   }));
-  cleanup.push(hub.on('sessionChanged', (e) => { if (e.status !== 'ACTIVE') { markers.get(e.sessionId)?.remove(); markers.delete(e.sessionId); } }));
+  cleanup.push(hub.on('sessionChanged', (e) => {
+    if (e.status === 'ACTIVE') return;
+    moves.delete(e.sessionId);
+    markers.get(e.sessionId)?.remove();
+    markers.delete(e.sessionId);
+  }));
+  const state = h('span', { class: 'badge', id: 'live-state' }, 'connecting');
+  main.querySelector('h2').append(' ', state);
   await watch('canvass:live');
+  state.textContent = 'live';
+  state.className = 'badge badge-live';
 }
 
 /** Spreadsheet imports of doors (POST /api/map/imports/csv), their progress followed live on job:{id}. */
