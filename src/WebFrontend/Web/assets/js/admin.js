@@ -10,6 +10,8 @@ const nav = document.getElementById('admin-nav');
 const userLine = document.getElementById('user-line');
 let live = null;
 let cleanup = [];
+/** The element the current screen draws into; a screen still loading when another opens draws into a detached one. */
+let screen = main;
 
 const SCREENS = {
   '#/': ['Dashboard', dashboard],
@@ -26,11 +28,13 @@ function liveHub() {
 
 /** Topics a screen watches are released when another screen opens. */
 async function watch(topic) {
-  await liveHub().subscribe(topic);
-  cleanup.push(() => live.unsubscribe(topic));
+  const hub = liveHub();
+  await hub.subscribe(topic);
+  cleanup.push(() => hub.unsubscribe(topic));
 }
 
 function loginView() {
+  screen = main;
   render(nav);
   render(userLine);
   const form = h('form', { id: 'login-form', class: 'card' },
@@ -47,28 +51,38 @@ function loginView() {
 }
 
 async function route() {
-  for (const release of cleanup.splice(0)) release();
+  for (const release of cleanup.splice(0)) {
+    try { release(); } catch (error) { console.warn('releasing a screen:', error); }
+  }
   if (!api.signedIn) return loginView();
   const hash = SCREENS[location.hash] ? location.hash : '#/';
   render(nav, Object.entries(SCREENS).map(([href, [label]]) => h('a', { href, 'aria-current': href === hash ? 'page' : false }, label)));
   const user = api.user;
   render(userLine, user?.email ?? '', ' · ', h('button', { type: 'button', class: 'link', id: 'sign-out', onclick: async () => {
-    await live?.stop(); live = null; await api.logout(); route();
+    const hub = live;
+    live = null;
+    await api.logout();
+    await route();
+    hub?.stop().catch(() => {});
   } }, 'Sign out'));
-  render(main, h('p', { class: 'muted' }, 'Loading…'));
+  const mine = h('div', { class: 'screen' }, h('p', { class: 'muted' }, 'Loading…'));
+  screen = mine;
+  render(main, mine);
   try {
     await SCREENS[hash][1]();
   } catch (error) {
+    if (screen !== mine) return;
     if (error.status === 401) return loginView();
-    render(main, message('error', error.message));
+    render(mine, message('error', error.message));
   }
 }
 
 async function dashboard() {
+  const root = screen;
   const me = await api.get('/api/auth/me');
   const shiftsBox = h('section', { class: 'card' }, h('h2', null, 'Next shifts'), h('p', { class: 'muted' }, 'Loading…'));
   const campaignsBox = h('section', { class: 'card' }, h('h2', null, 'Campaigns'), h('p', { class: 'muted' }, 'Loading…'));
-  render(main, h('section', { class: 'card' }, h('h2', null, `Welcome, ${me.name || me.email}`), h('p', { class: 'muted' }, `Role: ${me.role}`)),
+  render(root, h('section', { class: 'card' }, h('h2', null, `Welcome, ${me.name || me.email}`), h('p', { class: 'muted' }, `Role: ${me.role}`)),
     h('div', { class: 'grid' }, shiftsBox, campaignsBox));
   api.get('/api/shifts?pageSize=5').then((page) => render(shiftsBox, h('h2', null, 'Next shifts'),
     page.items.length ? h('ul', { class: 'list' }, page.items.map((s) => h('li', null, h('span', null, s.title, h('br'), h('small', { class: 'muted' }, fmtShift(s))),
@@ -82,6 +96,7 @@ async function dashboard() {
 }
 
 async function shifts() {
+  const root = screen;
   const page = await api.get('/api/shifts?pageSize=100');
   const rows = new Map();
   const table = h('table', { id: 'shifts-table' },
@@ -111,7 +126,7 @@ async function shifts() {
     await route();
   });
   const state = h('span', { class: 'badge', id: 'live-state' }, 'connecting');
-  render(main, h('section', { class: 'card' }, h('div', { class: 'row' }, h('h2', null, `Shifts (${page.total})`), state),
+  render(root, h('section', { class: 'card' }, h('div', { class: 'row' }, h('h2', null, `Shifts (${page.total})`), state),
     page.items.length ? h('div', { class: 'table-wrap' }, table) : message('info', 'No shift yet.')), form);
 
   const hub = liveHub();
@@ -128,9 +143,10 @@ async function shifts() {
 }
 
 async function campaigns() {
+  const root = screen;
   const page = await api.get('/api/campaigns?pageSize=100');
   const cells = new Map();
-  render(main, h('section', { class: 'card' }, h('h2', null, `Campaigns (${page.total})`),
+  render(root, h('section', { class: 'card' }, h('h2', null, `Campaigns (${page.total})`),
     page.items.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'campaigns-table' },
       h('thead', null, h('tr', null, h('th', null, 'Campaign'), h('th', null, 'Status'), h('th', null, 'Emails'), h('th', null, 'Calls'), h('th', null, 'Responses'))),
       h('tbody', null, page.items.map((c) => {
@@ -152,12 +168,13 @@ async function campaigns() {
 }
 
 async function canvass() {
+  const root = screen;
   const { createMap } = await import('./mapview.js');
   if (!window.L) await new Promise((resolve, reject) => document.head.append(h('script', { src: '/web/lib/leaflet.js', onload: resolve, onerror: reject })));
   if (!document.querySelector('link[href="/web/lib/leaflet.css"]')) document.head.append(h('link', { rel: 'stylesheet', href: '/web/lib/leaflet.css' }));
   const mapEl = h('div', { class: 'map', id: 'canvass-map' });
   const feed = h('ul', { class: 'list', id: 'canvass-feed' });
-  render(main, h('section', { class: 'card' }, h('h2', null, 'Canvassers now'), mapEl), h('section', { class: 'card' }, h('h3', null, 'Latest visits'), feed));
+  render(root, h('section', { class: 'card' }, h('h2', null, 'Canvassers now'), mapEl), h('section', { class: 'card' }, h('h3', null, 'Latest visits'), feed));
   // Canvas, not one SVG element per marker: the live map may follow thousands of canvassers.
   const view = await createMap(mapEl, { preferCanvas: true });
   const markers = new Map();
@@ -204,7 +221,7 @@ async function canvass() {
     markers.delete(e.sessionId);
   }));
   const state = h('span', { class: 'badge', id: 'live-state' }, 'connecting');
-  main.querySelector('h2').append(' ', state);
+  root.querySelector('h2').append(' ', state);
   await watch('canvass:live');
   state.textContent = 'live';
   state.className = 'badge badge-live';
@@ -212,6 +229,7 @@ async function canvass() {
 
 /** Spreadsheet imports of doors (POST /api/map/imports/csv), their progress followed live on job:{id}. */
 async function imports() {
+  const root = screen;
   const progress = h('div', { id: 'import-progress' });
   const form = h('form', { id: 'import-form', class: 'card' }, h('h2', null, 'Import doors from a spreadsheet'),
     h('p', { class: 'muted' }, 'A CSV file whose header names at least address, latitude and longitude; one row per unit.'),
@@ -223,7 +241,7 @@ async function imports() {
     const { jobId } = await api.upload('/api/map/imports/csv', upload);
     await followJob(jobId, progress);
   });
-  render(main, form, progress);
+  render(root, form, progress);
 }
 
 const FINISHED = ['completed', 'failed', 'cancelled'];
