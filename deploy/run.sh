@@ -55,6 +55,7 @@ fi
 for _ in $(seq 1 120); do
   if curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1; then
     log "Changemaker Lite is running at http://localhost:$PORT  (API under /api, OpenAPI at /openapi/v1.json; Ctrl-C stops)"
+    log "web UI: http://localhost:$PORT/ (public), /volunteer (canvassers), /app (admin console)"
     break
   fi
   sleep 1

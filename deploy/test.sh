@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 ensure_prerequisites
+ensure_test_browser
 WORK="$(mktemp -d /tmp/changemaker-test.XXXXXX)"
 chmod 755 "$WORK"
 PG_PORT="${CML_TEST_PG_PORT:-$(free_port)}"

@@ -47,6 +47,15 @@ ensure_prerequisites() {
   # A package-managed cluster may have been started by the install; ours is separate, so leave it be.
 }
 
+# Headless Chromium and its chromedriver for the web UI's browser tests (tests/WebFrontend.Tests/Web), from Debian's
+# packages: nothing is downloaded besides them.
+ensure_test_browser() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
 # start_local_postgres DATA_DIR PORT PASSWORD_FILE
 # Creates (once) and starts a PostgreSQL cluster owned by the project, listening on 127.0.0.1:PORT.
 # initdb refuses to run as root, so as root the cluster belongs to the postgres user.

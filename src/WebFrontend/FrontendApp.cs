@@ -11,6 +11,7 @@ using ChangemakerLite.WebFrontend.Platform;
 using ChangemakerLite.WebFrontend.Settings;
 using ChangemakerLite.WebFrontend.Shifts;
 using ChangemakerLite.WebFrontend.Templates;
+using ChangemakerLite.WebFrontend.Web;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -148,6 +149,7 @@ public static class FrontendApp
         builder.Services.AddPagesFrontend();
         builder.Services.AddInfluenceFrontend();
         builder.Services.AddMediaFrontend();
+        builder.Services.AddWebFrontend(builder.Configuration);
         builder.AddOperationsFrontend(settings);
         return settings;
     }
@@ -179,6 +181,7 @@ public static class FrontendApp
         app.MapInfluenceEndpoints();
         app.MapMediaEndpoints();
         app.MapOperationsEndpoints();
+        app.MapWebEndpoints();
         app.MapLiveHub();
         return app;
     }

@@ -1,0 +1,133 @@
+using System.Collections.ObjectModel;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using OpenQA.Selenium.Support.UI;
+
+namespace ChangemakerLite.WebFrontend.Tests.Web;
+
+/// <summary>
+/// One headless Chromium for a test class (Debian's <c>chromium</c> driven by its <c>chromedriver</c>; nothing is
+/// downloaded), phone-sized. Screenshots go to <see cref="ScreenshotFolder"/>, which the tests print.
+/// </summary>
+public sealed class Browser : IDisposable
+{
+    private readonly Lazy<ChromeDriver> _driver = new(Start);
+
+    public ChromeDriver Driver => _driver.Value;
+
+    public static string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "web-screenshots");
+
+    private static ChromeDriver Start()
+    {
+        var driverPath = Environment.GetEnvironmentVariable("CHROMEDRIVER") ?? "/usr/bin/chromedriver";
+        if (!File.Exists(driverPath))
+            throw new InvalidOperationException($"{driverPath} is missing: deploy/test.sh installs Debian's chromium and chromium-driver.");
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driverPath)!, Path.GetFileName(driverPath));
+        service.SuppressInitialDiagnosticInformation = true;
+        service.HideCommandPromptWindow = true;
+        var options = new ChromeOptions
+        {
+            // The binary itself: Debian's /usr/bin/chromium is a shell wrapper that reads the user's flag files.
+            BinaryLocation = File.Exists("/usr/lib/chromium/chromium") ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium",
+        };
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=412,900",
+            "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
+            "--disable-renderer-backgrounding", "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
+            // A fresh profile per run: service workers, IndexedDB and localStorage of an earlier run must not leak in.
+            $"--user-data-dir={Path.Combine(Path.GetTempPath(), $"cml-chromium-{Guid.NewGuid():N}")}");
+        // The page's console (errors, failed requests) goes into a failed wait's message.
+        options.SetLoggingPreference(LogType.Browser, LogLevel.All);
+        var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(90));
+        driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(60);
+        Directory.CreateDirectory(ScreenshotFolder);
+        return driver;
+    }
+
+    /// <summary>Waits for an element the page draws after its API calls.</summary>
+    public IWebElement Wait(string css, TimeSpan? within = null) =>
+        Await($"waiting for {css}", within, null, d =>
+        {
+            try
+            {
+                var el = d.FindElement(By.CssSelector(css));
+                return el.Displayed ? el : null;
+            }
+            catch (NoSuchElementException) { return null; }
+            catch (StaleElementReferenceException) { return null; }
+        });
+
+    public ReadOnlyCollection<IWebElement> All(string css) => Driver.FindElements(By.CssSelector(css));
+
+    /// <summary>Waits until a condition on the page holds (for text the live hub or the outbox changes).</summary>
+    public void Until(Func<bool> condition, string what, TimeSpan? within = null, Func<string>? describe = null) =>
+        Await(what, within, describe, _ =>
+        {
+            try { return condition(); }
+            catch (StaleElementReferenceException) { return false; }
+            catch (NoSuchElementException) { return false; }
+        });
+
+    /// <summary>A wait whose failure says what was awaited and what the page showed instead.</summary>
+    private T Await<T>(string what, TimeSpan? within, Func<string>? describe, Func<IWebDriver, T?> condition)
+    {
+        try
+        {
+            return new WebDriverWait(Driver, within ?? TimeSpan.FromSeconds(30)) { PollingInterval = TimeSpan.FromMilliseconds(100) }.Until(condition)!;
+        }
+        catch (WebDriverTimeoutException)
+        {
+            throw new TimeoutException($"{what}{(describe is null ? "" : $" ({describe()})")}: not so on {Driver.Url} after {(within ?? TimeSpan.FromSeconds(30)).TotalSeconds} s; the page shows: {PageText()}; its console: {Console()}");
+        }
+    }
+
+    public void Fill(string css, string text)
+    {
+        var input = Wait(css);
+        input.Clear();
+        input.SendKeys(text);
+    }
+
+    public object? Script(string script, params object[] args) => Driver.ExecuteScript(script, args);
+
+    /// <summary>Chromium's own network emulation (DevTools), as a phone losing its signal: the page sees navigator.onLine false.</summary>
+    public void Offline(bool offline)
+    {
+        Driver.ExecuteCdpCommand("Network.enable", new Dictionary<string, object?>());
+        Driver.ExecuteCdpCommand("Network.emulateNetworkConditions", new Dictionary<string, object?>
+        {
+            ["offline"] = offline, ["latency"] = 0, ["downloadThroughput"] = -1, ["uploadThroughput"] = -1,
+        });
+    }
+
+    public string Screenshot(string name)
+    {
+        var path = Path.Combine(ScreenshotFolder, $"{name}.png");
+        Driver.GetScreenshot().SaveAsFile(path);
+        System.Console.WriteLine($"screenshot: {path}");
+        return path;
+    }
+
+    private string Console()
+    {
+        try { return string.Join(" | ", Driver.Manage().Logs.GetLog(LogType.Browser).Select(e => $"{e.Level} {e.Message}").TakeLast(15)); }
+        catch (Exception ex) { return $"(console unavailable: {ex.Message})"; }
+    }
+
+    private string PageText()
+    {
+        try
+        {
+            var text = Driver.FindElement(By.TagName("body")).Text.ReplaceLineEndings(" | ");
+            return text.Length > 600 ? text[..600] : text;
+        }
+        catch (Exception ex) { return $"(page text unavailable: {ex.Message})"; }
+    }
+
+    public void Dispose()
+    {
+        if (!_driver.IsValueCreated) return;
+        try { _driver.Value.Quit(); }
+        catch (WebDriverException) { }
+        _driver.Value.Dispose();
+    }
+}
