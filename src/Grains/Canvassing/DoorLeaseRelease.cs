@@ -1,0 +1,36 @@
+using ChangemakerLite.Grains.Interfaces.Canvassing;
+using Microsoft.Extensions.Logging;
+
+namespace ChangemakerLite.Grains.Canvassing;
+
+/// <summary>
+/// What a canvass session tells its cut's walk list about leases: a door visited, the session ended. Neither fails the
+/// session's own command, which is committed already: a visit's statement deleted its door's lease row itself, and a
+/// lease left by a lost end runs out within the lease time (and is dropped when the cut's leases are next loaded).
+/// </summary>
+public static class DoorLeaseRelease
+{
+    public static async Task Visited(IGrainFactory grains, Guid cutId, Guid addressId, DateTimeOffset visitedAt, ILogger logger)
+    {
+        try
+        {
+            await grains.GetGrain<IDoorLeaseGrain>(cutId).DoorVisited(addressId, visitedAt);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not tell cut {Cut} that door {Address} was visited", cutId, addressId);
+        }
+    }
+
+    public static async Task SessionEnded(IGrainFactory grains, Guid cutId, Guid sessionId, ILogger logger)
+    {
+        try
+        {
+            await grains.GetGrain<IDoorLeaseGrain>(cutId).SessionEnded(sessionId);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not release the door leases of canvass session {Session} on cut {Cut}", sessionId, cutId);
+        }
+    }
+}
