@@ -58,12 +58,15 @@ public static class LeaseRows
             """, ("cut", cutId), ("from", fromDate))
             .ListAsync(r => new SignupRow(r.GetGuid(0), r.GetFieldValue<DateOnly>(1), r.GetString(2), r.GetString(3), r.GetGuid(4)));
 
-    /// <summary>Of <paramref name="userIds"/>, those with a session on the cut that was open at <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Of <paramref name="userIds"/>, those with a session on the cut that was open at <paramref name="at"/> (one started
+    /// more than 12 hours before was abandoned by then, whenever its row says so).
+    /// </summary>
     public static async Task<HashSet<Guid>> CanvassingAtAsync(NpgsqlDataSource db, Guid cutId, Guid[] userIds, DateTimeOffset at) =>
         (await db.Command("""
             SELECT DISTINCT user_id FROM canvass_sessions
-            WHERE cut_id = @cut AND user_id = ANY(@users) AND started_at <= @at AND (ended_at IS NULL OR ended_at > @at)
-            """, ("cut", cutId), ("users", userIds), ("at", at)).ListAsync(r => r.GetGuid(0))).ToHashSet();
+            WHERE cut_id = @cut AND user_id = ANY(@users) AND started_at <= @at AND started_at > @abandoned AND (ended_at IS NULL OR ended_at > @at)
+            """, ("cut", cutId), ("users", userIds), ("at", at), ("abandoned", at - CanvassRules.AbandonAfter)).ListAsync(r => r.GetGuid(0))).ToHashSet();
 
     /// <summary>Releases and keeps turf in one transaction.</summary>
     public static async Task WriteTurfAsync(NpgsqlDataSource db, Guid cutId, IReadOnlyList<DoorLeaseBook.TurfPart> released,

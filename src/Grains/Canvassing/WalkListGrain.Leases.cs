@@ -37,7 +37,7 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
         var plans = _plans!;
         var now = time.GetUtcNow();
         var session = book.Sessions[sessionId];
-        if (!session.Active) throw DomainException.Conflict("The session has ended; its doors were released.", new() { ["status"] = "ENDED" });
+        if (!session.Active) throw DomainException.Conflict("The session has ended; its doors were released.", new() { ["sessionStatus"] = "ENDED" });
         var expired = ExpireLeases(book, now);
         var until = now + LeaseSettings.LeaseDuration;
         var doorsById = DoorsById(plans);
@@ -219,7 +219,7 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
             if (caller.IsAdmin) throw DomainException.Forbidden("Only the canvasser who owns the session leases doors for it.");
             throw DomainException.NotFound("The session");
         }
-        if (!entry.Active) throw DomainException.Conflict("The session has ended; its doors were released.", new() { ["status"] = "ENDED" });
+        if (!entry.Active) throw DomainException.Conflict("The session has ended; its doors were released.", new() { ["sessionStatus"] = "ENDED" });
     }
 
     private List<(Guid AddressId, DoorLeaseBook.Lease Lease)> ExpireLeases(DoorLeaseBook book, DateTimeOffset now)

@@ -30,7 +30,8 @@ public static class LeaseEndpoints
             // The session says which cut (404 unless it is the caller's, or the caller administers canvassing).
             var session = await cluster.GetGrain<ICanvassSessionGrain>(id).Get(caller);
             if (session.Status != CanvassSessionStatus.Active)
-                throw DomainException.Conflict("The session is not ACTIVE.", new() { ["status"] = EnumWireNames.ToWireName(session.Status) });
+                throw DomainException.Conflict($"The session is {EnumWireNames.ToWireName(session.Status)}; it holds no doors.",
+                    new() { ["sessionStatus"] = EnumWireNames.ToWireName(session.Status) });
             if (session.CutId is not { } cutId) throw DomainException.Conflict("The session's cut was deleted.");
             // Asking again answers the session's own leases, renewed: a call lost with a dying silo is simply sent again.
             return TypedResults.Ok(await RetryPolicy.SiloDied.RunAsync(() => cluster.GetGrain<IDoorLeaseGrain>(cutId)
