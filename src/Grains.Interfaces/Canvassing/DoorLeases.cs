@@ -31,6 +31,13 @@ public interface IDoorLeaseGrain : IGrainWithGuidKey
     [AlwaysInterleave, Alias("SessionEnded")]
     Task SessionEnded(Guid sessionId);
 
+    /// <summary>
+    /// A session started on the cut: read its leases and plan its route now, so the first canvassers asking for doors
+    /// (a shift starting) do not wait for it.
+    /// </summary>
+    [AlwaysInterleave, OneWay, Alias("Prepare")]
+    Task Prepare();
+
     /// <summary>The turf kept on this cut for the shift's volunteers: every part for admins, else the caller's own.</summary>
     [AlwaysInterleave, Alias("Turf")]
     Task<ShiftTurfView> Turf(Guid shiftId, Caller caller);

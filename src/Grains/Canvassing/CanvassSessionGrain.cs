@@ -81,6 +81,7 @@ public sealed class CanvassSessionGrain(
             TrackingSessionId = trackingId,
         };
         await Reminder.Arm(_session.AbandonsAt, now);
+        DoorLeaseNotices.SessionStarted(GrainFactory, command.CutId);
         live.StatusChanged(Id, _session);
         return _session.View(Id);
     }
@@ -131,7 +132,7 @@ public sealed class CanvassSessionGrain(
                 if (visit.CutId is { } cutId)
                 {
                     cutVisits.DoorVisited(cutId, visit.AddressId, visit.VisitedAt);
-                    await DoorLeaseRelease.Visited(GrainFactory, cutId, visit.AddressId, visit.VisitedAt, logger);
+                    await DoorLeaseNotices.Visited(GrainFactory, cutId, visit.AddressId, visit.VisitedAt, logger);
                 }
                 return new VisitResult(visit, true);
             },
@@ -218,7 +219,7 @@ public sealed class CanvassSessionGrain(
         if (_session!.CutId is { } cutId)
         {
             GrainFactory.GetGrain<ICutProgressGrain>(cutId).RecountSoon().Ignore();
-            await DoorLeaseRelease.SessionEnded(GrainFactory, cutId, Id, logger);
+            await DoorLeaseNotices.SessionEnded(GrainFactory, cutId, Id, logger);
         }
     }
 

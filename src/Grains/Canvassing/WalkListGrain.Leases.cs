@@ -20,7 +20,6 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
 
     private DoorLeaseBook? _book;
     private Task<DoorLeaseBook>? _bookLoading;
-    private readonly Queue<DateTimeOffset> _leasePlanned = new();
 
     private LeaseSettings LeaseSettings => ServiceProvider.GetRequiredService<LeaseSettings>();
     private LeaseWriter LeaseWriter => ServiceProvider.GetRequiredService<LeaseWriter>();
@@ -58,23 +57,31 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
                 if (chosen.Count >= count) break;
                 if (book.FreeFor(door, sessionId, caller.UserId, now)) Take(door, true);
             }
-        // Then the next free doors in walking order from where the canvasser stands.
+        // Then the next free doors in walking order from where the canvasser stands: from the free door nearest to them
+        // along the cut's route (planned once and kept), else from the route's start.
         if (chosen.Count < count)
         {
-            var plan = LeasePlanFrom(plans, latitude, longitude, now);
-            var from = book.TakenUpTo(plan, now);
-            var allTaken = true;
-            for (var i = from; i < plan.Order.Length && chosen.Count < count; i++)
+            var grid = Grid(plans);
+            var plan = grid.Plan;
+            bool Free(WalkPlans.Door door) => !taken.Contains(door.AddressId) && !book.ReservedBy.ContainsKey(door.AddressId) &&
+                                              book.FreeFor(door.AddressId, sessionId, caller.UserId, now);
+            var positioned = latitude.HasValue && longitude.HasValue;
+            // With a position and no free door near or far, there is none to give.
+            int? from = positioned ? grid.Nearest(latitude!.Value, longitude!.Value, Free) : book.TakenUpTo(plan, now);
+            for (var step = 0; from is not null && step < plan.Order.Length && chosen.Count < count; step++)
             {
-                var door = plans.Doors[plan.Order[i]];
-                var free = !taken.Contains(door.AddressId) && book.FreeFor(door.AddressId, sessionId, caller.UserId, now) &&
-                           !book.ReservedBy.ContainsKey(door.AddressId);
-                if (free) Take(door.AddressId, false);
-                // Doors up to here are taken by someone (or by this request): the next request on this plan starts after them.
-                if (allTaken && !free && !book.Leases.ContainsKey(door.AddressId) && !book.VisitedLately(door.AddressId, now) &&
-                    !book.ReservedBy.ContainsKey(door.AddressId) && !book.IsHeldElsewhere(door.AddressId, now))
-                    allTaken = false;
-                if (allTaken) book.TakenTo(plan, i + 1);
+                var position = from.Value + step;
+                // From a position the route goes on past its end to its start; from the start, nothing precedes.
+                if (position >= plan.Order.Length)
+                {
+                    if (!positioned) break;
+                    position -= plan.Order.Length;
+                }
+                var door = plans.Doors[plan.Order[position]];
+                if (Free(door)) Take(door.AddressId, false);
+                // Without a position every door before this one is taken now (by someone, or by this request): the
+                // next request without one starts after it.
+                if (!positioned) book.TakenTo(plan, position + 1);
             }
         }
 
@@ -110,6 +117,20 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
             });
         return new DoorLeaseView(sessionId, CutId, until, leased.Select((c, i) => new LeasedDoor(i + 1, c.Door.AddressId, c.Door.LocationId,
             c.Door.Address, c.Door.UnitNumber, c.Door.Latitude, c.Door.Longitude, until, c.Reserved)).ToList());
+    }
+
+    public async Task Prepare()
+    {
+        try
+        {
+            await Book();
+            Grid(_plans!);
+        }
+        catch (Exception ex)
+        {
+            // The first lease request loads them again.
+            logger.LogWarning(ex, "Could not prepare the door leases of cut {Cut}", CutId);
+        }
     }
 
     public async Task<IReadOnlyDictionary<Guid, DateTimeOffset>> LeasesOf(Guid userId)
@@ -240,14 +261,14 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
 
     private string[] LeaseTopics(Guid sessionId) => [LiveTopics.CanvassCut(CutId), LiveTopics.Session(sessionId)];
 
-    /// <summary>The route a lease request walks, within the same planning budget as the walk list's pages.</summary>
-    private WalkPlans.Plan LeasePlanFrom(WalkPlans plans, double? latitude, double? longitude, DateTimeOffset now)
+    private RouteGrid? _grid;
+
+    /// <summary>The cut's route from its own start (one plan, kept with the walk list's), indexed by where its doors are.</summary>
+    private RouteGrid Grid(WalkPlans plans)
     {
-        while (_leasePlanned.Count > 0 && now - _leasePlanned.Peek() > TimeSpan.FromMinutes(1)) _leasePlanned.Dequeue();
-        var made = plans.PlansMade;
-        var plan = plans.From(latitude, longitude, mayPlan: _leasePlanned.Count + _planned.Count < PlansPerMinute);
-        if (plans.PlansMade > made) _leasePlanned.Enqueue(now);
-        return plan;
+        // Held here, not only among the walk list's kept plans: pages from many start areas could push it out of those.
+        if (_grid is null || !ReferenceEquals(_grid.Plans, plans)) _grid = new RouteGrid(plans, plans.From(null, null));
+        return _grid;
     }
 
     private WalkPlans? _indexedPlans;
@@ -310,7 +331,7 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
             if (newcomers.Count > 0)
             {
                 var plans = _plans!;
-                var plan = plans.From(null, null);
+                var plan = Grid(plans).Plan;
                 var next = 0;
                 foreach (var signup in newcomers)
                 {

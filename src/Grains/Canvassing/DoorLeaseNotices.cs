@@ -4,12 +4,15 @@ using Microsoft.Extensions.Logging;
 namespace ChangemakerLite.Grains.Canvassing;
 
 /// <summary>
-/// What a canvass session tells its cut's walk list about leases: a door visited, the session ended. Neither fails the
+/// What a canvass session tells its cut's walk list about leases: a session started, a door visited, the session ended. None fails the
 /// session's own command, which is committed already: a visit's statement deleted its door's lease row itself, and a
 /// lease left by a lost end runs out within the lease time (and is dropped when the cut's leases are next loaded).
 /// </summary>
-public static class DoorLeaseRelease
+public static class DoorLeaseNotices
 {
+    /// <summary>A session started on the cut: its walk list gets ready for lease requests, in the background.</summary>
+    public static void SessionStarted(IGrainFactory grains, Guid cutId) => grains.GetGrain<IDoorLeaseGrain>(cutId).Prepare().Ignore();
+
     public static async Task Visited(IGrainFactory grains, Guid cutId, Guid addressId, DateTimeOffset visitedAt, ILogger logger)
     {
         try
