@@ -70,18 +70,19 @@ public sealed class DoorLeaseApiTests : ClusterTest
     [Fact]
     public async Task Another_canvasser_is_offered_the_next_doors_and_asking_again_renews_ones_own_first()
     {
-        var (cut, _, lat, lng) = await GridAsync(4, 10);
-        var (a, b) = await CanvassersAsync(2) switch { var c => (c[0], c[1]) };
+        var (cut, doors, lat, lng) = await GridAsync(4, 10);
+        var (a, b, c) = await CanvassersAsync(3) switch { var all => (all[0], all[1], all[2]) };
         var sessionA = await a.StartSessionAsync(cut);
         var sessionB = await b.StartSessionAsync(cut);
+        var sessionC = await c.StartSessionAsync(cut);
 
-        var first = await LeasedAsync(a, sessionA, lat, lng, 5);
-        var second = await LeasedAsync(b, sessionB, lat, lng, 5);
+        var first = await LeasedAsync(a, sessionA, null, null, 5);
+        var second = await LeasedAsync(b, sessionB, null, null, 5);
         Assert.Equal(5, first.Doors.Count);
         Assert.Equal(5, second.Doors.Count);
         Assert.Empty(first.Doors.Intersect(second.Doors));
-        // The two leases are the first ten doors of the route from where both stand, in its order.
-        var walkList = await JsonAsync(await a.Http.GetAsync($"/api/canvass/cuts/{cut}/walk-list?fromLat={lat}&fromLng={lng}&pageSize=10"));
+        // Without a position, the two leases are the first ten doors of the cut's route, in its order.
+        var walkList = await JsonAsync(await a.Http.GetAsync($"/api/canvass/cuts/{cut}/walk-list?pageSize=10"));
         var route = walkList.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(first.Doors.Concat(second.Doors), route.Select(i => i.GetProperty("addressId").GetGuid()));
         // The walk list marks the doors leased to the one asking, and only those.
@@ -98,6 +99,11 @@ public sealed class DoorLeaseApiTests : ClusterTest
         var stored = await Db.ScalarAsync<DateTime>("SELECT max(leased_until) FROM door_leases WHERE session_id = @s", ("s", sessionA));
         Assert.True(Math.Abs((new DateTimeOffset(stored, TimeSpan.Zero) - again.Until).TotalMilliseconds) < 1);
         Assert.True((await LeaseRowsAsync(sessionB)).SetEquals(second.Doors));
+
+        // From a position: the free door standing there comes first. The grid's last door is at its north-east corner.
+        var standing = await LeasedAsync(c, sessionC, lat + 3 * 0.0002, lng + 9 * 0.0002, 3);
+        Assert.Equal(doors[^1], standing.Doors[0]);
+        Assert.Empty(standing.Doors.Intersect(again.Doors.Concat(second.Doors)));
     }
 
     [Fact]
