@@ -10,6 +10,12 @@ namespace ChangemakerLite.Grains.Canvassing;
 /// </summary>
 public static class DoorLeaseNotices
 {
+    /// <summary>
+    /// How long a visit or an end waits for the cut's walk list. Normally it answers at once; while the silo hosting it
+    /// is lost, the canvasser's own command is not held up for it (the notice still arrives when it can).
+    /// </summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(2);
+
     /// <summary>A session started on the cut: its walk list gets ready for lease requests, in the background.</summary>
     public static void SessionStarted(IGrainFactory grains, Guid cutId) => grains.GetGrain<IDoorLeaseGrain>(cutId).Prepare().Ignore();
 
@@ -17,7 +23,7 @@ public static class DoorLeaseNotices
     {
         try
         {
-            await grains.GetGrain<IDoorLeaseGrain>(cutId).DoorVisited(addressId, visitedAt);
+            await grains.GetGrain<IDoorLeaseGrain>(cutId).DoorVisited(addressId, visitedAt).WaitAsync(Patience);
         }
         catch (Exception ex)
         {
@@ -29,7 +35,7 @@ public static class DoorLeaseNotices
     {
         try
         {
-            await grains.GetGrain<IDoorLeaseGrain>(cutId).SessionEnded(sessionId);
+            await grains.GetGrain<IDoorLeaseGrain>(cutId).SessionEnded(sessionId).WaitAsync(Patience);
         }
         catch (Exception ex)
         {
