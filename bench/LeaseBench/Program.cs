@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.TestSupport;
 using ChangemakerLite.TestSupport.Shifts;
 
@@ -58,7 +59,7 @@ async Task<List<Canvasser>> StartAll(Guid cutId, int howMany, double lat, double
         var text = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"start: {(int)response.StatusCode} {text}");
         double At(double from, int cells) { lock (random) return from + random.NextDouble() * cells * 0.0002; }
-        return new Canvasser(v.AccessToken, JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid(), At(lat, gridRows), At(lng, gridColumns));
+        return new Canvasser(v.Id, v.AccessToken, JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid(), At(lat, gridRows), At(lng, gridColumns));
     })))).ToList();
 }
 
@@ -104,6 +105,21 @@ var burst = await Task.WhenAll(crowd.Select(async c => { var r = await Lease(c);
 burstWall.Stop();
 var burstCpu = (await cpu).Since(await Cpu.Take(db));
 Report("burst (all ask at once)", burst, burstWall.Elapsed, burstCpu, burst.Length, burst.Length, crowd.Sum(c => c.Held.Count));
+
+// The same burst again straight to the cut's grain, without HTTP: what the lease itself costs (each renews its ten).
+var grains = cluster.SiloService<IGrainFactory>(0);
+cpu = Cpu.Take(db);
+var grainWall = Stopwatch.StartNew();
+var grainBurst = await Task.WhenAll(crowd.Select(async c =>
+{
+    var started = Stopwatch.GetTimestamp();
+    var view = await grains.GetGrain<IDoorLeaseGrain>(cut).Lease(c.SessionId, new Caller(c.UserId, false), c.Lat, c.Lng, count);
+    c.Held = view.Doors.Select(d => (d.AddressId, d.Latitude, d.Longitude)).ToList();
+    return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+}));
+grainWall.Stop();
+var grainCpu = (await cpu).Since(await Cpu.Take(db));
+Report("burst again, to the grain without HTTP (renewals)", grainBurst, grainWall.Elapsed, grainCpu, grainBurst.Length, grainBurst.Length, crowd.Sum(c => c.Held.Count));
 
 // Steady: wait, knock, ask again.
 var leaseMs = new ConcurrentBag<double>();
@@ -180,8 +196,9 @@ static int Arg(string name, int fallback)
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
-sealed class Canvasser(string token, Guid sessionId, double lat, double lng)
+sealed class Canvasser(Guid userId, string token, Guid sessionId, double lat, double lng)
 {
+    public Guid UserId { get; } = userId;
     public string Token { get; } = token;
     public Guid SessionId { get; } = sessionId;
     public double Lat { get; set; } = lat;
