@@ -189,7 +189,8 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
     private Task<DoorLeaseBook> Book()
     {
         if (_book is { } book) return Task.FromResult(book);
-        return _bookLoading ??= LoadBook();
+        if (_bookLoading is { IsCompleted: false } loading) return loading;
+        return _bookLoading = LoadBook();
     }
 
     private async Task<DoorLeaseBook> LoadBook()
@@ -292,7 +293,9 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
     private Task RefreshTurf(DoorLeaseBook book)
     {
         if (time.GetUtcNow() - book.TurfReadAt < TurfRefresh) return Task.CompletedTask;
-        return book.TurfReading ??= RefreshTurfCore(book);
+        // A reading that already finished (it may finish before it is even stored here) is not waited on again.
+        if (book.TurfReading is { IsCompleted: false } reading) return reading;
+        return book.TurfReading = RefreshTurfCore(book);
     }
 
     private async Task RefreshTurfCore(DoorLeaseBook book)
