@@ -118,7 +118,7 @@ public sealed record SessionFilter(
 [GenerateSerializer, Immutable, Alias("cml.canvass.LastVisit")]
 public sealed record LastVisit([property: Id(0)] VisitOutcome? Outcome, [property: Id(1)] DateTimeOffset VisitedAt);
 
-/// <summary>One door of a walk list, in walking order.</summary>
+/// <summary>One door of a walk list, in walking order; <see cref="LeasedUntil"/> is set on the doors leased to the caller.</summary>
 [GenerateSerializer, Immutable, Alias("cml.canvass.WalkListItem")]
 public sealed record WalkListItem(
     [property: Id(0)] int Order,
@@ -129,7 +129,8 @@ public sealed record WalkListItem(
     [property: Id(5)] double Latitude,
     [property: Id(6)] double Longitude,
     [property: Id(7)] SupportLevel? SupportLevel,
-    [property: Id(8)] LastVisit? LastVisit);
+    [property: Id(8)] LastVisit? LastVisit,
+    [property: Id(20)] DateTimeOffset? LeasedUntil = null);
 
 /// <summary>
 /// One page of a cut's walk list: <see cref="Doors"/>, <see cref="Buildings"/> and <see cref="RouteDistanceM"/> are of the

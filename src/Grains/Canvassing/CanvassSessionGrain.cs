@@ -81,6 +81,7 @@ public sealed class CanvassSessionGrain(
             TrackingSessionId = trackingId,
         };
         await Reminder.Arm(_session.AbandonsAt, now);
+        DoorLeaseNotices.SessionStarted(GrainFactory, command.CutId);
         live.StatusChanged(Id, _session);
         return _session.View(Id);
     }
@@ -128,7 +129,11 @@ public sealed class CanvassSessionGrain(
 
                 _visitsByClientId[visit.ClientVisitId] = visit;
                 live.VisitRecorded(visit, address.Latitude, address.Longitude);
-                if (visit.CutId is { } cutId) cutVisits.DoorVisited(cutId, visit.AddressId, visit.VisitedAt);
+                if (visit.CutId is { } cutId)
+                {
+                    cutVisits.DoorVisited(cutId, visit.AddressId, visit.VisitedAt);
+                    await DoorLeaseNotices.Visited(GrainFactory, cutId, visit.AddressId, visit.VisitedAt, logger);
+                }
                 return new VisitResult(visit, true);
             },
             beforeRetry: async (_, _) => await Reload(),
@@ -211,7 +216,11 @@ public sealed class CanvassSessionGrain(
             // The session's status is committed; the sweep closes trails left open.
             logger.LogWarning(ex, "Could not close the trail of canvass session {Session}; the sweep will", Id);
         }
-        if (_session!.CutId is { } cutId) GrainFactory.GetGrain<ICutProgressGrain>(cutId).RecountSoon().Ignore();
+        if (_session!.CutId is { } cutId)
+        {
+            GrainFactory.GetGrain<ICutProgressGrain>(cutId).RecountSoon().Ignore();
+            await DoorLeaseNotices.SessionEnded(GrainFactory, cutId, Id, logger);
+        }
     }
 
     private async Task Reload()

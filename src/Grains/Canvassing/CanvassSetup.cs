@@ -47,6 +47,8 @@ public static class CanvassSetup
         services.TryAddSingleton<VisitWriter>();
         services.TryAddSingleton<CutVisitRelay>();
         services.TryAddSingleton<CutAddressCache>();
+        services.TryAddSingleton(sp => LeaseSettings.From(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton<LeaseWriter>();
         return services;
     }
 }

@@ -98,6 +98,9 @@ public sealed class VisitWriter : GroupCommitWriter<VisitWrite, VisitWriteOutcom
             ), marker AS (
                 INSERT INTO track_points (tracking_session_id, seq, latitude, longitude, recorded_at, event_type)
                 SELECT v.trail_id, NULL, v.lat, v.lng, v.visited_at, 'VISIT_RECORDED' FROM v WHERE v.id IN (SELECT id FROM ins)
+            ), released AS (
+                -- A visited door's lease ends with the visit's commit (door leases, docs/canvassing.md).
+                DELETE FROM door_leases d USING v WHERE d.address_id = v.address_id AND v.id IN (SELECT id FROM ins)
             ), answers AS (
                 -- Per address, the latest answer given for each field in this batch.
                 SELECT v.address_id,

@@ -21,7 +21,7 @@ namespace ChangemakerLite.Grains.Canvassing;
 /// answered from the ones held; the kept plans are dropped only if the doors changed (a new door, a moved or re-addressed
 /// building, a redrawn cut). So a change is on the walk list within about <see cref="Ttl"/>.
 /// </summary>
-public sealed class WalkListGrain(NpgsqlDataSource db, [FromKeyedServices(CanvassClock.Key)] TimeProvider time, ILogger<WalkListGrain> logger)
+public sealed partial class WalkListGrain(NpgsqlDataSource db, [FromKeyedServices(CanvassClock.Key)] TimeProvider time, ILogger<WalkListGrain> logger)
     : Grain, IWalkListGrain
 {
     public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);

@@ -126,12 +126,15 @@ public static class CanvassEndpoints
             var query = cluster.GetGrain<ICanvassQueryGrain>(0);
             if (!await query.MayCanvassCut(cutId, CallerOf(http))) throw DomainException.NotFound("The cut");
             var withSupport = AccessRules.Holds(http.User, VolunteerGrant.SupportLevels);
-            return TypedResults.Ok(await cluster.GetGrain<IWalkListGrain>(cutId).Page(latitude, longitude, page, withSupport));
+            var walkList = await cluster.GetGrain<IWalkListGrain>(cutId).Page(latitude, longitude, page, withSupport);
+            return TypedResults.Ok(await LeaseEndpoints.MarkLeasedAsync(walkList, AuthEndpoints.CurrentUser(http), cluster));
         }).ProducesProblems(400, 404).ProducesAuthProblems();
 
         canvass.MapGet("/cuts/{cutId:guid}/stats", async Task<Ok<CutStats>> (Guid cutId, IClusterClient cluster) =>
             TypedResults.Ok(await cluster.GetGrain<ICanvassQueryGrain>(0).CutStats(cutId)))
             .RequireAuthorization(Policies.Administer(AdminApp.Canvass)).ProducesAuthProblems();
+
+        canvass.MapLeaseEndpoints();
 
         return app;
     }

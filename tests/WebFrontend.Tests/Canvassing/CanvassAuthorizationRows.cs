@@ -21,5 +21,7 @@ public sealed class CanvassAuthorizationRows : IAuthorizationRows
         new("POST", "/api/canvass/sessions/{id}/end", false, EndpointAccess.Everyone),
         new("GET", "/api/canvass/cuts/{id}/walk-list", false, EndpointAccess.Everyone),
         new("GET", "/api/canvass/cuts/{id}/stats", false, EndpointAccess.MapAdmins),
+        new("POST", "/api/canvass/sessions/{id}/doors/lease", false, EndpointAccess.Everyone),
+        new("GET", "/api/canvass/shifts/{id}/turf", false, EndpointAccess.Everyone),
     ];
 }
