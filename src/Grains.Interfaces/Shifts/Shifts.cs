@@ -178,7 +178,14 @@ public interface IShiftGrain : IGrainWithGuidKey
 
     /// <summary>Cancels a signup (the volunteer's own, or any when <paramref name="asAdmin"/>) and frees its place.</summary>
     [Alias("CancelSignup")] Task<SignupView> CancelSignup(Guid signupId, Guid actingUserId, bool asAdmin);
+
+    /// <summary>Sets (or with null clears) the shift's lead, who receives the safety alerts of its canvass sessions.</summary>
+    [Alias("SetLead")] Task<ShiftLeadView> SetLead(Guid? leadUserId);
 }
+
+/// <summary>A shift's lead (PUT /api/shifts/{id}/lead).</summary>
+[GenerateSerializer, Immutable, Alias("cml.shifts.ShiftLeadView")]
+public sealed record ShiftLeadView([property: Id(0)] Guid ShiftId, [property: Id(1)] Guid? LeadUserId);
 
 /// <summary>
 /// Signups that may need a new TEMP account: prepares the credential on any silo (bcrypt is slow), then

@@ -1,0 +1,62 @@
+-- Canvassing: knock conflicts, safety alerts and a shift's lead (docs/canvassing.md "Knock conflicts", "Safety alerts").
+
+-- The shift's lead receives the safety alerts of the canvass sessions on that shift.
+ALTER TABLE shifts ADD COLUMN lead_user_id uuid REFERENCES users (id) ON DELETE SET NULL;
+CREATE INDEX shifts_lead_user_id_idx ON shifts (lead_user_id) WHERE lead_user_id IS NOT NULL;
+
+-- A door knocked twice within the conflict window by different canvassers: the later visit against the door's visit
+-- just before it. Written in the same statement as the later visit (the visit writer's group commit), so a conflict
+-- exists exactly when its visit does; one per later visit.
+CREATE TABLE canvass_conflicts (
+    id                  uuid PRIMARY KEY,
+    address_id          uuid NOT NULL REFERENCES addresses (id) ON DELETE CASCADE,
+    cut_id              uuid REFERENCES cuts (id) ON DELETE SET NULL,
+    first_visit_id      uuid NOT NULL REFERENCES canvass_visits (id) ON DELETE CASCADE,
+    first_user_id       uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    first_visited_at    timestamptz NOT NULL,
+    second_visit_id     uuid NOT NULL REFERENCES canvass_visits (id) ON DELETE CASCADE,
+    second_user_id      uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    second_visited_at   timestamptz NOT NULL,
+    gap_seconds         integer NOT NULL CHECK (gap_seconds >= 0),
+    created_at          timestamptz NOT NULL,
+    reviewed_at         timestamptz,
+    reviewed_by_user_id uuid REFERENCES users (id) ON DELETE SET NULL,
+    review_note         text,
+    version             integer NOT NULL DEFAULT 0,
+    CONSTRAINT canvass_conflicts_second_visit_id_key UNIQUE (second_visit_id)
+);
+-- The review queue: open conflicts, newest first, optionally of one cut.
+CREATE INDEX canvass_conflicts_open_idx ON canvass_conflicts (created_at DESC) WHERE reviewed_at IS NULL;
+CREATE INDEX canvass_conflicts_cut_id_created_at_idx ON canvass_conflicts (cut_id, created_at DESC);
+CREATE INDEX canvass_conflicts_first_visit_id_idx ON canvass_conflicts (first_visit_id);
+CREATE INDEX canvass_conflicts_address_id_idx ON canvass_conflicts (address_id);
+
+CREATE TYPE safety_alert_kind AS ENUM ('STATIONARY', 'OUTSIDE_CUT', 'PAST_SHIFT_END');
+
+-- At most one alert per condition per session: whichever detector sees it first (the trail's grain as points arrive,
+-- or the sweep) inserts it, every later attempt meets the unique key and raises nothing.
+CREATE TABLE safety_alerts (
+    id                      uuid PRIMARY KEY,
+    session_id              uuid NOT NULL REFERENCES canvass_sessions (id) ON DELETE CASCADE,
+    user_id                 uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    shift_id                uuid REFERENCES shifts (id) ON DELETE SET NULL,
+    cut_id                  uuid REFERENCES cuts (id) ON DELETE SET NULL,
+    kind                    safety_alert_kind NOT NULL,
+    -- When the condition began to hold (the canvasser had been still for the limit, the fix outside, the shift's end).
+    condition_at            timestamptz NOT NULL,
+    raised_at               timestamptz NOT NULL,
+    latitude                numeric(10,8),
+    longitude               numeric(11,8),
+    -- Stationary: minutes still; outside: metres beyond the cut; past the end: minutes past it (when raised).
+    measure                 double precision,
+    acknowledged_at         timestamptz,
+    acknowledged_by_user_id uuid REFERENCES users (id) ON DELETE SET NULL,
+    version                 integer NOT NULL DEFAULT 0,
+    CONSTRAINT safety_alerts_session_id_kind_key UNIQUE (session_id, kind)
+);
+CREATE INDEX safety_alerts_raised_at_idx ON safety_alerts (raised_at DESC);
+CREATE INDEX safety_alerts_shift_id_raised_at_idx ON safety_alerts (shift_id, raised_at DESC) WHERE shift_id IS NOT NULL;
+CREATE INDEX safety_alerts_user_id_idx ON safety_alerts (user_id);
+
+-- The sweep's "still open past its shift's end": the ACTIVE sessions that belong to a shift, without scanning the rest.
+CREATE INDEX canvass_sessions_active_shift_id_idx ON canvass_sessions (shift_id) WHERE status = 'ACTIVE' AND shift_id IS NOT NULL;
