@@ -169,9 +169,10 @@ public sealed class TrackingSessionGrain(
         trail.TotalPoints += fresh.Count;
         trail.Odometer = odometer;
         foreach (var point in fresh) _seen.Add(point.Seq);
+        // Before the answer: a phone told its points are in can count on any alert they raised being raised.
+        await Watch(trail, fresh);
         Complete(batch, accepted);
         if (moved) PublishMove();
-        await Watch(trail, fresh);
     }
 
     /// <summary>Checks the committed fixes for safety conditions and raises those that now hold (after the points' own answer).</summary>
@@ -186,7 +187,7 @@ public sealed class TrackingSessionGrain(
         }
         catch (Exception ex)
         {
-            // The points are committed and answered; a condition missed here is seen on the next fix or by the sweep.
+            // The points are committed; a condition missed here is seen on the next fix or by the sweep.
             logger.LogWarning(ex, "Could not check the safety of canvass session {Session}", SessionId);
         }
     }
