@@ -60,3 +60,21 @@ CREATE INDEX safety_alerts_user_id_idx ON safety_alerts (user_id);
 
 -- The sweep's "still open past its shift's end": the ACTIVE sessions that belong to a shift, without scanning the rest.
 CREATE INDEX canvass_sessions_active_shift_id_idx ON canvass_sessions (shift_id) WHERE status = 'ACTIVE' AND shift_id IS NOT NULL;
+
+-- Truncating a table that visits refer to (0011) truncates the visits; conflicts refer to visits, so they go with them.
+CREATE OR REPLACE FUNCTION canvass_visits_follow_referenced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        IF TG_ARGV[1] = 'CASCADE' THEN
+            TRUNCATE canvass_visits CASCADE;
+        ELSE
+            EXECUTE format('UPDATE canvass_visits SET %1$I = NULL WHERE %1$I IS NOT NULL', TG_ARGV[0]);
+        END IF;
+    ELSIF TG_ARGV[1] = 'CASCADE' THEN
+        EXECUTE format('DELETE FROM canvass_visits v USING old_rows o WHERE v.%I = o.id', TG_ARGV[0]);
+    ELSE
+        EXECUTE format('UPDATE canvass_visits v SET %1$I = NULL FROM old_rows o WHERE v.%1$I = o.id', TG_ARGV[0]);
+    END IF;
+    RETURN NULL;
+END
+$$;
