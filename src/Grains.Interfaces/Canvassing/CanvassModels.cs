@@ -114,9 +114,16 @@ public sealed record SessionFilter(
     [property: Id(2)] Guid? CutId,
     [property: Id(3)] Guid? ShiftId);
 
-/// <summary>The door's latest visit; <see cref="Outcome"/> is null for callers without the support-levels grant.</summary>
+/// <summary>
+/// The door's latest visit ("last knocked by X, N minutes ago"); <see cref="Outcome"/> is null for callers without the
+/// support-levels grant. <see cref="CanvasserName"/> is the canvasser's name (null when their account has none).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cml.canvass.LastVisit")]
-public sealed record LastVisit([property: Id(0)] VisitOutcome? Outcome, [property: Id(1)] DateTimeOffset VisitedAt);
+public sealed record LastVisit(
+    [property: Id(0)] VisitOutcome? Outcome,
+    [property: Id(1)] DateTimeOffset VisitedAt,
+    [property: Id(2)] Guid? CanvasserId = null,
+    [property: Id(3)] string? CanvasserName = null);
 
 /// <summary>One door of a walk list, in walking order; <see cref="LeasedUntil"/> is set on the doors leased to the caller.</summary>
 [GenerateSerializer, Immutable, Alias("cml.canvass.WalkListItem")]

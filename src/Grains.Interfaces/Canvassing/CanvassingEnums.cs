@@ -5,3 +5,6 @@ public enum VisitOutcome { NotHome, Refused, Moved, AlreadyVoted, SpokeWith, Lef
 public enum CanvassSessionStatus { Active, Completed, Abandoned }
 
 public enum TrackPointEvent { LocationAdded, VisitRecorded, SessionStarted, SessionEnded }
+
+/// <summary>The conditions a canvasser's safety is watched for (docs/canvassing.md "Safety alerts").</summary>
+public enum SafetyAlertKind { Stationary, OutsideCut, PastShiftEnd }

@@ -70,6 +70,7 @@ public static class EnumWireNames
         (typeof(Canvassing.VisitOutcome), "visit_outcome"),
         (typeof(Canvassing.CanvassSessionStatus), "canvass_session_status"),
         (typeof(Canvassing.TrackPointEvent), "track_point_event"),
+        (typeof(Canvassing.SafetyAlertKind), "safety_alert_kind"),
         (typeof(Templates.EmailTemplateCategory), "email_template_category"),
         (typeof(Pages.EditorMode), "editor_mode"),
         (typeof(Pages.MkdocsExportMode), "mkdocs_export_mode"),

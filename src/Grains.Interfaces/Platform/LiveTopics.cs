@@ -8,5 +8,9 @@ public static class LiveTopics
     public const string CanvassLive = "canvass:live";
     public static string CanvassCut(Guid cutId) => $"canvass:cut:{cutId}";
     public static string Session(Guid sessionId) => $"session:{sessionId}";
+    /// <summary>Every safety alert and knock conflict, for canvass admins.</summary>
+    public const string CanvassAlerts = "canvass:alerts";
+    /// <summary>The safety alerts of the sessions on one shift, for its lead (and admins).</summary>
+    public static string ShiftAlerts(Guid shiftId) => $"canvass:shift-alerts:{shiftId}";
     public static string Job(Guid jobId) => $"job:{jobId}";
 }

@@ -201,7 +201,14 @@ public interface IShiftGrain : IGrainWithGuidKey
     /// first in line takes in the same transaction; a waitlisted one leaves the line.
     /// </summary>
     [Alias("CancelSignup")] Task<SignupView> CancelSignup(Guid signupId, Guid actingUserId, bool asAdmin);
+
+    /// <summary>Sets (or with null clears) the shift's lead, who receives the safety alerts of its canvass sessions.</summary>
+    [Alias("SetLead")] Task<ShiftLeadView> SetLead(Guid? leadUserId);
 }
+
+/// <summary>A shift's lead (PUT /api/shifts/{id}/lead).</summary>
+[GenerateSerializer, Immutable, Alias("cml.shifts.ShiftLeadView")]
+public sealed record ShiftLeadView([property: Id(0)] Guid ShiftId, [property: Id(1)] Guid? LeadUserId);
 
 /// <summary>
 /// Signups that may need a new TEMP account: prepares the credential on any silo (bcrypt is slow), then

@@ -129,6 +129,7 @@ public sealed class CanvassSessionGrain(
 
                 _visitsByClientId[visit.ClientVisitId] = visit;
                 live.VisitRecorded(visit, address.Latitude, address.Longitude);
+                if (outcome.Conflict is { } conflict) live.ConflictRaised(visit, conflict);
                 if (visit.CutId is { } cutId)
                 {
                     cutVisits.DoorVisited(cutId, visit.AddressId, visit.VisitedAt);

@@ -22,7 +22,12 @@ public sealed record CanvassSettings(
     int TrackMaxRowsPerTransaction,
     TimeSpan CutProgressInterval,
     int VisitWriters,
-    TimeSpan CutRecountInterval)
+    TimeSpan CutRecountInterval,
+    TimeSpan ConflictWindow,
+    TimeSpan SafetyStoppedAfter,
+    double SafetyOutsideMeters,
+    double SafetyStationaryRadiusMeters,
+    TimeSpan SafetySweepPeriod)
 {
     public static CanvassSettings From(IConfiguration configuration) => new(
         // Each session's reminder ticks this often (and first when the 12 hours are up, if sooner).
@@ -33,7 +38,15 @@ public sealed record CanvassSettings(
         TimeSpan.FromSeconds(configuration.GetValue("CANVASS_CUT_PROGRESS_SECONDS", 2.0)),
         Math.Max(1, configuration.GetValue("CANVASS_VISIT_WRITERS", 2)),
         // How stale a cut's door count may grow while its visits are added one by one (see CutProgressGrain).
-        TimeSpan.FromSeconds(configuration.GetValue("CANVASS_CUT_RECOUNT_SECONDS", 300.0)));
+        TimeSpan.FromSeconds(configuration.GetValue("CANVASS_CUT_RECOUNT_SECONDS", 300.0)),
+        // Two canvassers knocking one door within this many hours is a conflict for an admin to review.
+        TimeSpan.FromHours(Math.Max(0, configuration.GetValue("CANVASS_CONFLICT_HOURS", 24.0))),
+        // A canvasser who stays within SafetyStationaryRadiusMeters this long while their session is ACTIVE raises an alert.
+        TimeSpan.FromMinutes(Math.Max(0.01, configuration.GetValue("SAFETY_STOPPED_MINUTES", 15.0))),
+        Math.Max(0, configuration.GetValue("SAFETY_OUTSIDE_METERS", 200.0)),
+        Math.Max(1, configuration.GetValue("SAFETY_STATIONARY_RADIUS_METERS", 25.0)),
+        // How often the sweep looks for sessions past their shift's end and fixes that stopped coming (alerts within 10 s).
+        TimeSpan.FromSeconds(Math.Max(0.2, configuration.GetValue("SAFETY_SWEEP_SECONDS", 3.0))));
 }
 
 public static class CanvassSetup

@@ -21,8 +21,12 @@ public sealed class CanvassSweepGrain(
     private const string ReminderName = "canvass-sweep";
     private const int BatchSize = 500;
 
-    public async Task Ensure() =>
+    public async Task Ensure()
+    {
         await this.RegisterOrUpdateReminder(ReminderName, settings.SweepPeriod, settings.SweepPeriod);
+        // The safety sweep starts with the canvassing sweeps, wherever a silo starts them.
+        await GrainFactory.GetGrain<ISafetySweepGrain>(0).Ensure();
+    }
 
     public async Task<int> SweepNow()
     {

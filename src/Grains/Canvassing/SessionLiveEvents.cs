@@ -22,4 +22,13 @@ public static class SessionLiveEvents
             sessionId = visit.SessionId, visitId = visit.Id, userId = visit.UserId, addressId = visit.AddressId, cutId = visit.CutId,
             outcome = visit.Outcome, supportLevel = visit.SupportLevel, latitude, longitude, visitedAt = visit.VisitedAt,
         });
+
+    /// <summary>A knock conflict written with <paramref name="visit"/>: to canvass admins (the review queue).</summary>
+    public static void ConflictRaised(this LivePublisher live, VisitView visit, RaisedConflict conflict) =>
+        live.Publish(LiveTopics.CanvassAlerts, "conflictRaised", new
+        {
+            conflictId = conflict.Id, addressId = visit.AddressId, cutId = visit.CutId,
+            firstVisitId = conflict.FirstVisitId, firstUserId = conflict.FirstUserId, firstVisitedAt = conflict.FirstVisitedAt,
+            secondVisitId = visit.Id, secondUserId = visit.UserId, secondVisitedAt = visit.VisitedAt, gapSeconds = conflict.GapSeconds,
+        });
 }

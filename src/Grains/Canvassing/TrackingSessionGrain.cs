@@ -15,12 +15,18 @@ namespace ChangemakerLite.Grains.Canvassing;
 /// trail, and the <see cref="TrackWriter"/> packs trails of the whole silo into one transaction);
 /// every piece of state is only changed between awaits, and only one write is in flight at a time,
 /// so versions advance one by one.
+///
+/// It also watches its canvasser's safety as points arrive (<see cref="SafetyWatch"/>: stationary, outside the cut),
+/// in memory, raising an alert only once a condition holds; a timer catches a canvasser who stood still and whose
+/// fixes then stopped. <see cref="SafetySweepGrain"/> backs it up for trails no activation watches.
 /// </summary>
 [Reentrant]
 public sealed class TrackingSessionGrain(
     NpgsqlDataSource db,
     TrackWriter writer,
     LivePublisher live,
+    CanvassSettings settings,
+    CutAddressCache cuts,
     [FromKeyedServices(CanvassClock.Key)] TimeProvider time,
     ILogger<TrackingSessionGrain> logger) : Grain, ITrackingSessionGrain
 {
@@ -37,12 +43,16 @@ public sealed class TrackingSessionGrain(
     private long _lastMovePublished = long.MinValue;
     private IGrainTimer? _moveTimer;
 
+    private SafetyWatch _watch = null!;
+    private IGrainTimer? _stationaryTimer;
+
     private sealed class Trail
     {
         public Guid Id;
         public Guid SessionId;
         public Guid UserId;
         public Guid? CutId;
+        public Guid? ShiftId;
         public bool IsActive;
         public int Version;
         public int TotalPoints;
@@ -159,8 +169,64 @@ public sealed class TrackingSessionGrain(
         trail.TotalPoints += fresh.Count;
         trail.Odometer = odometer;
         foreach (var point in fresh) _seen.Add(point.Seq);
+        // Before the answer: a phone told its points are in can count on any alert they raised being raised.
+        await Watch(trail, fresh);
         Complete(batch, accepted);
         if (moved) PublishMove();
+    }
+
+    /// <summary>Checks the committed fixes for safety conditions and raises those that now hold (after the points' own answer).</summary>
+    private async Task Watch(Trail trail, IReadOnlyList<TrackPointInput> fresh)
+    {
+        try
+        {
+            CutFence? fence = null;
+            if (trail.CutId is { } cutId && (await cuts.Get(cutId))?.Area is { } area) fence = CutFence.Of(area);
+            await Raise(_watch.Observe(fresh, SessionId, trail.UserId, trail.ShiftId, trail.CutId, fence));
+            ArmStationaryTimer();
+        }
+        catch (Exception ex)
+        {
+            // The points are committed; a condition missed here is seen on the next fix or by the sweep.
+            logger.LogWarning(ex, "Could not check the safety of canvass session {Session}", SessionId);
+        }
+    }
+
+    private async Task Raise(List<NewAlert> alerts)
+    {
+        if (alerts.Count == 0) return;
+        try
+        {
+            foreach (var alert in await SafetyAlertRows.RaiseAsync(db, alerts, time.GetUtcNow())) live.Raised(alert);
+        }
+        catch
+        {
+            foreach (var alert in alerts) _watch.Unmark(alert.Kind);
+            throw;
+        }
+    }
+
+    /// <summary>One timer at a time, due when the current still stretch would reach the stopped time.</summary>
+    private void ArmStationaryTimer()
+    {
+        if (_stationaryTimer is not null || _trail is not { IsActive: true } || _watch.StationaryDueAt is not { } due) return;
+        var dueIn = due - time.GetUtcNow();
+        IGrainTimer? timer = null;
+        timer = this.RegisterGrainTimer(async _ =>
+        {
+            if (!ReferenceEquals(_stationaryTimer, timer)) return;
+            timer!.Dispose();
+            _stationaryTimer = null;
+            if (_trail is not { IsActive: true } current) return;
+            if (_watch.StationaryByNow(time.GetUtcNow(), SessionId, current.UserId, current.ShiftId, current.CutId) is { } alert)
+            {
+                try { await Raise([alert]); }
+                catch (Exception ex) { logger.LogWarning(ex, "Could not raise the stationary alert of canvass session {Session}", SessionId); }
+            }
+            // Not yet (the canvasser moved on, a new stretch began): aim at the new stretch.
+            ArmStationaryTimer();
+        }, new GrainTimerCreationOptions(dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+        _stationaryTimer = timer;
     }
 
     private static void Complete(List<Request> batch, int[] accepted)
@@ -267,7 +333,7 @@ public sealed class TrackingSessionGrain(
         await using var connection = await db.OpenConnectionAsync();
         var trail = await connection.Command("""
             SELECT t.id, t.user_id, t.is_active, t.version, t.total_points, t.total_distance_m,
-                   t.last_latitude::float8 AS last_latitude, t.last_longitude::float8 AS last_longitude, t.last_recorded_at, s.cut_id
+                   t.last_latitude::float8 AS last_latitude, t.last_longitude::float8 AS last_longitude, t.last_recorded_at, s.cut_id, s.shift_id
             FROM tracking_sessions t JOIN canvass_sessions s ON s.id = t.canvass_session_id
             WHERE t.canvass_session_id = @session
             """, null, ("session", SessionId)).FirstOrDefaultAsync(r => new Trail
@@ -276,6 +342,7 @@ public sealed class TrackingSessionGrain(
             SessionId = SessionId,
             UserId = r.Get<Guid>("user_id"),
             CutId = r.GetValueOrNull<Guid>("cut_id"),
+            ShiftId = r.GetValueOrNull<Guid>("shift_id"),
             IsActive = r.Get<bool>("is_active"),
             Version = r.Get<int>("version"),
             TotalPoints = r.Get<int>("total_points"),
@@ -286,6 +353,12 @@ public sealed class TrackingSessionGrain(
         _seen = (await connection.Command("SELECT seq FROM track_points WHERE tracking_session_id = @id AND seq IS NOT NULL", null,
             ("id", trail.Id)).ListAsync(r => r.GetInt64(0))).ToHashSet();
         _trail = trail;
+        var watch = new SafetyWatch(settings);
+        foreach (var kind in await connection.Command("SELECT kind FROM safety_alerts WHERE session_id = @session", null, ("session", SessionId))
+                     .ListAsync(r => r.GetFieldValue<SafetyAlertKind>(0)))
+            watch.MarkRaised(kind);
+        if (trail.Odometer.Last is { } last) watch.StartAt(last.Latitude, last.Longitude, last.RecordedAt);
+        _watch = watch;
         logger.LogDebug("Loaded trail {Trail} at version {Version} with {Points} points", trail.Id, trail.Version, _seen.Count);
         return trail;
     }

@@ -67,7 +67,7 @@ public sealed partial class WalkListGrain(NpgsqlDataSource db, [FromKeyedService
             var door = doors[i];
             facts.TryGetValue(door.AddressId, out var fact);
             // Without the grant, a canvasser learns that a door was visited and when, never what was said there.
-            var lastVisit = fact.VisitedAt is { } at ? new LastVisit(withSupport ? fact.Outcome : null, at) : null;
+            var lastVisit = fact.VisitedAt is { } at ? new LastVisit(withSupport ? fact.Outcome : null, at, fact.CanvasserId, fact.CanvasserName) : null;
             items.Add(new WalkListItem(page.Offset + i + 1, door.AddressId, door.LocationId, door.Address, door.UnitNumber, door.Latitude,
                 door.Longitude, withSupport ? fact.Support : null, lastVisit));
         }
@@ -106,16 +106,21 @@ public sealed partial class WalkListGrain(NpgsqlDataSource db, [FromKeyedService
         return doors;
     }
 
-    /// <summary>The page's doors' support levels and latest visits, read now (they change all day; the route does not).</summary>
-    private async Task<Dictionary<Guid, (SupportLevel? Support, VisitOutcome? Outcome, DateTimeOffset? VisitedAt)>> DoorFacts(Guid[] ids)
+    /// <summary>
+    /// The page's doors' support levels and latest visits with who made them ("last knocked by X"), read now (they change
+    /// all day; the route does not).
+    /// </summary>
+    private async Task<Dictionary<Guid, (SupportLevel? Support, VisitOutcome? Outcome, DateTimeOffset? VisitedAt, Guid? CanvasserId, string? CanvasserName)>>
+        DoorFacts(Guid[] ids)
     {
-        var facts = new Dictionary<Guid, (SupportLevel?, VisitOutcome?, DateTimeOffset?)>(ids.Length);
+        var facts = new Dictionary<Guid, (SupportLevel?, VisitOutcome?, DateTimeOffset?, Guid?, string?)>(ids.Length);
         if (ids.Length == 0) return facts;
         await using var command = db.Command("""
-            SELECT a.id, a.support_level, lv.outcome, lv.visited_at
+            SELECT a.id, a.support_level, lv.outcome, lv.visited_at, lv.user_id, u.name
             FROM addresses a
-            LEFT JOIN LATERAL (SELECT v.outcome, v.visited_at FROM canvass_visits v WHERE v.address_id = a.id
+            LEFT JOIN LATERAL (SELECT v.outcome, v.visited_at, v.user_id FROM canvass_visits v WHERE v.address_id = a.id
                                ORDER BY v.visited_at DESC LIMIT 1) lv ON true
+            LEFT JOIN users u ON u.id = lv.user_id
             WHERE a.id = ANY(@ids)
             """, ("ids", ids));
         await using var reader = await command.ExecuteReaderAsync();
@@ -123,7 +128,9 @@ public sealed partial class WalkListGrain(NpgsqlDataSource db, [FromKeyedService
             facts[reader.GetGuid(0)] = (
                 reader.IsDBNull(1) ? null : reader.GetFieldValue<SupportLevel>(1),
                 reader.IsDBNull(2) ? null : reader.GetFieldValue<VisitOutcome>(2),
-                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+                reader.IsDBNull(4) ? null : reader.GetGuid(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5));
         return facts;
     }
 }

@@ -164,6 +164,25 @@ public sealed class ShiftGrain(
         return next;
     });
 
+    public Task<ShiftLeadView> SetLead(Guid? leadUserId) => Retrying(async _ =>
+    {
+        // The lead is not part of ShiftView, so it is not held in memory; the row's version still fences the write.
+        int saved;
+        try
+        {
+            saved = await db.Command("""
+                UPDATE shifts SET lead_user_id = @lead, version = version + 1 WHERE id = @id AND version = @version
+                """, ("lead", leadUserId), ("id", ShiftId), ("version", _version)).ExecuteAsync();
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw DomainException.Invalid("userId", "No user has this id.");
+        }
+        if (saved == 0) throw new StaleVersionException();
+        _version++;
+        return new ShiftLeadView(ShiftId, leadUserId);
+    });
+
     public Task<ShiftView> Cancel(Guid actingUserId) => Retrying(async shift =>
     {
         if (shift.Status == ShiftStatus.Cancelled) throw ShiftAdmission.Conflict("The shift is already cancelled.", "cancelled");

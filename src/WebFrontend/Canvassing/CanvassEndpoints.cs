@@ -3,6 +3,7 @@ using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Map;
 using ChangemakerLite.Grains.Interfaces.Platform;
+using ChangemakerLite.Grains.Interfaces.Shifts;
 using ChangemakerLite.WebFrontend.Auth;
 using ChangemakerLite.WebFrontend.Platform;
 
@@ -18,6 +19,11 @@ public static class CanvassEndpoints
     public sealed record TrackPointRequest(long? Seq, double? Latitude, double? Longitude, double? Accuracy, DateTimeOffset? RecordedAt, TrackPointEvent? EventType);
 
     public sealed record AddPointsRequest(List<TrackPointRequest?>? Points);
+
+    public sealed record ReviewConflictRequest(string? Note);
+
+    /// <summary><c>userId</c>: the new lead; <c>null</c> clears it. The field is required so that a forgotten one clears nothing.</summary>
+    public sealed record SetShiftLeadRequest(System.Text.Json.JsonElement UserId);
 
     public static IServiceCollection AddCanvassFrontend(this IServiceCollection services)
     {
@@ -136,7 +142,82 @@ public static class CanvassEndpoints
 
         canvass.MapLeaseEndpoints();
 
+        MapAlertEndpoints(app, canvass);
         return app;
+    }
+
+    /// <summary>Knock conflicts, safety alerts and the shift lead who receives them (docs/api/canvassing.md "Conflicts and alerts").</summary>
+    private static void MapAlertEndpoints(IEndpointRouteBuilder app, RouteGroupBuilder canvass)
+    {
+        var canvassAdmin = Policies.Administer(AdminApp.Canvass);
+
+        canvass.MapGet("/conflicts", async Task<Ok<Page<KnockConflictView>>> (HttpContext http, IClusterClient cluster, string? cutId, string? status) =>
+        {
+            var page = Paging.From(http.Request);
+            var validation = new Validation();
+            var cut = QueryGuid.Parse(validation, "cutId", cutId);
+            bool? reviewed = (status?.Trim().ToLowerInvariant()) switch
+            {
+                null or "" or "open" => false,
+                "reviewed" => true,
+                "all" => null,
+                _ => Invalid(validation, "status", "must be open, reviewed or all."),
+            };
+            validation.ThrowIfInvalid();
+            return TypedResults.Ok(await cluster.GetGrain<ICanvassAlertQueryGrain>(0).ListConflicts(new ConflictFilter(cut, reviewed), page));
+        }).RequireAuthorization(canvassAdmin).ProducesProblems(400).ProducesAuthProblems();
+
+        canvass.MapPost("/conflicts/{id:guid}/review", async Task<Ok<KnockConflictView>> (Guid id, Body<ReviewConflictRequest>? request, HttpContext http,
+            IClusterClient cluster) =>
+        {
+            var note = request?.Value.Note;
+            var validation = new Validation();
+            validation.MaxLength("note", note, CanvassAlertRules.MaxReviewNoteLength);
+            validation.ThrowIfInvalid();
+            return TypedResults.Ok(await cluster.GetGrain<IKnockConflictGrain>(id).Review(AuthEndpoints.CurrentUser(http), note));
+        }).RequireAuthorization(canvassAdmin).ProducesProblems(400, 404, 409).ProducesAuthProblems();
+
+        // Admins see every alert; anyone else the alerts of the shifts they lead (none if they lead none).
+        canvass.MapGet("/alerts", async Task<Ok<Page<SafetyAlertView>>> (HttpContext http, IClusterClient cluster, string? kind, string? shiftId,
+            string? sessionId, string? acknowledged) =>
+        {
+            var page = Paging.From(http.Request);
+            var validation = new Validation();
+            var kindFilter = QueryEnum.Parse<SafetyAlertKind>(validation, "kind", kind);
+            var shift = QueryGuid.Parse(validation, "shiftId", shiftId);
+            var session = QueryGuid.Parse(validation, "sessionId", sessionId);
+            bool? acknowledgedFilter = (acknowledged?.Trim().ToLowerInvariant()) switch
+            {
+                null or "" => null,
+                "true" => true,
+                "false" => false,
+                _ => Invalid(validation, "acknowledged", "must be true or false."),
+            };
+            validation.ThrowIfInvalid();
+            var caller = CallerOf(http);
+            var filter = new AlertFilter(kindFilter, shift, session, acknowledgedFilter, caller.IsAdmin ? null : caller.UserId);
+            return TypedResults.Ok(await cluster.GetGrain<ICanvassAlertQueryGrain>(0).ListAlerts(filter, page));
+        }).ProducesProblems(400).ProducesAuthProblems();
+
+        canvass.MapPost("/alerts/{id:guid}/acknowledge", async Task<Ok<SafetyAlertView>> (Guid id, HttpContext http, IClusterClient cluster) =>
+            TypedResults.Ok(await cluster.GetGrain<ISafetyAlertGrain>(id).Acknowledge(CallerOf(http))))
+            .ProducesProblems(404, 409).ProducesAuthProblems();
+
+        // The lead exists for the canvass safety alerts, so its route lives with them; it is a shift's route, for shift admins.
+        app.MapPut("/api/shifts/{id:guid}/lead", async Task<Ok<ShiftLeadView>> (Guid id, Body<SetShiftLeadRequest> request, IClusterClient cluster) =>
+        {
+            var validation = new Validation();
+            var (userId, clear) = new JsonFields(validation).ClearableId("userId", request.Value.UserId);
+            if (userId is null && !clear && validation.IsValid) validation.Add("userId", "is required (null clears the lead).");
+            validation.ThrowIfInvalid();
+            return TypedResults.Ok(await cluster.GetGrain<IShiftGrain>(id).SetLead(userId));
+        }).WithTags("Shifts").RequireAuthorization(Policies.Administer(AdminApp.Shifts)).ProducesProblems(400, 404, 409).ProducesAuthProblems();
+    }
+
+    private static bool? Invalid(Validation validation, string name, string message)
+    {
+        validation.Add(name, message);
+        return null;
     }
 
     public static Caller CallerOf(HttpContext http) =>

@@ -23,5 +23,12 @@ public sealed class CanvassAuthorizationRows : IAuthorizationRows
         new("GET", "/api/canvass/cuts/{id}/stats", false, EndpointAccess.MapAdmins),
         new("POST", "/api/canvass/sessions/{id}/doors/lease", false, EndpointAccess.Everyone),
         new("GET", "/api/canvass/shifts/{id}/turf", false, EndpointAccess.Everyone),
+        new("GET", "/api/canvass/conflicts", false, EndpointAccess.MapAdmins),
+        new("POST", "/api/canvass/conflicts/{id}/review", false, EndpointAccess.MapAdmins),
+        // Admins see every alert; a shift's lead (any role) only their shifts' ones, which is decided past the gate.
+        new("GET", "/api/canvass/alerts", false, EndpointAccess.Everyone),
+        new("POST", "/api/canvass/alerts/{id}/acknowledge", false, EndpointAccess.Everyone),
+        // The shift lead's route is mapped with the canvass alerts it serves.
+        new("PUT", "/api/shifts/{id}/lead", false, EndpointAccess.MapAdmins),
     ];
 }
