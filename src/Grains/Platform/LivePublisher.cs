@@ -79,7 +79,9 @@ public sealed class LivePublisher(IGrainFactory grains, ILogger<LivePublisher> l
         if (DateTime.UtcNow - _observersFetchedAt > ObserverListTtl)
         {
             _observers = await grains.GetGrain<ILiveRelayDirectoryGrain>(0).GetObservers();
-            _observersFetchedAt = DateTime.UtcNow;
+            // No frontend yet (a node starting): ask again with the next batch rather than drop events for the TTL,
+            // so the first events after a frontend registers reach it.
+            if (_observers.Count > 0) _observersFetchedAt = DateTime.UtcNow;
         }
         return _observers;
     }
