@@ -15,6 +15,13 @@ namespace ChangemakerLite.Grains.Platform;
 public sealed class LivePublisher(IGrainFactory grains, ILogger<LivePublisher> logger) : BackgroundService
 {
     private static readonly TimeSpan ObserverListTtl = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long one frontend may take to accept a batch. A frontend whose node is going away can leave a call unanswered
+    /// until the grain call timeout (minutes); the loop waits for every frontend's delivery before the next batch, so
+    /// without this bound one dying frontend would hold back every other frontend's events.
+    /// </summary>
+    private static readonly TimeSpan RelayTimeout = TimeSpan.FromSeconds(5);
     private const int MaxBatch = 512;
 
     public static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web)
@@ -64,7 +71,7 @@ public sealed class LivePublisher(IGrainFactory grains, ILogger<LivePublisher> l
     {
         try
         {
-            await observer.OnLiveEvents(events);
+            await observer.OnLiveEvents(events).WaitAsync(RelayTimeout, stoppingToken);
             return false;
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
