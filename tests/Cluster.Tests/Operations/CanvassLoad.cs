@@ -159,9 +159,10 @@ public sealed class CanvassLoad : IAsyncDisposable
                 if ((int)response.StatusCode is >= 400 and < 500 and not 429 and not 409)
                     throw new InvalidOperationException($"session {session.Index}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
-            catch (TaskCanceledException) when (!_stop.IsCancellationRequested)
+            catch (TaskCanceledException)
             {
-                Count("timeout", path);
+                // An attempt that timed out while the load was stopping is simply not acknowledged; the loop ends below.
+                if (!_stop.IsCancellationRequested) Count("timeout", path);
             }
             catch (HttpRequestException)
             {
