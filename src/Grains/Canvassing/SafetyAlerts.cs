@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Canvassing;
 using ChangemakerLite.Grains.Interfaces.Platform;
 using ChangemakerLite.Grains.Map;
@@ -80,71 +78,6 @@ public static class SafetyAlertRows
 }
 
 /// <summary>
-/// How far a position is outside a cut, in metres (0 inside). The polygon's own test decides inside; outside, the
-/// distance is to the nearest edge of any ring, on a local flat projection around the position (exact to well under a
-/// metre at the few hundred metres that matter). Built once per parsed polygon and kept with it.
-/// </summary>
-public sealed class CutFence
-{
-    private static readonly ConditionalWeakTable<GeoPolygon, CutFence> Fences = new();
-
-    private readonly GeoPolygon _area;
-    private readonly List<double[]> _rings = [];
-
-    private CutFence(GeoPolygon area)
-    {
-        _area = area;
-        using var json = JsonDocument.Parse(area.Json);
-        var coordinates = json.RootElement.GetProperty("coordinates");
-        if (area.Type == "MultiPolygon")
-            foreach (var polygon in coordinates.EnumerateArray()) AddRings(polygon);
-        else
-            AddRings(coordinates);
-    }
-
-    public static CutFence Of(GeoPolygon area) => Fences.GetValue(area, a => new CutFence(a));
-
-    private void AddRings(JsonElement polygon)
-    {
-        foreach (var ring in polygon.EnumerateArray())
-        {
-            var points = new List<double>();
-            foreach (var point in ring.EnumerateArray())
-            {
-                points.Add(point[0].GetDouble());
-                points.Add(point[1].GetDouble());
-            }
-            _rings.Add(points.ToArray());
-        }
-    }
-
-    public double MetersOutside(double latitude, double longitude)
-    {
-        if (_area.Contains(latitude, longitude)) return 0;
-        var metersPerDegreeLat = Haversine.EarthRadiusMeters * Math.PI / 180;
-        var metersPerDegreeLng = metersPerDegreeLat * Math.Cos(Haversine.ToRadians(latitude));
-        var best = double.MaxValue;
-        foreach (var ring in _rings)
-            for (var i = 0; i + 3 < ring.Length; i += 2)
-            {
-                // Segment (ring[i], ring[i+1]) → (ring[i+2], ring[i+3]) as (lng, lat), in metres from the position.
-                var ax = (ring[i] - longitude) * metersPerDegreeLng;
-                var ay = (ring[i + 1] - latitude) * metersPerDegreeLat;
-                var bx = (ring[i + 2] - longitude) * metersPerDegreeLng;
-                var by = (ring[i + 3] - latitude) * metersPerDegreeLat;
-                var dx = bx - ax;
-                var dy = by - ay;
-                var lengthSquared = dx * dx + dy * dy;
-                var t = lengthSquared == 0 ? 0 : Math.Clamp(-(ax * dx + ay * dy) / lengthSquared, 0, 1);
-                var px = ax + t * dx;
-                var py = ay + t * dy;
-                best = Math.Min(best, px * px + py * py);
-            }
-        return best == double.MaxValue ? 0 : Math.Sqrt(best);
-    }
-}
-
-/// <summary>
 /// One trail's watch for the two conditions its points show (docs/canvassing.md "Safety alerts"), in memory and per
 /// point, so watching costs no database work until a condition holds:
 /// <list type="bullet">
@@ -176,7 +109,7 @@ public sealed class SafetyWatch(CanvassSettings settings)
     public DateTimeOffset? StationaryDueAt => Anchor is { } anchor && !HasRaised(SafetyAlertKind.Stationary) ? anchor.At + settings.SafetyStoppedAfter : null;
 
     /// <summary>The conditions these fixes (in time order) bring about, not yet raised; each kind at most once.</summary>
-    public List<NewAlert> Observe(IReadOnlyList<TrackPointInput> fixes, Guid sessionId, Guid userId, Guid? shiftId, Guid? cutId, CutFence? fence)
+    public List<NewAlert> Observe(IReadOnlyList<TrackPointInput> fixes, Guid sessionId, Guid userId, Guid? shiftId, Guid? cutId, GeoPolygon? cut)
     {
         var alerts = new List<NewAlert>();
         foreach (var fix in fixes)
@@ -192,9 +125,9 @@ public sealed class SafetyWatch(CanvassSettings settings)
                 alerts.Add(new NewAlert(sessionId, userId, shiftId, cutId, SafetyAlertKind.Stationary, anchor.At + settings.SafetyStoppedAfter,
                     fix.Latitude, fix.Longitude, Math.Round((fix.RecordedAt - anchor.At).TotalMinutes, 1)));
             }
-            if (fence is not null && !HasRaised(SafetyAlertKind.OutsideCut))
+            if (cut is not null && !HasRaised(SafetyAlertKind.OutsideCut))
             {
-                var outside = fence.MetersOutside(fix.Latitude, fix.Longitude);
+                var outside = cut.MetersOutside(fix.Latitude, fix.Longitude);
                 if (outside > settings.SafetyOutsideMeters)
                 {
                     _raised.Add(SafetyAlertKind.OutsideCut);

@@ -180,9 +180,8 @@ public sealed class TrackingSessionGrain(
     {
         try
         {
-            CutFence? fence = null;
-            if (trail.CutId is { } cutId && (await cuts.Get(cutId))?.Area is { } area) fence = CutFence.Of(area);
-            await Raise(_watch.Observe(fresh, SessionId, trail.UserId, trail.ShiftId, trail.CutId, fence));
+            var cut = trail.CutId is { } cutId ? (await cuts.Get(cutId))?.Area : null;
+            await Raise(_watch.Observe(fresh, SessionId, trail.UserId, trail.ShiftId, trail.CutId, cut));
             ArmStationaryTimer();
         }
         catch (Exception ex)

@@ -16,11 +16,10 @@ public sealed class SafetyWatchTests
     [Fact]
     public void A_fix_inside_is_0_m_out_and_one_north_of_the_cut_is_its_distance_from_the_edge()
     {
-        var fence = CutFence.Of(Square);
-        Assert.Equal(0, fence.MetersOutside(40.005, -99.995));
-        Assert.InRange(fence.MetersOutside(40.015, -99.995), 550, 562);
+        Assert.Equal(0, Square.MetersOutside(40.005, -99.995));
+        Assert.InRange(Square.MetersOutside(40.015, -99.995), 550, 562);
         // Beyond a corner: the distance to the corner.
-        Assert.InRange(fence.MetersOutside(40.011, -99.989), 140, 155);
+        Assert.InRange(Square.MetersOutside(40.011, -99.989), 140, 155);
     }
 
     [Fact]
@@ -29,7 +28,7 @@ public sealed class SafetyWatchTests
         var watch = new SafetyWatch(Settings);
         var start = DateTimeOffset.UtcNow.AddHours(-1);
         var still = Enumerable.Range(0, 20).Select(i => new TrackPointInput(i, 40.005 + (i % 2) * 0.0001, -99.995, 5, start.AddMinutes(i), null)).ToList();
-        var alerts = watch.Observe(still, Guid.NewGuid(), Guid.NewGuid(), null, null, CutFence.Of(Square));
+        var alerts = watch.Observe(still, Guid.NewGuid(), Guid.NewGuid(), null, null, Square);
         var alert = Assert.Single(alerts);
         Assert.Equal(SafetyAlertKind.Stationary, alert.Kind);
         Assert.Equal(start.AddMinutes(15), alert.ConditionAt);
@@ -37,6 +36,6 @@ public sealed class SafetyWatchTests
 
         var walker = new SafetyWatch(Settings);
         var walking = Enumerable.Range(0, 40).Select(i => new TrackPointInput(i, 40.001 + 0.0005 * (i % 15), -99.995, 5, start.AddMinutes(i), null)).ToList();
-        Assert.Empty(walker.Observe(walking, Guid.NewGuid(), Guid.NewGuid(), null, null, CutFence.Of(Square)));
+        Assert.Empty(walker.Observe(walking, Guid.NewGuid(), Guid.NewGuid(), null, null, Square));
     }
 }
