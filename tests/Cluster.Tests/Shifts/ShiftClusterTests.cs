@@ -17,19 +17,6 @@ public class ShiftClusterTests : ClusterTest
     protected override int Silos => 2;
     protected override int Frontends => 2;
 
-    private async Task<HttpStatusCode[]> SignUpAll(int frontend, Guid shift, IEnumerable<Volunteer> volunteers) =>
-        await Task.WhenAll(volunteers.Select(async v =>
-        {
-            using var http = Cluster.Http(frontend, v.AccessToken);
-            using var response = await http.PostAsync($"/api/shifts/{shift}/signups", null);
-            return response.StatusCode;
-        }));
-
-    private async Task<(int Count, int ConfirmedRows, string Status)> Database(Guid shift) => (
-        await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)),
-        await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)),
-        (await Db.ScalarAsync<string>("SELECT status::text FROM shifts WHERE id = @id", ("id", shift)))!);
-
     [Fact]
     public async Task A_browser_on_frontend_2_sees_the_shift_fill_and_its_line_grow_through_frontend_1_and_the_last_event_has_the_final_counts()
     {
@@ -43,7 +30,7 @@ public class ShiftClusterTests : ClusterTest
         await hub.StartAsync();
         await hub.InvokeAsync("Subscribe", $"shift:{shift}");
 
-        var statuses = await SignUpAll(0, shift, volunteers);
+        var statuses = await ShiftFixtures.SignUpAllAsync(Cluster, 0, shift, volunteers);
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Created, s));
         Assert.Equal(40, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @s AND status = 'WAITLISTED'", ("s", shift)));
 

@@ -17,14 +17,6 @@ public sealed class ShiftFailoverTests : ClusterTest
     protected override int Silos => 2;
     protected override int Frontends => 2;
 
-    private async Task<HttpStatusCode[]> SignUpAll(int frontend, Guid shift, IEnumerable<Volunteer> volunteers) =>
-        await Task.WhenAll(volunteers.Select(async v =>
-        {
-            using var http = Cluster.Http(frontend, v.AccessToken);
-            using var response = await http.PostAsync($"/api/shifts/{shift}/signups", null);
-            return response.StatusCode;
-        }));
-
     private async Task<(int Count, int ConfirmedRows, string Status)> Database(Guid shift) => (
         await Db.ScalarAsync<int>("SELECT current_volunteers FROM shifts WHERE id = @id", ("id", shift)),
         await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'CONFIRMED'", ("id", shift)),
@@ -37,7 +29,7 @@ public sealed class ShiftFailoverTests : ClusterTest
         var shift = (await ShiftFixtures.CreateShiftAsync(admin, maxVolunteers: 25)).GetProperty("id").GetGuid();
         var volunteers = await ShiftFixtures.CreateVolunteersAsync(Cluster, 40);
 
-        var before = await SignUpAll(0, shift, volunteers.Take(10));
+        var before = await ShiftFixtures.SignUpAllAsync(Cluster, 0, shift, volunteers.Take(10));
         Assert.All(before, s => Assert.Equal(HttpStatusCode.Created, s));
 
         var host = await Cluster.ClientOf(1).GetGrain<IManagementGrain>(0)
@@ -47,7 +39,7 @@ public sealed class ShiftFailoverTests : ClusterTest
         await Cluster.StopSiloAsync(hosting);
 
         // The frontend whose gateway was the stopped silo may still be moving over; use either.
-        var after = await SignUpAll(1, shift, volunteers.Skip(10).Take(20));
+        var after = await ShiftFixtures.SignUpAllAsync(Cluster, 1, shift, volunteers.Skip(10).Take(20));
         Assert.All(after, s => Assert.Equal(HttpStatusCode.Created, s));
         Assert.Equal((25, 25, "FULL"), await Database(shift));
         Assert.Equal(5, await Db.ScalarAsync<int>("SELECT count(*)::int FROM shift_signups WHERE shift_id = @id AND status = 'WAITLISTED'", ("id", shift)));

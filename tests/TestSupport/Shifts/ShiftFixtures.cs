@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Auth;
@@ -59,4 +60,13 @@ public static class ShiftFixtures
         if ((int)response.StatusCode != 201) throw new InvalidOperationException($"Creating a shift failed: {(int)response.StatusCode} {body}");
         return JsonDocument.Parse(body).RootElement.Clone();
     }
+
+    /// <summary>Each volunteer signs themself up to the shift through one frontend, all at once; their answers' statuses.</summary>
+    public static async Task<HttpStatusCode[]> SignUpAllAsync(LocalCluster cluster, int frontend, Guid shift, IEnumerable<Volunteer> volunteers) =>
+        await Task.WhenAll(volunteers.Select(async v =>
+        {
+            using var http = cluster.Http(frontend, v.AccessToken);
+            using var response = await http.PostAsync($"/api/shifts/{shift}/signups", null);
+            return response.StatusCode;
+        }));
 }
