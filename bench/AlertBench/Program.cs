@@ -5,9 +5,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Platform;
+using ChangemakerLite.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -77,7 +78,7 @@ try
 
     var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
     var clusterId = $"alertbench-{Guid.NewGuid():N}";
-    var httpPort = FreePort();
+    var httpPort = Ports.Free();
     node = Start(Path.Combine(repo, "src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"), new()
     {
         ["DATABASE_URL"] = connectionString,
@@ -89,8 +90,8 @@ try
         ["Logging__LogLevel__Orleans"] = "Error",
         ["SMTP_HOST"] = "127.0.0.1",
         ["SMTP_PORT"] = "9",
-        ["ORLEANS_SILO_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
-        ["ORLEANS_GATEWAY_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+        ["ORLEANS_SILO_PORT"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+        ["ORLEANS_GATEWAY_PORT"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
         ["FRONTEND_IN_SILO"] = "true",
         ["PORT"] = httpPort.ToString(CultureInfo.InvariantCulture),
         ["BIND_ADDRESS"] = "127.0.0.1",
@@ -112,7 +113,7 @@ try
     var canvassers = Enumerable.Range(0, sessions).Select(i =>
     {
         var cut = cuts[i / 100];
-        return new Canvasser(i, RoleOf(i), Jwt(signingKey, users[i]), cut.Id, cut.MinLat + 0.0005 + 0.00009 * (i % 100), cut.MinLng + 0.001);
+        return new Canvasser(i, RoleOf(i), TestTokens.Mint(signingKey, users[i], $"c{users[i]:N}@bench.example", UserRole.User, lifetime: TimeSpan.FromHours(4)), cut.Id, cut.MinLat + 0.0005 + 0.00009 * (i % 100), cut.MinLng + 0.001);
     }).ToList();
     var opened = Stopwatch.StartNew();
     await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (c, _) =>
@@ -153,9 +154,9 @@ try
     var points = canvassers.Sum(c => c.Acked);
     var failed = canvassers.Sum(c => c.Failed);
     var latencies = canvassers.SelectMany(c => c.Latencies).ToArray();
-    Console.WriteLine($"points: {points / seconds:N0}/s acknowledged over {seconds:F0} s, p50 {Percentile(latencies, 50):F1} ms, p99 {Percentile(latencies, 99):F1} ms; {failed} failed requests");
+    Console.WriteLine($"points: {points / seconds:N0}/s acknowledged over {seconds:F0} s, p50 {Measure.Percentile(latencies, 50):F1} ms, p99 {Measure.Percentile(latencies, 99):F1} ms; {failed} failed requests");
     var nodeCpu = cpuAfter.Node - cpuBefore.Node;
-    var pgCpu = cpuAfter.Postgres - cpuBefore.Postgres;
+    var pgCpu = Measure.Between(cpuBefore.Postgres, cpuAfter.Postgres).TotalSeconds;
     Console.WriteLine($"cpu: node {nodeCpu / seconds:F2} cores ({nodeCpu / Math.Max(1, points) * 1e6:F0} µs/point), postgres backends {pgCpu / seconds:F2} cores " +
                       $"({pgCpu / Math.Max(1, points) * 1e6:F0} µs/point), together {(nodeCpu + pgCpu) / Math.Max(1, points) * 1e6:F0} µs/point; " +
                       $"machine busy {100 * (cpuAfter.MachineBusy - cpuBefore.MachineBusy) / Math.Max(1, cpuAfter.MachineTotal - cpuBefore.MachineTotal):F0}% (everything on it)");
@@ -184,7 +185,7 @@ try
             };
             return (a.RaisedAt - condition).TotalSeconds;
         }).ToArray();
-        Console.WriteLine($"{wire,-15} {expected.Count,9} {raised.Count,7} {others,10} {Percentile(delays, 50),7:F2} {Percentile(delays, 99),7:F2} {delays.DefaultIfEmpty(double.NaN).Max(),7:F2}");
+        Console.WriteLine($"{wire,-15} {expected.Count,9} {raised.Count,7} {others,10} {Measure.Percentile(delays, 50),7:F2} {Measure.Percentile(delays, 99),7:F2} {delays.DefaultIfEmpty(double.NaN).Max(),7:F2}");
     }
     Console.WriteLine($"duplicates: {alerts.GroupBy(a => (a.Session, a.Kind)).Count(g => g.Count() > 1)} (the unique key allows none)");
     Console.WriteLine($"load average at the end {File.ReadAllText("/proc/loadavg").Trim()}");
@@ -228,34 +229,6 @@ static Process Start(string dll, Dictionary<string, string> environment)
     process.BeginOutputReadLine();
     process.BeginErrorReadLine();
     return process;
-}
-
-static int FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
-
-static string Jwt(string key, Guid userId)
-{
-    static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-    var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-    var header = B64(JsonSerializer.SerializeToUtf8Bytes(new { alg = "HS256", typ = "JWT" }));
-    var payload = B64(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-    {
-        ["sub"] = userId.ToString(), ["email"] = $"c{userId:N}@bench.example", ["role"] = "USER", ["permissions"] = "{}",
-        ["iss"] = "changemaker-lite", ["aud"] = "changemaker-lite", ["nbf"] = now - 60, ["iat"] = now, ["exp"] = now + 4 * 3600,
-    }));
-    var signature = B64(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes($"{header}.{payload}")));
-    return $"{header}.{payload}.{signature}";
-}
-
-static double Percentile(double[] values, double p)
-{
-    if (values.Length == 0) return double.NaN;
-    var sorted = values.Order().ToArray();
-    return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
 }
 
 enum Kind { None, Stationary, Outside, ShiftEnd }
@@ -332,36 +305,12 @@ sealed class Canvasser(int index, Kind role, string token, Guid cutId, double la
 
 static class Cpu
 {
-    public sealed record Snapshot(double Node, double Postgres, double MachineBusy, double MachineTotal);
+    public sealed record Snapshot(double Node, IReadOnlyDictionary<int, TimeSpan> Postgres, double MachineBusy, double MachineTotal);
 
+    /// <summary>The node's CPU seconds, this bench database's backends (the server is shared) and the whole machine's jiffies.</summary>
     public static Snapshot Sample(Process node, string database)
     {
         var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(double.Parse).ToArray();
-        return new Snapshot(Process(node.Id), Postgres(database), cpu.Take(8).Sum() - cpu[3] - cpu[4], cpu.Take(8).Sum());
-    }
-
-    private static double Process(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-        }
-        catch (IOException) { return 0; }
-    }
-
-    /// <summary>The server is shared, so only backends serving this bench's database count (their command line names it).</summary>
-    private static double Postgres(string database)
-    {
-        var sum = 0.0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try { if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(database, StringComparison.Ordinal)) sum += Process(pid); }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
-        return sum;
+        return new Snapshot(Measure.ProcessCpu(node.Id).TotalSeconds, Measure.PostgresBackends(database), cpu.Take(8).Sum() - cpu[3] - cpu[4], cpu.Take(8).Sum());
     }
 }

@@ -59,7 +59,7 @@ storm.Stop();
 var upstream = represent.Calls - warmCalls;
 Console.WriteLine($"lookup storm:   {lookups} concurrent lookups over {codes} codes in {storm.Elapsed.TotalSeconds:F2} s; " +
                   $"{stormResults.Count(r => r.Status == HttpStatusCode.OK)} OK; upstream calls {upstream} (expected {codes}); " +
-                  $"p50 {Percentile(stormResults.Select(r => r.Ms), 50):F0} ms, p99 {Percentile(stormResults.Select(r => r.Ms), 99):F0} ms");
+                  $"p50 {Measure.Percentile(stormResults.Select(r => r.Ms), 50):F0} ms, p99 {Measure.Percentile(stormResults.Select(r => r.Ms), 99):F0} ms");
 
 if (cachedSeconds > 0)
 {
@@ -126,7 +126,7 @@ for (var p = 0; p < paths.Length; p++)
 {
     var all = pathLatencies[p];
     Console.WriteLine($"cached lookups, {paths[p].Name,-15}: {all.Count} in {pathSeconds[p]:F1} s = {all.Count / pathSeconds[p]:F0}/s; " +
-                      $"p50 {Percentile(all, 50):F1} ms, p99 {Percentile(all, 99):F1} ms; CPU {pathCpu[p].TotalMicroseconds / all.Count:F0} µs per lookup " +
+                      $"p50 {Measure.Percentile(all, 50):F1} ms, p99 {Measure.Percentile(all, 99):F1} ms; CPU {pathCpu[p].TotalMicroseconds / all.Count:F0} µs per lookup " +
                       "(servers and load generator)");
 }
 Console.WriteLine($"                upstream calls during the cached lookups: {represent.Calls - callsBeforeCached}");
@@ -171,7 +171,7 @@ var delivered = accepting.Elapsed;
 var deliveryCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtAccepted;
 var allSends = sendLatencies.SelectMany(l => l).ToList();
 Console.WriteLine($"viral campaign: {sends} sends accepted in {acceptedAt.TotalSeconds:F1} s = {sends / acceptedAt.TotalSeconds:F0}/s " +
-                  $"(p50 {Percentile(allSends, 50):F1} ms, p99 {Percentile(allSends, 99):F1} ms); " +
+                  $"(p50 {Measure.Percentile(allSends, 50):F1} ms, p99 {Measure.Percentile(allSends, 99):F1} ms); " +
                   $"{deliveredDuringAcceptance} delivered meanwhile; all {sends} at the SMTP sink after {delivered.TotalSeconds:F1} s = " +
                   $"{sends / delivered.TotalSeconds:F0}/s delivery overall, {(sends - deliveredDuringAcceptance) / (delivered - acceptedAt).TotalSeconds:F0}/s " +
                   $"once acceptance ended ({(smtpConnections > 0 ? smtpConnections.ToString(System.Globalization.CultureInfo.InvariantCulture) : "default")} SMTP connections per sender), " +
@@ -180,13 +180,6 @@ var sentRows = await db.ScalarAsync<long>("SELECT count(*) FROM campaign_emails 
 await Task.Delay(1000);
 Console.WriteLine($"                campaign_emails SENT: {await db.ScalarAsync<long>("SELECT count(*) FROM campaign_emails WHERE campaign_id = @c AND status = 'SENT'", ("c", campaignId))} (at the last message: {sentRows}); " +
                   $"messages at the sink for the campaign: {cluster.Mail.Messages.Count(m => m.Subject == "Act now")}");
-
-static double Percentile(IEnumerable<double> values, double p)
-{
-    var sorted = values.OrderBy(v => v).ToList();
-    if (sorted.Count == 0) return double.NaN;
-    return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
-}
 
 static int Option(string name, int fallback)
 {

@@ -103,7 +103,7 @@ var cpu = Cpu.Take(db);
 var burstWall = Stopwatch.StartNew();
 var burst = await Task.WhenAll(crowd.Select(async c => { var r = await Lease(c); c.Held = r.Doors; return r.Ms; }));
 burstWall.Stop();
-var burstCpu = (await cpu).Since(await Cpu.Take(db));
+var burstCpu = cpu.Since(Cpu.Take(db));
 Report("burst (all ask at once)", burst, burstWall.Elapsed, burstCpu, burst.Length, burst.Length, crowd.Sum(c => c.Held.Count));
 
 // The same burst again straight to the cut's grain, without HTTP: what the lease itself costs (each renews its ten).
@@ -118,7 +118,7 @@ var grainBurst = await Task.WhenAll(crowd.Select(async c =>
     return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 }));
 grainWall.Stop();
-var grainCpu = (await cpu).Since(await Cpu.Take(db));
+var grainCpu = cpu.Since(Cpu.Take(db));
 Report("burst again, to the grain without HTTP (renewals)", grainBurst, grainWall.Elapsed, grainCpu, grainBurst.Length, grainBurst.Length, crowd.Sum(c => c.Held.Count));
 
 // Steady: wait, knock, ask again.
@@ -146,12 +146,12 @@ await Task.WhenAll(crowd.Select(async (c, i) =>
     }
 }));
 steadyWall.Stop();
-var steadyCpu = (await cpu).Since(await Cpu.Take(db));
+var steadyCpu = cpu.Since(Cpu.Take(db));
 Report("steady (think, visit, ask again)", leaseMs.ToArray(), steadyWall.Elapsed, steadyCpu, leaseMs.Count, leaseMs.Count + visitMs.Count,
     crowd.Sum(c => c.Held.Count));
 var visitsSorted = visitMs.Order().ToArray();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"  visits alongside: {visitsSorted.Length} ({visitsSorted.Length / steadyWall.Elapsed.TotalSeconds:F0}/s), p50 {P(visitsSorted, 0.5):F1} ms, p99 {P(visitsSorted, 0.99):F1} ms"));
+    $"  visits alongside: {visitsSorted.Length} ({visitsSorted.Length / steadyWall.Elapsed.TotalSeconds:F0}/s), p50 {Measure.Percentile(visitsSorted, 50):F1} ms, p99 {Measure.Percentile(visitsSorted, 99):F1} ms"));
 
 // Double leases: a door in PostgreSQL twice (the key forbids it), a door held by two canvassers' answers, and the rows
 // against what each canvasser was last answered (less what it visited since).
@@ -179,15 +179,13 @@ void Report(string phase, double[] latencies, TimeSpan wall, Cpu.Used used, int 
 {
     var sorted = latencies.Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{phase}: {leases} lease requests in {wall.TotalSeconds:F1} s = {leases / wall.TotalSeconds:F0}/s; p50 {P(sorted, 0.5):F1} ms, p99 {P(sorted, 0.99):F1} ms, max {sorted[^1]:F1} ms; doors held after: {held}"));
+        $"{phase}: {leases} lease requests in {wall.TotalSeconds:F1} s = {leases / wall.TotalSeconds:F0}/s; p50 {Measure.Percentile(sorted, 50):F1} ms, p99 {Measure.Percentile(sorted, 99):F1} ms, max {sorted[^1]:F1} ms; doors held after: {held}"));
     var perRequest = requests != leases
         ? string.Create(CultureInfo.InvariantCulture, $"; per request of any kind (leases and visits): {(used.Process.TotalMilliseconds + used.PostgresSeconds * 1000) / requests:F2} ms")
         : "";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  CPU per lease request: {used.Process.TotalMilliseconds / leases:F2} ms this process (silo+frontend+generator), {used.PostgresSeconds * 1000 / leases:F2} ms PostgreSQL") + perRequest);
 }
-
-static double P(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
 static int Arg(string name, int fallback)
 {
@@ -211,29 +209,10 @@ static class Cpu
 {
     public sealed record Used(TimeSpan Process, double PostgresSeconds);
 
-    public sealed record Snapshot(TimeSpan Process, Dictionary<int, long> PostgresTicks)
+    public sealed record Snapshot(TimeSpan Process, IReadOnlyDictionary<int, TimeSpan> Postgres)
     {
-        public Used Since(Snapshot after) =>
-            new(after.Process - Process, after.PostgresTicks.Sum(kv => kv.Value - PostgresTicks.GetValueOrDefault(kv.Key)) / 100.0);
+        public Used Since(Snapshot after) => new(after.Process - Process, Measure.Between(Postgres, after.Postgres).TotalSeconds);
     }
 
-    public static async Task<Snapshot> Take(TestDatabase db)
-    {
-        var ticks = new Dictionary<int, long>();
-        await using var command = db.DataSource.CreateCommand("SELECT pid FROM pg_stat_activity WHERE datname = current_database()");
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            var pid = reader.GetInt32(0);
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                ticks[pid] = long.Parse(fields[11]) + long.Parse(fields[12]);
-            }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
-        return new Snapshot(Process.GetCurrentProcess().TotalProcessorTime, ticks);
-    }
+    public static Snapshot Take(TestDatabase db) => new(Process.GetCurrentProcess().TotalProcessorTime, Measure.PostgresBackends(db.Name));
 }

@@ -71,7 +71,7 @@ try
         });
 
         var cpuBefore = process.TotalProcessorTime;
-        var pgBefore = PostgresCpu(db.Name);
+        var pgBefore = Measure.PostgresBackends(db.Name);
         var total = Stopwatch.StartNew();
         await using (var addressStream = File.OpenRead(addresses))
         await using (var locationStream = File.OpenRead(locations))
@@ -97,7 +97,7 @@ try
             total.Stop();
             process.Refresh();
             var dotnetCpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-            var pgCpu = PostgresCpu(db.Name) - pgBefore;
+            var pgCpu = Measure.Between(pgBefore, Measure.PostgresBackends(db.Name)).TotalSeconds;
             sampling.Cancel();
             await sampler;
             if (job.GetProperty("status").GetString() != "completed") throw new InvalidOperationException("import failed: " + job);
@@ -160,36 +160,12 @@ try
             rows += page.GetProperty("total").GetInt64();
             _ = matched;
         }
-        static double Percentile(List<double> values, double p) => values.Order().ElementAt((int)Math.Ceiling(p * values.Count) - 1);
         Console.WriteLine($"[bbox] {count:N0} locations, {queries} viewports of 0.02° × 0.01°, {rows / (double)queries:F0} locations each on average");
-        Console.WriteLine($"[bbox] GET /api/map/locations?bbox=… (count + page of 500, through frontend and grain): p50 {Percentile(apiTimes, 0.5):F1} ms, p95 {Percentile(apiTimes, 0.95):F1} ms");
-        Console.WriteLine($"[bbox] its SQL alone (GiST point index, page of 500 in id order and the total): p50 {Percentile(sqlTimes, 0.5):F2} ms, p95 {Percentile(sqlTimes, 0.95):F2} ms");
+        Console.WriteLine($"[bbox] GET /api/map/locations?bbox=… (count + page of 500, through frontend and grain): p50 {Measure.Percentile(apiTimes, 50):F1} ms, p95 {Measure.Percentile(apiTimes, 95):F1} ms");
+        Console.WriteLine($"[bbox] its SQL alone (GiST point index, page of 500 in id order and the total): p50 {Measure.Percentile(sqlTimes, 50):F2} ms, p95 {Measure.Percentile(sqlTimes, 95):F2} ms");
     }
 }
 finally
 {
     work.Delete(recursive: true);
-}
-
-// CPU seconds used so far by the PostgreSQL backends serving one database (Linux /proc; 0 elsewhere). The machine may be
-// shared, so wall-clock rates depend on the load; CPU time does not.
-static double PostgresCpu(string database)
-{
-    if (!Directory.Exists("/proc")) return 0;
-    var ticks = 0L;
-    foreach (var dir in Directory.EnumerateDirectories("/proc"))
-    {
-        try
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
-            var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
-            if (!cmdline.StartsWith("postgres:", StringComparison.Ordinal) || !cmdline.Contains(database, StringComparison.Ordinal)) continue;
-            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-    return ticks / 100.0;
 }

@@ -107,7 +107,7 @@ Console.WriteLine($"reference reads:        {attempts / readWall.Elapsed.TotalSe
 if (!mailLive) await cluster.Mail.StopAsync();
 using var gate = new SemaphoreSlim(concurrency);
 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-var pgBefore = await PostgresCpuTicks();
+var pgBefore = Measure.PostgresBackends(db.Name);
 var wall = Stopwatch.StartNew();
 var results = await Task.WhenAll(plan.Select(async p =>
 {
@@ -117,8 +117,8 @@ var results = await Task.WhenAll(plan.Select(async p =>
 }));
 wall.Stop();
 var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-var pgAfter = await PostgresCpuTicks();
-var pgCpu = pgAfter.Sum(kv => kv.Value - pgBefore.GetValueOrDefault(kv.Key)) / 100.0;
+var pgAfter = Measure.PostgresBackends(db.Name);
+var pgCpu = Measure.Between(pgBefore, pgAfter).TotalSeconds;
 
 var ids = shiftIds.ToArray();
 var confirmedInDb = await db.ScalarAsync<long>("SELECT count(*) FROM shift_signups WHERE shift_id = ANY(@ids) AND status = 'CONFIRMED'", ("ids", ids));
@@ -141,7 +141,6 @@ var lineDrifted = await db.ScalarAsync<long>("""
               > (SELECT min(signup_order) FROM shift_signups s WHERE s.shift_id = sh.id AND s.status = 'WAITLISTED'))
     """, ("ids", ids));
 var latencies = results.Select(r => r.Ms).Order().ToArray();
-double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
 
 Console.WriteLine($"answered 201:           {results.Count(r => r.Status == HttpStatusCode.Created)}");
 Console.WriteLine($"answered 409:           {results.Count(r => r.Status == HttpStatusCode.Conflict)}");
@@ -165,30 +164,9 @@ if (pgAfter.Count > 0)
     Console.WriteLine($"CPU-bound ceiling on {Environment.ProcessorCount} dedicated cores: {Environment.ProcessorCount / perAttempt:F0} attempts/s " +
                       $"(machine load average now: {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
 }
-Console.WriteLine($"latency p50/p99/max:    {Percentile(0.50):F1} / {Percentile(0.99):F1} / {latencies[^1]:F1} ms");
+Console.WriteLine($"latency p50/p99/max:    {Measure.Percentile(latencies, 50):F1} / {Measure.Percentile(latencies, 99):F1} / {latencies[^1]:F1} ms");
 return confirmedInDb == Math.Min(attempts, shifts * places) && overbooked == 0
        && waitlistedInDb == Math.Max(0, attempts - shifts * places) && lineDrifted == 0 ? 0 : 1;
-
-// CPU ticks (1/100 s) of the PostgreSQL backends serving this database, read from /proc when the server runs on this machine.
-async Task<Dictionary<int, long>> PostgresCpuTicks()
-{
-    var ticks = new Dictionary<int, long>();
-    await using var command = db.DataSource.CreateCommand("SELECT pid FROM pg_stat_activity WHERE datname = current_database()");
-    await using var reader = await command.ExecuteReaderAsync();
-    while (await reader.ReadAsync())
-    {
-        var pid = reader.GetInt32(0);
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            ticks[pid] = long.Parse(fields[11]) + long.Parse(fields[12]);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-    return ticks;
-}
 
 static int Arg(int index, int fallback) =>
     Environment.GetCommandLineArgs().Skip(1).ElementAtOrDefault(index) is { } raw && int.TryParse(raw, out var value) ? value : fallback;

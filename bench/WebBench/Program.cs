@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using ChangemakerLite.TestSupport;
 using ChangemakerLite.WebFrontend.Web;
 
 // The canvasser app's first load (the /volunteer page and every script and style sheet it loads, gzip) as a campaign
@@ -18,7 +19,7 @@ var phones = Arg("phones", 16);
 var seconds = Arg("seconds", 5);
 var rounds = Arg("rounds", 2);
 
-var port = FreePort();
+var port = Ports.Free();
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
@@ -71,15 +72,6 @@ static string Encoding(byte[] gz)
     using var input = new GZipStream(new MemoryStream(gz), CompressionMode.Decompress);
     using var reader = new StreamReader(input);
     return reader.ReadToEnd();
-}
-
-static int FreePort()
-{
-    var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-    listener.Stop();
-    return port;
 }
 
 int Arg(string name, int fallback)
