@@ -4,7 +4,6 @@ using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.TestSupport;
 using ChangemakerLite.TestSupport.Media;
 using OpenQA.Selenium;
-using OpenQA.Selenium.Support.UI;
 using Xunit.Abstractions;
 
 namespace ChangemakerLite.WebFrontend.Tests.Web;
@@ -57,7 +56,7 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
         var pageId = await Db.ScalarAsync<Guid>("SELECT id FROM landing_pages WHERE title = @t", ("t", title));
 
         // VISUAL mode: a text block from the library, its fields filled in.
-        new SelectElement(browser.Wait("#block-type")).SelectByValue("text");
+        browser.Wait("#block-type").FindElement(By.CssSelector("option[value=text]")).Click();
         browser.Wait("#add-block").Click();
         const string block = "#block-list li.block-item[data-type=text]";
         browser.Fill($"{block} input[data-field=heading]", heading);

@@ -35,6 +35,8 @@ export default async function media({ api, root, watch, hub, onLeave }) {
   };
   const show = (row, job) => {
     const status = String(job.status).toLowerCase();
+    // A late answer of a job already seen ending does not bring its row back to running.
+    if (row.done && !ENDED.includes(status)) return;
     row.job = { ...row.job, ...job, status };
     row.bar.value = status === 'completed' ? 100 : Math.max(0, Math.min(100, job.progress ?? 0));
     const counts = job.total ? ` · ${job.processed} of ${job.total}` : '';
@@ -46,18 +48,21 @@ export default async function media({ api, root, watch, hub, onLeave }) {
   };
   const act = async (row, what) => {
     try {
-      show(row, await api.post(`/api/media/jobs/${row.job.id}/${what}`));
+      const job = await api.post(`/api/media/jobs/${row.job.id}/${what}`);
+      if (what === 'retry') row.done = false;
+      show(row, job);
       if (what === 'retry') await follow(row.job.id);
     } catch (error) { showError(jobsBox, error); }
   };
-  const finished = async (jobId) => {
+  /** A job's end: the library is read again first (a check may have marked videos invalid, a scan or a compilation
+   * added some), then the row shows the end, so what the row says is already true of the list above it. */
+  const finished = async (jobId, last) => {
     const row = jobRows.get(jobId);
     if (!row || row.done) return;
     row.done = true;
-    const job = await api.get(`/api/media/jobs/${jobId}`).catch(() => null);
-    if (job) show(row, job);
-    // A check may have marked videos invalid, a scan or a compilation added some.
     await drawLibrary().catch((error) => showError(libraryBox, error));
+    const job = await api.get(`/api/media/jobs/${jobId}`).catch(() => null);
+    show(row, job ?? last);
   };
   const follow = async (jobId) => {
     const row = jobRows.get(jobId);
@@ -65,8 +70,8 @@ export default async function media({ api, root, watch, hub, onLeave }) {
     await watch(`job:${jobId}`);
     // The job may have moved before the subscription: read it once after subscribing.
     const now = await api.get(`/api/media/jobs/${jobId}`);
-    if (row) show(row, now);
-    if (ENDED.includes(String(now.status).toLowerCase())) await finished(jobId);
+    if (ENDED.includes(String(now.status).toLowerCase())) await finished(jobId, now);
+    else if (row) show(row, now);
   };
   /** A job just started from this screen: listed first and followed. */
   const started = async (job) => {
@@ -77,8 +82,9 @@ export default async function media({ api, root, watch, hub, onLeave }) {
   onLeave(hub().on('jobProgress', (e) => {
     const row = jobRows.get(e.jobId);
     if (!row) return;
-    show(row, { status: e.status, progress: e.progress, processed: e.processed, total: e.total });
-    if (ENDED.includes(String(e.status).toLowerCase())) finished(e.jobId);
+    const now = { status: e.status, progress: e.progress, processed: e.processed, total: e.total };
+    if (ENDED.includes(String(e.status).toLowerCase())) finished(e.jobId, now);
+    else show(row, now);
   }));
   render(jobList, jobs.items.length ? jobs.items.map(jobRow) : h('li', { class: 'muted empty' }, 'No media job yet.'));
 
