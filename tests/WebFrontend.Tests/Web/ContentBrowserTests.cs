@@ -161,13 +161,20 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
 
         // One reaction per visitor: a second like and then a love leave one reaction, the love.
         string Count(string kind) => browser.Wait($"#reactions button.reaction[data-reaction={kind}] .reaction-count").Text;
-        browser.Wait("#reactions button.reaction[data-reaction=LIKE]").Click();
-        browser.Until(() => Count("LIKE") == "1", "the like is counted");
-        browser.Wait("#reactions button.reaction[data-reaction=LIKE]").Click();
-        browser.Until(() => browser.Wait("#reactions button.reaction[data-reaction=LIKE]").GetDomAttribute("aria-pressed") == "true" && Count("LIKE") == "1",
-            "a second like still counts once");
-        browser.Wait("#reactions button.reaction[data-reaction=LOVE]").Click();
-        browser.Until(() => Count("LOVE") == "1" && Count("LIKE") == "0", "the love replaces the like");
+        void React(string kind, int answers)
+        {
+            browser.Wait($"#reactions button.reaction[data-reaction={kind}]").Click();
+            browser.Until(() => browser.Wait("#reactions").GetDomAttribute("data-answers") == answers.ToString(), $"the server's answer to reaction {answers}");
+        }
+        React("LIKE", 1);
+        Assert.Equal("1", Count("LIKE"));
+        React("LIKE", 2);
+        Assert.Equal("1", Count("LIKE"));
+        Assert.Equal("true", browser.Wait("#reactions button.reaction[data-reaction=LIKE]").GetDomAttribute("aria-pressed"));
+        React("LOVE", 3);
+        Assert.Equal("1", Count("LOVE"));
+        Assert.Equal("0", Count("LIKE"));
+        Assert.Equal("false", browser.Wait("#reactions button.reaction[data-reaction=LIKE]").GetDomAttribute("aria-pressed"));
         Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM media_reactions WHERE video_id = @id", ("id", videoId)));
         Assert.Equal("LOVE", await Db.ScalarAsync<string>("SELECT reaction FROM media_reactions WHERE video_id = @id", ("id", videoId)));
 

@@ -45,6 +45,8 @@ start(main, async () => {
     } catch (error) {
       reactionMsg.textContent = error.message;
     }
+    // How many reactions the server has answered on this page: a settled state for whoever waits on it.
+    reactionBox.dataset.answers = String(Number(reactionBox.dataset.answers ?? 0) + 1);
     drawReactions();
   };
   drawReactions();
