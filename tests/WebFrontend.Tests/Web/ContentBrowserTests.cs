@@ -101,9 +101,10 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
         Assert.Contains("published", row.Text);
         Assert.Single(row.FindElements(By.CssSelector($"a[href='{href}']")));
         browser.Screenshot("admin-pages-list");
+        AtWidth(1280, () => browser.Screenshot("admin-pages-list-desktop"));
 
         // Delete asks first, then the page is gone.
-        row.FindElement(By.CssSelector("button.edit-page")).Click();
+        browser.Wait($"#pages-table tr[data-page-id='{pageId}'] button.edit-page").Click();
         browser.Wait("#delete-page").Click();
         browser.Wait(".confirm-yes").Click();
         browser.Wait("#new-page");
@@ -144,6 +145,8 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
             "the check completes on screen", TimeSpan.FromSeconds(90));
         Assert.Equal("completed", await Db.ScalarAsync<string>("SELECT status::text FROM jobs WHERE id = @id", ("id", jobId)));
         browser.Screenshot("admin-media-library");
+        AtWidth(360, () => browser.Screenshot("admin-media-library-360"));
+        AtWidth(1280, () => browser.Screenshot("admin-media-library-desktop"));
 
         browser.Wait($"{card} .publish-video").Click();
         browser.Wait($"{card}[data-published='true']");
@@ -217,6 +220,29 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
         Driver.Navigate().GoToUrl(Url("/media"));
         browser.Until(() => browser.All("#gallery").Count > 0 || browser.All("main .msg-info").Count > 0, "the gallery or its empty message");
         browser.Screenshot("public-gallery");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="look"/> with the window <paramref name="width"/> pixels wide, after checking that the page
+    /// needs no sideways scrolling at that width (wide tables scroll inside their own box), then gives the phone size back.
+    /// </summary>
+    private void AtWidth(int width, Action look)
+    {
+        var size = Driver.Manage().Window.Size;
+        Driver.Manage().Window.Size = new System.Drawing.Size(width, 900);
+        try
+        {
+            browser.Until(() => Convert.ToInt64(browser.Script("return window.innerWidth")) <= width
+                    && Convert.ToInt64(browser.Script("return document.documentElement.scrollWidth")) <= Convert.ToInt64(browser.Script("return window.innerWidth")),
+                $"the page fits {width} px without sideways scrolling",
+                describe: () => $"scrollWidth {browser.Script("return document.documentElement.scrollWidth")}, innerWidth {browser.Script("return window.innerWidth")}; wider: "
+                    + browser.Script("return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id).join(', ')"));
+            look();
+        }
+        finally
+        {
+            Driver.Manage().Window.Size = size;
+        }
     }
 
     /// <summary>Opens an app's page and signs in as <paramref name="user"/>, signing out whoever the browser still holds.</summary>

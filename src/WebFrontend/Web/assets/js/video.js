@@ -31,7 +31,7 @@ start(main, async () => {
     const mine = localStorage.getItem(mineKey);
     render(reactionBox, REACTIONS.map(([kind, emoji, name]) => h('button', {
       type: 'button', class: 'reaction', dataset: { reaction: kind }, 'aria-pressed': String(mine === kind),
-      'aria-label': `${name}: ${counts[kind] ?? 0}`, onclick: () => react(kind),
+      'aria-label': `${name}: ${counts[kind] ?? 0}`, title: name, onclick: () => react(kind),
     }, emoji, ' ', h('span', { class: 'reaction-count' }, String(counts[kind] ?? 0)))));
   };
   const react = async (kind) => {

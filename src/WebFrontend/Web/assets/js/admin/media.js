@@ -184,7 +184,7 @@ export default async function media({ api, root, watch, hub, onLeave }) {
     const swap = (path) => run(async () => card.replaceWith(videoCard(await api.post(`/api/media/videos/${v.id}/${path}`))));
     render(card,
       thumb,
-      h('label', { class: 'check select' }, h('input', { type: 'checkbox', checked: selected.has(v.id), onchange: (e) => { if (e.target.checked) selected.add(v.id); else selected.delete(v.id); } }), ' Select'),
+      h('label', { class: 'check select' }, h('input', { type: 'checkbox', 'aria-label': `Select ${v.title} for a compilation`, checked: selected.has(v.id), onchange: (e) => { if (e.target.checked) selected.add(v.id); else selected.delete(v.id); } }), ' Select'),
       h('h3', null, v.title ?? v.originalFilename),
       h('p', { class: 'muted meta' }, [fmtDuration(v.durationSeconds), v.quality, v.width && v.height ? `${v.width}×${v.height}` : '', fmtBytes(v.fileSize)].filter(Boolean).join(' · ')),
       h('p', null,

@@ -37,13 +37,14 @@ async function showList(ctx, { notice, published = '', search = '' }) {
   onSubmit(filter, async (data) => showList(ctx, { published: String(data.get('published')), search: String(data.get('search')).trim() }));
 
   const table = h('table', { id: 'pages-table' },
-    h('thead', null, h('tr', null, h('th', null, 'Page'), h('th', null, 'Address'), h('th', null, 'Status'), h('th', null, 'Updated'), h('th', null, ''))),
+    h('thead', null, h('tr', null, h('th', null, 'Page (open to edit)'), h('th', null, 'Address'), h('th', null, 'Status'), h('th', null, 'Updated'))),
     h('tbody', null, list.items.map((p) => h('tr', { dataset: { pageId: p.id } },
-      h('td', null, h('strong', null, p.title), p.description ? h('br') : '', p.description ? h('small', { class: 'muted' }, p.description) : ''),
+      // The title opens the editor: the first column stays in view on a phone, where the table scrolls sideways.
+      h('td', null, h('button', { type: 'button', class: 'link edit-page', 'aria-label': `Edit ${p.title}`, onclick: () => open(ctx, p.id) }, h('strong', null, p.title)),
+        p.description ? h('br') : '', p.description ? h('small', { class: 'muted' }, p.description) : ''),
       h('td', null, p.published ? h('a', { href: `/p/${encodeURIComponent(p.slug)}`, target: '_blank', rel: 'noopener' }, `/p/${p.slug}`) : h('span', { class: 'muted' }, `/p/${p.slug}`)),
       h('td', null, statusBadge(p.published)),
-      h('td', null, fmtDate(p.updatedAt)),
-      h('td', null, h('button', { type: 'button', class: 'edit-page', onclick: () => open(ctx, p.id) }, 'Edit'))))));
+      h('td', null, fmtDate(p.updatedAt))))));
 
   const create = h('form', { id: 'new-page', class: 'card' }, h('h3', null, 'New landing page'),
     field('Title', h('input', { name: 'title', required: true, maxlength: 200 })),
