@@ -113,6 +113,46 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task An_admin_writes_a_page_by_hand_and_a_refused_field_is_said_beside_it()
+    {
+        var admin = await TestUsers.CreateAsync(Db, UserRole.SuperAdmin);
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var title = $"Hand made {tag}";
+
+        SignIn("/app#/pages", admin);
+        browser.Wait("#admin-nav a[href='#/pages']").Click();
+        browser.Fill("#new-page input[name=title]", title);
+        browser.Wait("#new-page button[type=submit]").Click();
+        browser.Wait("#page-editor");
+        var pageId = await Db.ScalarAsync<Guid>("SELECT id FROM landing_pages WHERE title = @t", ("t", title));
+
+        browser.Wait("#page-editor input[name=editorMode][value=CODE]").Click();
+        browser.Fill("#page-html", $"<main><h1>By hand {tag}</h1></main>");
+        browser.Fill("#page-css", "h1 { color: darkgreen }");
+        // The share image must be an http(s) address or a path of this site: the server's refusal is shown beside it.
+        browser.Wait("#page-editor details.seo summary").Click();
+        browser.Fill("#page-editor input[name=seoImage]", "ftp://example.org/rally.jpg");
+        browser.Wait("#save-page").Click();
+        var error = browser.Wait("#page-editor input[name=seoImage] + .field-error");
+        Assert.False(string.IsNullOrWhiteSpace(error.Text));
+        Assert.Equal("true", browser.Wait("#page-editor input[name=seoImage]").GetDomAttribute("aria-invalid"));
+        Assert.DoesNotContain("{", browser.Wait("#page-editor > .msg-error").Text);
+        browser.Screenshot("admin-page-code-refused");
+        Assert.Null(await Db.ScalarAsync<string>("SELECT html_output FROM landing_pages WHERE id = @id", ("id", pageId)));
+
+        browser.Fill("#page-editor input[name=seoImage]", "/web/img/icon-512.png");
+        browser.Wait("#save-page").Click();
+        browser.Until(() => browser.All("main .msg-ok").Count > 0 && browser.Wait("main .msg-ok").Text == "Saved.", "the page is saved");
+        Assert.Equal("CODE", await Db.ScalarAsync<string>("SELECT editor_mode::text FROM landing_pages WHERE id = @id", ("id", pageId)));
+        Assert.Equal($"<main><h1>By hand {tag}</h1></main>", await Db.ScalarAsync<string>("SELECT html_output FROM landing_pages WHERE id = @id", ("id", pageId)));
+        Assert.Equal("h1 { color: darkgreen }", await Db.ScalarAsync<string>("SELECT css_output FROM landing_pages WHERE id = @id", ("id", pageId)));
+        Assert.Equal("/web/img/icon-512.png", await Db.ScalarAsync<string>("SELECT seo_image FROM landing_pages WHERE id = @id", ("id", pageId)));
+        // The editor opens again in code mode with what was saved.
+        Assert.True(browser.Wait("#page-editor input[name=editorMode][value=CODE]").Selected);
+        Assert.Equal($"<main><h1>By hand {tag}</h1></main>", browser.Wait("#page-html").GetDomProperty("value"));
+    }
+
+    [Fact]
     public async Task An_admin_uploads_a_video_follows_its_check_live_and_the_gallery_plays_it_with_one_reaction_counted()
     {
         var admin = await TestUsers.CreateAsync(Db, UserRole.SuperAdmin);

@@ -204,7 +204,14 @@ async function showEditor(ctx, id, { notice }) {
     }
     if (submitter?.value === 'publish') body.published = true;
     if (submitter?.value === 'unpublish') body.published = false;
-    const saved = await putJson(api, `/api/pages/${id}`, body);
+    let saved;
+    try {
+      saved = await putJson(api, `/api/pages/${id}`, body);
+    } catch (error) {
+      // A refused field inside a closed section is opened, so its message beside it can be seen.
+      for (const name of Object.keys(error.fields ?? {})) form.elements.namedItem(name)?.closest?.('details')?.setAttribute('open', '');
+      throw error;
+    }
     await showEditor(ctx, saved.id, {
       notice: submitter?.value === 'publish' ? `Published at /p/${saved.slug}.` : submitter?.value === 'unpublish' ? 'Unpublished: the page is a draft again.' : 'Saved.',
     });
