@@ -142,13 +142,14 @@ export async function webConfig() {
 
 /**
  * A call through XMLHttpRequest with the signed-in user's token: `onProgress(sent, total)` follows an upload's bytes
- * (fetch reports no upload progress), and methods the client above lacks (PUT) go through it too. Failures are
- * ApiErrors worded like every other call's.
+ * (fetch reports no upload progress), `signal` (an AbortSignal) stops it, and methods the client above lacks (PUT) go
+ * through it too. Failures are ApiErrors worded like every other call's.
  */
-export async function sendWithProgress(api, method, path, body, onProgress) {
+export async function sendWithProgress(api, method, path, body, onProgress, signal) {
   const token = await api.token();
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.open(method, path);
     xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
     if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);

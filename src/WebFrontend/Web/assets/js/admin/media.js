@@ -106,6 +106,10 @@ export default async function media({ api, root, watch, hub, onLeave }) {
       field('Tags (comma-separated)', h('input', { name: 'tags', maxlength: 1000 })),
       field('Category', h('input', { name: 'category', maxlength: 100 }))),
     h('button', { type: 'submit', class: 'primary' }, 'Upload'), ' ', bar, ' ', barText);
+  // Outside the form: onSubmit disables the form's buttons while the upload runs, and this one must stay usable.
+  const stop = h('button', { type: 'button', id: 'upload-stop', hidden: true }, 'Stop the upload');
+  let uploading = null;
+  stop.addEventListener('click', () => uploading?.abort());
   onSubmit(upload, async (data) => {
     const body = new FormData();
     for (const name of ['title', 'description', 'tags', 'category']) if (String(data.get(name) ?? '').trim()) body.append(name, String(data.get(name)).trim());
@@ -113,11 +117,13 @@ export default async function media({ api, root, watch, hub, onLeave }) {
     bar.hidden = false;
     bar.value = 0;
     barText.textContent = 'Uploading…';
+    uploading = new AbortController();
+    stop.hidden = false;
     try {
       const video = await sendWithProgress(api, 'POST', '/api/media/upload', body, (sent, total) => {
         bar.value = Math.round((100 * sent) / total);
         barText.textContent = sent < total ? `${fmtBytes(sent)} of ${fmtBytes(total)} sent` : 'Checking the video…';
-      });
+      }, uploading.signal);
       bar.value = 100;
       barText.textContent = '';
       upload.reset();
@@ -128,6 +134,9 @@ export default async function media({ api, root, watch, hub, onLeave }) {
       bar.hidden = true;
       if (error.reason === 'DUPLICATE' && error.body?.existingVideoId) error.message = `${error.message} (the same file is already in the library)`;
       throw error;
+    } finally {
+      stop.hidden = true;
+      uploading = null;
     }
   });
   const uploadResult = h('div', { id: 'upload-result' });
@@ -230,7 +239,7 @@ export default async function media({ api, root, watch, hub, onLeave }) {
   };
   drawComments(pending.items);
 
-  render(root, upload, uploadResult, libraryBox, jobsBox,
+  render(root, upload, stop, uploadResult, libraryBox, jobsBox,
     h('section', { class: 'card', id: 'comments-box' }, h('h2', null, `Comments to moderate (${pending.total})`),
       h('p', { class: 'muted' }, 'Comments from the public gallery show there once approved.'), commentList));
   await drawLibrary();
