@@ -46,6 +46,9 @@ public static class PageEndpoints
     public sealed record UpdatePageBlockRequest(string? Type, string? Label, JsonElement Schema, JsonElement Defaults, string? Thumbnail,
         string? Category, int? SortOrder);
 
+    /// <summary>A line of the public list of published pages: where it is and what it is called.</summary>
+    public sealed record PublicPageSummary(string Slug, string Title, string? Description, DateTimeOffset UpdatedAt);
+
     public static IServiceCollection AddPagesFrontend(this IServiceCollection services) => services;
 
     public static IEndpointRouteBuilder MapPagesEndpoints(this IEndpointRouteBuilder app)
@@ -184,6 +187,18 @@ public static class PageEndpoints
             await cluster.GetGrain<IPageBlockGrain>(id).Delete();
             return TypedResults.NoContent();
         }).ProducesProblem(StatusCodes.Status404NotFound);
+
+        // The published pages for a site's own listing (the home page): addresses and titles, none of the content.
+        app.MapGet("/api/public/pages", async (HttpContext http, IClusterClient cluster, string? search) =>
+        {
+            var page = Paging.From(http.Request);
+            var validation = new Validation();
+            validation.MaxLength("search", search, PageRules.TitleMaxLength);
+            validation.ThrowIfInvalid();
+            var list = await cluster.GetGrain<IPageQueryGrain>(0).List(new PageFilter(true, string.IsNullOrWhiteSpace(search) ? null : search.Trim()), page);
+            return TypedResults.Ok(new Page<PublicPageSummary>(
+                list.Items.Select(p => new PublicPageSummary(p.Slug, p.Title, p.Description, p.UpdatedAt)).ToList(), list.Total, list.PageNumber, list.PageSize));
+        }).WithTags("Pages").AllowAnonymous().ProducesValidationProblem();
 
         app.MapGet("/api/public/pages/{slug}", async Task<Results<Ok<PublicPageView>, ProblemHttpResult>> (string slug, HttpContext http,
             IClusterClient cluster) =>

@@ -76,6 +76,8 @@ public static class WebEndpoints
         Page(pages, "/shifts/{id:guid}", "pages/shift.html", "A public shift and its signup form, its count kept live.");
         Page(pages, "/volunteer", "pages/volunteer.html", "The canvasser app (installable, works offline).");
         Page(pages, "/app", "pages/admin.html", "The admin console.");
+        Page(pages, "/media", "pages/media.html", "The public video gallery: published videos by category, newest or most popular first.");
+        Page(pages, "/media/{id:guid}", "pages/video.html", "A published video: the player, reactions and comments.");
 
         pages.MapGet("/volunteer-sw.js", (HttpContext http) => new AssetResult(serviceWorker, null))
             .Produces(StatusCodes.Status200OK, contentType: "text/javascript")

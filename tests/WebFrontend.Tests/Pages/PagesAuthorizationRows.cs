@@ -20,6 +20,7 @@ public sealed class PagesAuthorizationRows : IAuthorizationRows
         new("GET", $"/api/page-blocks/{Id}", false, EndpointAccess.SuperAdminOnly),
         new("PATCH", $"/api/page-blocks/{Id}", false, EndpointAccess.SuperAdminOnly),
         new("DELETE", $"/api/page-blocks/{Id}", false, EndpointAccess.SuperAdminOnly),
+        new("GET", "/api/public/pages", Anonymous: true),
         new("GET", $"/api/public/pages/{Id}", Anonymous: true),
         new("GET", $"/p/{Id}", Anonymous: true),
     ];

@@ -18,7 +18,7 @@ public sealed class OpenApiDocumentTests : ClusterTest
     // clearing the dashboard cookie.
     private static readonly HashSet<string> RoutesWithoutErrors = ["/health/live", "/api/public/settings", "/api/dashboard/session",
         // The web UI's pages, service worker and config (docs/api/web.md): fixed answers that take no input they could refuse.
-        "/api/web/config", "/", "/campaigns/{slug}", "/shifts/{id}", "/volunteer", "/app", "/volunteer-sw.js"];
+        "/api/web/config", "/", "/campaigns/{slug}", "/shifts/{id}", "/volunteer", "/app", "/volunteer-sw.js", "/media", "/media/{id}"];
 
     [Fact]
     public async Task Every_route_declares_the_schemas_of_its_body_its_success_and_its_errors()

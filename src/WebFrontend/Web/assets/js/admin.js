@@ -9,6 +9,8 @@ import shifts from './admin/shifts.js';
 import campaigns from './admin/campaigns.js';
 import canvass from './admin/canvass.js';
 import imports from './admin/imports.js';
+import pages from './admin/pages.js';
+import media from './admin/media.js';
 
 const api = createApi('admin');
 const main = document.getElementById('app');
@@ -25,6 +27,8 @@ const SCREENS = {
   '#/campaigns': ['Campaigns', campaigns],
   '#/canvass': ['Canvass map', canvass],
   '#/imports': ['Imports', imports],
+  '#/pages': ['Pages', pages],
+  '#/media': ['Media', media],
 };
 
 function liveHub() {

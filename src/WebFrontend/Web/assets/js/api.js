@@ -139,3 +139,34 @@ export async function webConfig() {
   config ??= fetch('/api/web/config').then((r) => r.json()).catch(() => ({ mapTileUrl: '', mapTileAttribution: '' }));
   return config;
 }
+
+/**
+ * A call through XMLHttpRequest with the signed-in user's token: `onProgress(sent, total)` follows an upload's bytes
+ * (fetch reports no upload progress), `signal` (an AbortSignal) stops it, and methods the client above lacks (PUT) go
+ * through it too. Failures are ApiErrors worded like every other call's.
+ */
+export async function sendWithProgress(api, method, path, body, onProgress, signal) {
+  const token = await api.token();
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.open(method, path);
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    const form = body instanceof FormData;
+    if (body !== undefined && !form) xhr.setRequestHeader('Content-Type', 'application/json');
+    if (onProgress) xhr.upload.addEventListener('progress', (e) => { if (e.lengthComputable) onProgress(e.loaded, e.total); });
+    xhr.addEventListener('error', () => reject(new ApiError(0, describeProblem(0))));
+    xhr.addEventListener('abort', () => reject(new ApiError(0, 'The upload was stopped.')));
+    xhr.addEventListener('load', () => {
+      let parsed = null;
+      if (xhr.responseText) { try { parsed = JSON.parse(xhr.responseText); } catch { parsed = null; } }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(parsed);
+      else reject(new ApiError(xhr.status, describeProblem(xhr.status, parsed), parsed));
+    });
+    xhr.send(body === undefined ? null : form ? body : JSON.stringify(body));
+  });
+}
+
+/** PUT with a JSON body (a landing page's edit). */
+export const putJson = (api, path, body) => sendWithProgress(api, 'PUT', path, body);
