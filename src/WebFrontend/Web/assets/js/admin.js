@@ -9,6 +9,9 @@ import shifts from './admin/shifts.js';
 import campaigns from './admin/campaigns.js';
 import canvass from './admin/canvass.js';
 import imports from './admin/imports.js';
+import locations from './admin/locations.js';
+import cuts from './admin/cuts.js';
+import nar from './admin/nar.js';
 
 const api = createApi('admin');
 const main = document.getElementById('app');
@@ -25,6 +28,9 @@ const SCREENS = {
   '#/campaigns': ['Campaigns', campaigns],
   '#/canvass': ['Canvass map', canvass],
   '#/imports': ['Imports', imports],
+  '#/locations': ['Locations', locations],
+  '#/cuts': ['Cuts', cuts],
+  '#/nar': ['NAR import', nar],
 };
 
 function liveHub() {
