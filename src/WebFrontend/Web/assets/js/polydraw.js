@@ -56,12 +56,12 @@ export function drawPolygon(L, map, { corners = [], color = '#dc2626', adding = 
     handles = points.map((p, i) => handleFor(p, i));
   };
 
-  const onClick = (e) => {
-    if (!isAdding) return;
-    points.push(e.latlng);
-    handles.push(handleFor(e.latlng, points.length - 1));
+  const add = (latlng) => {
+    points.push(latlng);
+    handles.push(handleFor(latlng, points.length - 1));
     changed();
   };
+  const onClick = (e) => { if (isAdding) add(e.latlng); };
   map.on('click', onClick);
   redrawHandles();
   changed();
@@ -75,6 +75,8 @@ export function drawPolygon(L, map, { corners = [], color = '#dc2626', adding = 
       ring.push([...ring[0]]);
       return { type: 'Polygon', coordinates: [ring] };
     },
+    /** A corner at a point (the keyboard's way: pan the map with the arrow keys, then add its centre). */
+    add: (latlng) => add(L.latLng(latlng)),
     adding(on) { isAdding = on; map.getContainer().classList.toggle('drawing', on); },
     undo() { points.pop(); redrawHandles(); changed(); },
     clear() { points.length = 0; redrawHandles(); changed(); },

@@ -170,6 +170,7 @@ export default async function cuts({ api, root, hub, onLeave }) {
     const finish = h('button', { type: 'button', id: 'finish-shape' }, 'Finish shape');
     const undo = h('button', { type: 'button', id: 'undo-corner' }, 'Undo last corner');
     const redraw = h('button', { type: 'button', id: 'redraw-shape' }, 'Redraw');
+    const here = h('button', { type: 'button', id: 'add-corner', onclick: () => drawing.add(map.getCenter()) }, 'Corner at the map\'s centre');
     let shapeChanged = false;
     let adding = creating;
     const say = (corners) => {
@@ -178,6 +179,7 @@ export default async function cuts({ api, root, hub, onLeave }) {
         ? corners < 3 ? `Click the map to add corners: ${corners} so far, at least 3.` : `${corners} corners. Click the first corner or "Finish shape" to close it.`
         : `${corners} corners. Drag a corner (or focus it and use the arrow keys) to change the shape.`;
       finish.hidden = !adding;
+      here.hidden = !adding;
       undo.disabled = corners === 0;
     };
     const color = h('input', { type: 'color', name: 'color', id: 'cut-color', value: hexColor(cut?.color) });
@@ -199,7 +201,7 @@ export default async function cuts({ api, root, hub, onLeave }) {
     finish.addEventListener('click', closeShape);
     undo.addEventListener('click', () => drawing.undo());
     redraw.addEventListener('click', () => { adding = true; drawing.adding(true); drawing.clear(); });
-    render(tools, shapeState, finish, undo, redraw);
+    render(tools, shapeState, finish, undo, here, redraw);
     say(drawing.corners().length);
     if (!creating && drawing.bounds()) map.fitBounds(drawing.bounds(), { padding: [24, 24], maxZoom: 17 });
 

@@ -38,7 +38,8 @@ export default async function locations({ api, root, onLeave }) {
         h('p', { class: 'muted' }, 'Click the map to place a new location, or a point to open it.')),
       h('div', { class: 'map-side' },
         h('section', { class: 'card' }, h('h3', null, 'Find'),
-          field('Search', search), h('label', { class: 'check' }, onlyInView, ' Only those in the map\'s view'), list, pager),
+          field('Search', search), h('label', { class: 'check' }, onlyInView, ' Only those in the map\'s view'), list, pager,
+          h('button', { type: 'button', id: 'new-location-here', onclick: () => { const c = map.getCenter(); newAt(c.lat, c.lng); } }, 'New location at the map\'s centre')),
         editor, byAddress)));
 
   const view = await createMap(mapEl, { center: start.center, zoom: start.zoom, preferCanvas: true });
