@@ -12,12 +12,13 @@ using ChangemakerLite.WebFrontend.Tests.Web;
 // headless Chromium (Debian's chromium and chromedriver, as the browser tests use), and N canvassers each moving
 // once a second, the most a tracking grain publishes, through the silo's live publisher, the relay and the hub.
 // The page's smoothness is read from requestAnimationFrame timestamps collected in the page itself.
-// Rounds run the sizes interleaved (the machine's speed drifts). Per size it prints the moves sent and applied by the
+// Rounds run the sizes interleaved (the machine's speed drifts); 0 canvassers is the page's frame rate on this machine
+// with nothing moving. Per size it prints the moves sent and applied by the
 // page per second, frames/s, p50/p99/max frame time, frames over 50 ms, and CPU per 1,000 moves of this process
 // (silo, frontend and the generator) and of Chromium (every process the browser runs).
 // Usage: TEST_DATABASE_URL=postgresql://... dotnet run -c Release --project bench/LiveMapBench -- \
-//          [--canvassers 1000,5000] [--seconds 10] [--warmup 3] [--rounds 2] [--width 1366] [--height 900]
-var sizes = Text("canvassers", "1000,5000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+//          [--canvassers 0,1000,5000] [--seconds 10] [--warmup 3] [--rounds 2] [--width 1366] [--height 900]
+var sizes = Text("canvassers", "0,1000,5000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 var seconds = Arg("seconds", 10);
 var warmup = Arg("warmup", 3);
 var rounds = Arg("rounds", 2);
@@ -103,20 +104,18 @@ async Task<Result> Measure(int size)
         $"{size} canvassers on the map", TimeSpan.FromSeconds(60), () => browser.Wait("#canvasser-count").Text);
     await Task.Delay(TimeSpan.FromSeconds(warmup));
 
-    browser.Script("window.__frames = []; const f = (t) => { window.__frames.push(t); requestAnimationFrame(f); }; requestAnimationFrame(f);");
-    var movesBefore = Moves();
-    var sentBefore = Interlocked.Read(ref sent[0]);
-    var serverBefore = Process.GetCurrentProcess().TotalProcessorTime;
-    var browserBefore = ChildrenCpu();
-    var started = Stopwatch.GetTimestamp();
+    // One collector for the whole run (a second would double every frame); each window empties its list.
+    browser.Script("window.__frames = []; if (!window.__collecting) { window.__collecting = true; const f = (t) => { window.__frames.push(t); requestAnimationFrame(f); }; requestAnimationFrame(f); }");
+    var before = Snapshot();
     await Task.Delay(TimeSpan.FromSeconds(seconds));
-    var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+    var after = Snapshot();
     var frames = ((IEnumerable<object>)browser.Script("const f = window.__frames; window.__frames = []; return f;")!)
         .Select(o => Convert.ToDouble(o, CultureInfo.InvariantCulture)).ToArray();
-    var applied = Moves() - movesBefore;
-    var sentNow = Interlocked.Read(ref sent[0]) - sentBefore;
-    var serverCpu = (Process.GetCurrentProcess().TotalProcessorTime - serverBefore).TotalMilliseconds;
-    var browserCpu = ChildrenCpu() - browserBefore;
+    var elapsed = (after.At - before.At) / (double)Stopwatch.Frequency;
+    var sentNow = after.Sent - before.Sent;
+    var applied = after.Applied - before.Applied;
+    var serverCpu = after.ServerCpuMs - before.ServerCpuMs;
+    var browserCpu = after.BrowserCpuMs - before.BrowserCpuMs;
     await stop.CancelAsync();
     await mover;
 
@@ -125,14 +124,19 @@ async Task<Result> Measure(int size)
         live.Publish(LiveTopics.CanvassLive, "sessionChanged", new { sessionId = id, status = "COMPLETED", userId = id, cutId = (Guid?)null, endedAt = DateTime.UtcNow });
     browser.Until(() => browser.Wait("#canvass-map").GetDomAttribute("data-canvassers") == "0", "the map emptied", TimeSpan.FromSeconds(60));
 
+    // What was sent, what the page applied, and the CPU used so far, at one moment (the page read first: it is the slow part).
+    (long At, long Sent, long Applied, double ServerCpuMs, double BrowserCpuMs) Snapshot()
+    {
+        var onPage = long.Parse(browser.Wait("#canvass-map").GetDomAttribute("data-moves") ?? "0", CultureInfo.InvariantCulture);
+        return (Stopwatch.GetTimestamp(), Interlocked.Read(ref sent[0]), onPage, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds, ChildrenCpu());
+    }
+
     var gaps = frames.Zip(frames.Skip(1), (a, b) => b - a).Order().ToArray();
     return new Result(size, sentNow / elapsed, applied / elapsed,
         frames.Length > 1 ? (frames.Length - 1) / ((frames[^1] - frames[0]) / 1000) : 0,
         Percentile(gaps, 0.50), Percentile(gaps, 0.99), gaps.Length > 0 ? gaps[^1] : 0, gaps.Count(g => g > 50),
         sentNow > 0 ? serverCpu / sentNow * 1000 : 0, sentNow > 0 ? browserCpu / sentNow * 1000 : 0);
 }
-
-long Moves() => long.Parse(browser.Wait("#canvass-map").GetDomAttribute("data-moves") ?? "0", CultureInfo.InvariantCulture);
 
 static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 

@@ -203,6 +203,7 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
             Assert.Contains("addressesCreated: 3", result);
             Assert.Contains("filtered: 1", result); // the industrial building, with residential buildings only
             Assert.Contains("line 6", browser.Wait("#import-details").Text); // the row whose quote never closes
+            browser.Script("document.getElementById('nar-progress').scrollIntoView()");
             browser.Screenshot("admin-nar-import");
             Assert.Equal(2L, await Db.ScalarAsync<long>("SELECT count(*) FROM locations WHERE loc_guid LIKE @t", ("t", tag + "-%")));
             Assert.Equal(3L, await Db.ScalarAsync<long>("SELECT count(*) FROM addresses WHERE addr_guid LIKE @t", ("t", tag + "-%")));
@@ -292,6 +293,7 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
         try
         {
             browser.Until(() => browser.Script("return window.innerWidth") is long width && width >= 1200, "the desktop width");
+            browser.Script("window.scrollTo(0, 0)");
             browser.Screenshot(name);
         }
         finally

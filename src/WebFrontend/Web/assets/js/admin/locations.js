@@ -102,7 +102,7 @@ export default async function locations({ api, root, onLeave }) {
       if (mine !== listSeq) return;
       render(list, page.items.length ? page.items.map((item) => h('li', { dataset: { locationId: item.id } },
         h('button', { type: 'button', class: 'link', onclick: () => select(item, true) }, label(item)),
-        h('small', { class: 'muted' }, [item.postalCode, item.totalUnits != null ? `${item.totalUnits} units` : null].filter(Boolean).join(' · '))))
+        h('small', { class: 'muted' }, [item.postalCode, item.totalUnits != null ? `${item.totalUnits} unit${item.totalUnits === 1 ? '' : 's'}` : null].filter(Boolean).join(' · '))))
         : h('li', null, message('info', search.value.trim() ? 'No location matches.' : 'No location yet.')));
       const pages = Math.max(1, Math.ceil(page.total / LIST_PAGE));
       render(pager,
