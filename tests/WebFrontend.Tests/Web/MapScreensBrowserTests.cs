@@ -47,7 +47,13 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
         SignIn("/app#/cuts", admin);
         browser.Wait("#admin-nav a[href='#/cuts']").Click();
         browser.Wait("#new-cut").Click();
+        // Saved before any corner: said in words, nothing stored.
+        browser.Fill("#cut-form input[name=name]", name);
+        browser.Wait("#cut-form button[type=submit]").Click();
+        Assert.Contains("at least three corners", browser.Wait("#cut-form .msg-error").Text);
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM cuts WHERE name = @name", ("name", name)));
         var map = browser.Wait("#cuts-map");
+        browser.Script("arguments[0].scrollIntoView({ block: 'center' })", map);
         foreach (var (x, y) in new[] { (-70, -60), (70, -60), (70, 60), (-70, 60) })
             new Actions(Driver).MoveToElement(map, x, y).Click().Perform();
         browser.Until(() => browser.Wait("#cut-shape-state").GetDomAttribute("data-corners") == "4", "four corners drawn");

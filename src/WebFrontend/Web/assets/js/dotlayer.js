@@ -67,7 +67,7 @@ export function dotLayer(L, map, { radius = 6, color = '#f59e0b', stroke = '#7c2
     ctx.fillStyle = color;
     ctx.fill();
     ctx.globalAlpha = 1;
-    ctx.lineWidth = 1.5;
+    ctx.lineWidth = 1;
     ctx.strokeStyle = stroke;
     ctx.stroke();
     canvas.dataset.drawn = String(drawn);
