@@ -13,9 +13,9 @@ using ChangemakerLite.WebFrontend.Tests.Web;
 // once a second, the most a tracking grain publishes, through the silo's live publisher, the relay and the hub.
 // The page's smoothness is read from requestAnimationFrame timestamps collected in the page itself.
 // Rounds run the sizes interleaved (the machine's speed drifts); 0 canvassers is the page's frame rate on this machine
-// with nothing moving. Per size it prints the moves sent and applied by the
-// page per second, frames/s, p50/p99/max frame time, frames over 50 ms, and CPU per 1,000 moves of this process
-// (silo, frontend and the generator) and of Chromium (every process the browser runs).
+// with nothing moving. Per size it prints the moves sent and applied by the page per second, the map's redraws per
+// second and ms per redraw, frames/s, p50/p99/max frame time, frames over 50 ms, and CPU per 1,000 moves of this
+// process (silo, frontend and the generator) and of Chromium (every process the browser runs).
 // Usage: TEST_DATABASE_URL=postgresql://... dotnet run -c Release --project bench/LiveMapBench -- \
 //          [--canvassers 0,1000,5000] [--seconds 10] [--warmup 3] [--rounds 2] [--width 1366] [--height 900]
 var sizes = Text("canvassers", "0,1000,5000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
@@ -60,10 +60,10 @@ for (var round = 1; round <= rounds; round++)
 }
 
 Console.WriteLine();
-Console.WriteLine("canvassers | moves/s sent | moves/s on page | frames/s | p50 frame ms | p99 frame ms | max frame ms | frames > 50 ms | server CPU ms/1k moves | Chromium CPU ms/1k moves");
+Console.WriteLine("canvassers | moves/s sent | moves/s on page | draws/s | ms/draw | frames/s | p50 frame ms | p99 frame ms | max frame ms | frames > 50 ms | server CPU ms/1k moves | Chromium CPU ms/1k moves");
 foreach (var group in results.GroupBy(r => r.Canvassers))
     foreach (var r in group)
-        Console.WriteLine($"{r.Canvassers,10} | {r.SentPerSecond,12:0} | {r.AppliedPerSecond,15:0} | {r.FramesPerSecond,8:0.0} | {r.P50,12:0.0} | {r.P99,12:0.0} | {r.Max,12:0.0} | {r.Late,14} | {r.ServerCpuPerThousand,22:0.0} | {r.BrowserCpuPerThousand,24:0.0}");
+        Console.WriteLine($"{r.Canvassers,10} | {r.SentPerSecond,12:0} | {r.AppliedPerSecond,15:0} | {r.DrawsPerSecond,7:0.0} | {r.MsPerDraw,7:0.00} | {r.FramesPerSecond,8:0.0} | {r.P50,12:0.0} | {r.P99,12:0.0} | {r.Max,12:0.0} | {r.Late,14} | {r.ServerCpuPerThousand,22:0.0} | {r.BrowserCpuPerThousand,24:0.0}");
 Console.WriteLine($"load average at the end: {LoadAverage()} (shared machine)");
 return;
 
@@ -114,6 +114,8 @@ async Task<Result> Measure(int size)
     var elapsed = (after.At - before.At) / (double)Stopwatch.Frequency;
     var sentNow = after.Sent - before.Sent;
     var applied = after.Applied - before.Applied;
+    var draws = after.Draws - before.Draws;
+    var drawMs = after.DrawMs - before.DrawMs;
     var serverCpu = after.ServerCpuMs - before.ServerCpuMs;
     var browserCpu = after.BrowserCpuMs - before.BrowserCpuMs;
     await stop.CancelAsync();
@@ -125,14 +127,19 @@ async Task<Result> Measure(int size)
     browser.Until(() => browser.Wait("#canvass-map").GetDomAttribute("data-canvassers") == "0", "the map emptied", TimeSpan.FromSeconds(60));
 
     // What was sent, what the page applied, and the CPU used so far, at one moment (the page read first: it is the slow part).
-    (long At, long Sent, long Applied, double ServerCpuMs, double BrowserCpuMs) Snapshot()
+    (long At, long Sent, long Applied, long Draws, double DrawMs, double ServerCpuMs, double BrowserCpuMs) Snapshot()
     {
-        var onPage = long.Parse(browser.Wait("#canvass-map").GetDomAttribute("data-moves") ?? "0", CultureInfo.InvariantCulture);
-        return (Stopwatch.GetTimestamp(), Interlocked.Read(ref sent[0]), onPage, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds, ChildrenCpu());
+        var page = (IReadOnlyDictionary<string, object>)browser.Script("""
+            const map = document.getElementById('canvass-map'), layer = map.querySelector('canvas.dot-layer');
+            return { moves: map.dataset.moves ?? '0', draws: layer.dataset.draws ?? '0', drawMs: layer.dataset.drawMs ?? '0' };
+            """)!;
+        double Read(string key) => double.Parse((string)page[key], CultureInfo.InvariantCulture);
+        return (Stopwatch.GetTimestamp(), Interlocked.Read(ref sent[0]), (long)Read("moves"), (long)Read("draws"), Read("drawMs"),
+            Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds, ChildrenCpu());
     }
 
     var gaps = frames.Zip(frames.Skip(1), (a, b) => b - a).Order().ToArray();
-    return new Result(size, sentNow / elapsed, applied / elapsed,
+    return new Result(size, sentNow / elapsed, applied / elapsed, draws / elapsed, draws > 0 ? drawMs / draws : 0,
         frames.Length > 1 ? (frames.Length - 1) / ((frames[^1] - frames[0]) / 1000) : 0,
         Percentile(gaps, 0.50), Percentile(gaps, 0.99), gaps.Length > 0 ? gaps[^1] : 0, gaps.Count(g => g > 50),
         sentNow > 0 ? serverCpu / sentNow * 1000 : 0, sentNow > 0 ? browserCpu / sentNow * 1000 : 0);
@@ -183,10 +190,10 @@ string Text(string name, string fallback)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
 
-internal sealed record Result(int Canvassers, double SentPerSecond, double AppliedPerSecond, double FramesPerSecond, double P50, double P99, double Max,
+internal sealed record Result(int Canvassers, double SentPerSecond, double AppliedPerSecond, double DrawsPerSecond, double MsPerDraw, double FramesPerSecond, double P50, double P99, double Max,
     int Late, double ServerCpuPerThousand, double BrowserCpuPerThousand)
 {
     public override string ToString() =>
-        $"{Canvassers} canvassers: {SentPerSecond:0} moves/s sent, {AppliedPerSecond:0}/s applied by the page, {FramesPerSecond:0.0} frames/s, " +
+        $"{Canvassers} canvassers: {SentPerSecond:0} moves/s sent, {AppliedPerSecond:0}/s applied by the page, {DrawsPerSecond:0.0} draws/s of {MsPerDraw:0.00} ms, {FramesPerSecond:0.0} frames/s, " +
         $"frame p50 {P50:0.0} ms, p99 {P99:0.0} ms, max {Max:0.0} ms, {Late} frames over 50 ms; CPU per 1,000 moves: server {ServerCpuPerThousand:0.0} ms, Chromium {BrowserCpuPerThousand:0.0} ms";
 }

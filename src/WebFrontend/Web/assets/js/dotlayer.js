@@ -1,9 +1,15 @@
 // Many moving points on one canvas over a Leaflet map (the live canvass map follows thousands of canvassers).
-// Positions are kept by id; any number of changes costs one redraw at the next animation frame, every point is
+// Positions are kept by id; any number of changes costs one redraw at an animation frame, every point is
 // filled as one path, and a point is projected to pixels only when it moves or the zoom changes. One Leaflet
 // marker per canvasser would instead keep an object, bounds and a redraw region per marker and per move.
 
 const PADDING = 0.1; // drawn beyond the view on each side, so a short pan shows points before the redraw
+/**
+ * A redraw may take at most this share of the page's time: after a draw of d ms the next waits 3·d ms more (a
+ * 5,000-point draw without a GPU takes a few ms). Positions change at most once a second per canvasser, so a point
+ * shown 20 ms later is not seen as late, while frames left free keep panning, zooming and the feed smooth.
+ */
+const DRAW_SHARE = 0.25;
 
 /**
  * dotLayer(L, map, { radius, color, stroke, onDraw }) → { set(id, lat, lng, label), remove(id), has(id), size,
@@ -17,6 +23,10 @@ export function dotLayer(L, map, { radius = 6, color = '#f59e0b', stroke = '#7c2
   const canvas = L.DomUtil.create('canvas', 'leaflet-zoom-hide dot-layer', pane);
   const ctx = canvas.getContext('2d');
   let frame = 0;
+  let waiting = 0;     // a timer holding the next frame back to keep draws within DRAW_SHARE
+  let nextDraw = 0;    // performance.now() before which no draw starts
+  let draws = 0;
+  let drawingMs = 0;
   let corner = L.point(0, 0); // the canvas's top left in layer pixels
   let size = L.point(0, 0);
 
@@ -45,6 +55,7 @@ export function dotLayer(L, map, { radius = 6, color = '#f59e0b', stroke = '#7c2
 
   function draw() {
     frame = 0;
+    const began = performance.now();
     const zoom = map.getZoom();
     const origin = map.getPixelOrigin();
     const ox = origin.x + corner.x;
@@ -70,12 +81,22 @@ export function dotLayer(L, map, { radius = 6, color = '#f59e0b', stroke = '#7c2
     ctx.lineWidth = 1;
     ctx.strokeStyle = stroke;
     ctx.stroke();
+    const took = performance.now() - began;
+    nextDraw = began + took / DRAW_SHARE;
+    draws += 1;
+    drawingMs += took;
     canvas.dataset.drawn = String(drawn);
+    canvas.dataset.draws = String(draws);
+    canvas.dataset.drawMs = drawingMs.toFixed(1);
     onDraw(drawn, points.size);
   }
 
+  /** At most one draw per animation frame, and no sooner than DRAW_SHARE allows after the last. */
   function schedule() {
-    frame ||= requestAnimationFrame(draw);
+    if (frame || waiting) return;
+    const wait = nextDraw - performance.now();
+    if (wait <= 1) frame = requestAnimationFrame(draw);
+    else waiting = setTimeout(() => { waiting = 0; frame = requestAnimationFrame(draw); }, wait);
   }
 
   /** The point nearest a click, within its radius and a little more. */
@@ -120,7 +141,9 @@ export function dotLayer(L, map, { radius = 6, color = '#f59e0b', stroke = '#7c2
     redraw: schedule,
     destroy() {
       if (frame) cancelAnimationFrame(frame);
+      clearTimeout(waiting);
       frame = 0;
+      waiting = 0;
       map.off('viewreset zoomend moveend resize', place);
       map.off('click', pick);
       canvas.remove();
