@@ -60,10 +60,10 @@ for (var round = 1; round <= rounds; round++)
 }
 
 Console.WriteLine();
-Console.WriteLine("canvassers | moves/s sent | moves/s on page | draws/s | ms/draw | frames/s | p50 frame ms | p99 frame ms | max frame ms | frames > 50 ms | server CPU ms/1k moves | Chromium CPU ms/1k moves");
+Console.WriteLine("canvassers | moves/s sent | moves/s on page | draws/s | ms/draw | frames/s | p50 frame ms | p99 frame ms | max frame ms | frames > 50 ms | server CPU ms/1k moves | Chromium CPU ms/1k moves | renderer CPU ms/1k moves | Chromium % of a core | renderer % of a core");
 foreach (var group in results.GroupBy(r => r.Canvassers))
     foreach (var r in group)
-        Console.WriteLine($"{r.Canvassers,10} | {r.SentPerSecond,12:0} | {r.AppliedPerSecond,15:0} | {r.DrawsPerSecond,7:0.0} | {r.MsPerDraw,7:0.00} | {r.FramesPerSecond,8:0.0} | {r.P50,12:0.0} | {r.P99,12:0.0} | {r.Max,12:0.0} | {r.Late,14} | {r.ServerCpuPerThousand,22:0.0} | {r.BrowserCpuPerThousand,24:0.0}");
+        Console.WriteLine($"{r.Canvassers,10} | {r.SentPerSecond,12:0} | {r.AppliedPerSecond,15:0} | {r.DrawsPerSecond,7:0.0} | {r.MsPerDraw,7:0.00} | {r.FramesPerSecond,8:0.0} | {r.P50,12:0.0} | {r.P99,12:0.0} | {r.Max,12:0.0} | {r.Late,14} | {r.ServerCpuPerThousand,22:0.0} | {r.BrowserCpuPerThousand,24:0.0} | {r.RendererCpuPerThousand,24:0.0} | {r.BrowserCpuPercent,20:0} | {r.RendererCpuPercent,20:0}");
 Console.WriteLine($"load average at the end: {LoadAverage()} (shared machine)");
 return;
 
@@ -117,7 +117,8 @@ async Task<Result> Measure(int size)
     var draws = after.Draws - before.Draws;
     var drawMs = after.DrawMs - before.DrawMs;
     var serverCpu = after.ServerCpuMs - before.ServerCpuMs;
-    var browserCpu = after.BrowserCpuMs - before.BrowserCpuMs;
+    var browserCpu = after.BrowserCpuMs.All - before.BrowserCpuMs.All;
+    var rendererCpu = after.BrowserCpuMs.Renderers - before.BrowserCpuMs.Renderers;
     await stop.CancelAsync();
     await mover;
 
@@ -127,7 +128,7 @@ async Task<Result> Measure(int size)
     browser.Until(() => browser.Wait("#canvass-map").GetDomAttribute("data-canvassers") == "0", "the map emptied", TimeSpan.FromSeconds(60));
 
     // What was sent, what the page applied, and the CPU used so far, at one moment (the page read first: it is the slow part).
-    (long At, long Sent, long Applied, long Draws, double DrawMs, double ServerCpuMs, double BrowserCpuMs) Snapshot()
+    (long At, long Sent, long Applied, long Draws, double DrawMs, double ServerCpuMs, (double All, double Renderers) BrowserCpuMs) Snapshot()
     {
         var page = (IReadOnlyDictionary<string, object>)browser.Script("""
             const map = document.getElementById('canvass-map'), layer = map.querySelector('canvas.dot-layer');
@@ -142,13 +143,15 @@ async Task<Result> Measure(int size)
     return new Result(size, sentNow / elapsed, applied / elapsed, draws / elapsed, draws > 0 ? drawMs / draws : 0,
         frames.Length > 1 ? (frames.Length - 1) / ((frames[^1] - frames[0]) / 1000) : 0,
         Percentile(gaps, 0.50), Percentile(gaps, 0.99), gaps.Length > 0 ? gaps[^1] : 0, gaps.Count(g => g > 50),
-        sentNow > 0 ? serverCpu / sentNow * 1000 : 0, sentNow > 0 ? browserCpu / sentNow * 1000 : 0);
+        sentNow > 0 ? serverCpu / sentNow * 1000 : 0, sentNow > 0 ? browserCpu / sentNow * 1000 : 0, sentNow > 0 ? rendererCpu / sentNow * 1000 : 0,
+        browserCpu / elapsed / 10, rendererCpu / elapsed / 10);
 }
 
 static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-// CPU of every process below this one (chromedriver, Chromium and its renderer and GPU processes), from /proc, in ms.
-static double ChildrenCpu()
+// CPU of every process below this one (chromedriver, Chromium and its renderer, network and GPU processes), from /proc,
+// in ms: all of them, and the renderers alone (where the page's script, layout and drawing run).
+static (double All, double Renderers) ChildrenCpu()
 {
     var parents = new Dictionary<int, int>();
     var ticks = new Dictionary<int, long>();
@@ -172,8 +175,14 @@ static double ChildrenCpu()
             if (parent == self) return true;
         return false;
     }
+    bool Renderer(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains("--type=renderer", StringComparison.Ordinal); }
+        catch (IOException) { return false; }
+    }
     // Clock ticks are 1/100 s on Linux.
-    return ticks.Where(t => t.Key != self && Below(t.Key)).Sum(t => t.Value) * 10.0;
+    var mine = ticks.Where(t => t.Key != self && Below(t.Key)).ToList();
+    return (mine.Sum(t => t.Value) * 10.0, mine.Where(t => Renderer(t.Key)).Sum(t => t.Value) * 10.0);
 }
 
 static string LoadAverage()
@@ -191,9 +200,10 @@ string Text(string name, string fallback)
 }
 
 internal sealed record Result(int Canvassers, double SentPerSecond, double AppliedPerSecond, double DrawsPerSecond, double MsPerDraw, double FramesPerSecond, double P50, double P99, double Max,
-    int Late, double ServerCpuPerThousand, double BrowserCpuPerThousand)
+    int Late, double ServerCpuPerThousand, double BrowserCpuPerThousand, double RendererCpuPerThousand, double BrowserCpuPercent, double RendererCpuPercent)
 {
     public override string ToString() =>
         $"{Canvassers} canvassers: {SentPerSecond:0} moves/s sent, {AppliedPerSecond:0}/s applied by the page, {DrawsPerSecond:0.0} draws/s of {MsPerDraw:0.00} ms, {FramesPerSecond:0.0} frames/s, " +
-        $"frame p50 {P50:0.0} ms, p99 {P99:0.0} ms, max {Max:0.0} ms, {Late} frames over 50 ms; CPU per 1,000 moves: server {ServerCpuPerThousand:0.0} ms, Chromium {BrowserCpuPerThousand:0.0} ms";
+        $"frame p50 {P50:0.0} ms, p99 {P99:0.0} ms, max {Max:0.0} ms, {Late} frames over 50 ms; CPU per 1,000 moves: server {ServerCpuPerThousand:0.0} ms, " +
+        $"Chromium {BrowserCpuPerThousand:0.0} ms (renderer {RendererCpuPerThousand:0.0} ms); Chromium busy {BrowserCpuPercent:0}% of a core (renderer {RendererCpuPercent:0}%)";
 }

@@ -34,6 +34,8 @@ const SCREENS = {
 };
 
 function liveHub() {
+  // A screen still loading when its user signed out must not open an anonymous connection the next user would inherit.
+  if (!api.signedIn) throw new Error('Signed out.');
   live ??= connectLive({ token: () => api.token() });
   return live;
 }

@@ -67,6 +67,7 @@ export default async function canvass({ api, root, watch, hub, onLeave }) {
   if (here.length) view.map.fitBounds(here, { padding: [16, 16], maxZoom: 17 });
   else view.fit();
 
+  if (!root.isConnected) return; // another screen opened, or the user signed out, while this one loaded
   const live = hub();
   // Moves arrive at most once a second per canvasser; each only updates the point, the layer draws at the next frame.
   onLeave(live.on('canvasserMoved', (e) => place(e.sessionId, e.latitude, e.longitude)));

@@ -25,6 +25,7 @@ export default async function cuts({ api, root, hub, onLeave }) {
     h('div', { class: 'map-side' }, panel, h('section', { class: 'card' }, h('h3', null, 'All cuts'), list))));
 
   const view = await createMap(mapEl, { center: start.center, zoom: start.zoom });
+  if (!root.isConnected) return; // another screen opened, or the user signed out, while this one loaded
   const map = view.map;
   const shapes = L.featureGroup().addTo(map);
   let all = [];
