@@ -78,6 +78,17 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
         browser.Until(() => browser.All("#cuts-map path.leaflet-interactive").Count >= 1, "the cut drawn on the map");
         browser.Until(() => browser.All("#cut-completion").Count == 1, "the cut's progress", describe: () => browser.Wait("#cut-panel").Text);
         Assert.Equal("0%", browser.Wait("#cut-completion").Text);
+        // Its buildings on the map: two inside, one outside.
+        var (minLat, minLng, maxLat, maxLng) = (await Db.ScalarAsync<double>("SELECT min_lat::float8 FROM cuts WHERE id = @id", ("id", cutId)),
+            await Db.ScalarAsync<double>("SELECT min_lng::float8 FROM cuts WHERE id = @id", ("id", cutId)),
+            await Db.ScalarAsync<double>("SELECT max_lat::float8 FROM cuts WHERE id = @id", ("id", cutId)),
+            await Db.ScalarAsync<double>("SELECT max_lng::float8 FROM cuts WHERE id = @id", ("id", cutId)));
+        var (midLat, midLng) = ((minLat + maxLat) / 2, (minLng + maxLng) / 2);
+        await CanvassTestData.InsertLocationAsync(Db, midLat, midLng, "1 Inside St");
+        await CanvassTestData.InsertLocationAsync(Db, midLat + (maxLat - minLat) / 4, midLng, "2 Inside St");
+        await CanvassTestData.InsertLocationAsync(Db, maxLat + (maxLat - minLat), midLng, "3 Outside St");
+        browser.Wait($"#cuts-list li[data-cut-id='{cutId}'] button").Click();
+        browser.Until(() => browser.Wait("#cuts-map").GetDomAttribute("data-inside") == "2", "the cut's two buildings on the map");
         browser.Screenshot("admin-cuts-saved");
         WideScreenshot("admin-cuts-desktop");
 

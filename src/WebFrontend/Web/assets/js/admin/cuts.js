@@ -28,6 +28,9 @@ export default async function cuts({ api, root, hub, onLeave }) {
   if (!root.isConnected) return; // another screen opened, or the user signed out, while this one loaded
   const map = view.map;
   const shapes = L.featureGroup().addTo(map);
+  // The buildings inside the selected cut, on a canvas: a cut may hold thousands.
+  const inside = L.layerGroup().addTo(map);
+  const dots = L.canvas({ padding: 0.2 });
   let all = [];
   let selectedId = null;
   let drawing = null; // the shape being drawn or reshaped
@@ -80,6 +83,20 @@ export default async function cuts({ api, root, hub, onLeave }) {
   };
   onLeave(release);
 
+  /** The first 500 buildings of the cut, the API's largest page. */
+  async function showInside(cut) {
+    inside.clearLayers();
+    try {
+      const page = await api.get(`/api/map/cuts/${cut.id}/locations?pageSize=500`);
+      if (selectedId !== cut.id) return;
+      for (const l of page.items)
+        L.circleMarker([l.latitude, l.longitude], { renderer: dots, radius: 3, weight: 1, color: '#111827', fillOpacity: 0.5, interactive: false }).addTo(inside);
+      mapEl.dataset.inside = String(page.items.length);
+    } catch (error) {
+      if (selectedId === cut.id) panel.querySelector('#cut-details')?.append(message('error', `The cut's buildings could not be shown: ${error.message}`));
+    }
+  }
+
   async function select(id, fit = false) {
     release();
     selectedId = id;
@@ -96,6 +113,7 @@ export default async function cuts({ api, root, hub, onLeave }) {
         await api.del(`/api/map/cuts/${cut.id}`);
         release();
         selectedId = null;
+        inside.clearLayers();
         await loadCuts();
         render(panel, message('ok', `The cut "${cut.name}" was deleted.`));
       }, { id: 'delete-cut' }));
@@ -107,6 +125,7 @@ export default async function cuts({ api, root, hub, onLeave }) {
         cut.assignedTo ? `assigned to ${cut.assignedTo}` : null].filter(Boolean).join(' · ')),
       cut.description ? h('p', null, cut.description) : null,
       stats, actions));
+    showInside(cut);
     const showStats = async () => {
       statsDue = Date.now() + STATS_EVERY_MS;
       try {
@@ -165,6 +184,7 @@ export default async function cuts({ api, root, hub, onLeave }) {
     const creating = !cut;
     editingId = cut?.id ?? null;
     selectedId = cut?.id ?? null;
+    inside.clearLayers();
     drawShapes();
     newButton.disabled = true;
     const shapeState = h('p', { id: 'cut-shape-state', role: 'status' });
