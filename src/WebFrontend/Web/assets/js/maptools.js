@@ -91,3 +91,8 @@ export async function download(api, path, filename) {
 
 /** A file name from a person's text: letters and digits kept, the rest dashes. */
 export const fileName = (text, fallback) => (String(text ?? '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || fallback);
+
+/** On a phone the list sits below the map: picking from it brings the map back into view. */
+export function showMap(mapEl) {
+  if (window.matchMedia('(max-width: 899px)').matches) mapEl.scrollIntoView({ block: 'start' });
+}

@@ -2,7 +2,7 @@
 // on the map, then named and coloured; a cut's shape and fields can be changed, it can be deleted, and its progress
 // (GET /api/canvass/cuts/{id}/stats, kept fresh from canvass:cut:{id}), walk sheet and export are at hand.
 import { h, render, message, onSubmit, field, fmtDate } from '../ui.js';
-import { loadLeaflet, mapStart, confirmButton, download, fileName, words, CUT_CATEGORIES } from '../maptools.js';
+import { loadLeaflet, mapStart, confirmButton, download, fileName, words, showMap, CUT_CATEGORIES } from '../maptools.js';
 import { drawPolygon, ringOf } from '../polydraw.js';
 
 const DEFAULT_COLOR = '#2563eb';
@@ -103,7 +103,10 @@ export default async function cuts({ api, root, hub, onLeave }) {
     const cut = all.find((c) => c.id === id);
     if (!cut) return;
     drawShapes();
-    if (fit && cut.bounds) map.fitBounds([[cut.bounds.minLat, cut.bounds.minLng], [cut.bounds.maxLat, cut.bounds.maxLng]], { padding: [16, 16], maxZoom: 17 });
+    if (fit && cut.bounds) {
+      map.fitBounds([[cut.bounds.minLat, cut.bounds.minLng], [cut.bounds.maxLat, cut.bounds.maxLng]], { padding: [16, 16], maxZoom: 17 });
+      showMap(mapEl);
+    }
     const stats = h('div', { id: 'cut-stats' }, h('p', { class: 'muted' }, 'Loading progress…'));
     const actions = h('div', { class: 'row' },
       h('button', { type: 'button', id: 'edit-cut', onclick: () => edit(cut) }, 'Edit'),

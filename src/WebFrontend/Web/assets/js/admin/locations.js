@@ -2,7 +2,7 @@
 // canvas), a searchable paged list beside it, and a form to create a location (click the map, or an address the
 // server geocodes), edit, move or delete it, with its units (addresses).
 import { h, render, message, onSubmit, field, fmtDate } from '../ui.js';
-import { loadLeaflet, mapStart, bboxOf, confirmButton, words, BUILDING_TYPES, SUPPORT_LEVELS } from '../maptools.js';
+import { loadLeaflet, mapStart, bboxOf, confirmButton, words, showMap, BUILDING_TYPES, SUPPORT_LEVELS } from '../maptools.js';
 
 const LIST_PAGE = 25;
 /** The API's largest page: a view holding more asks the admin to zoom in. */
@@ -188,7 +188,10 @@ export default async function locations({ api, root, onLeave }) {
   async function select(item, pan = false) {
     clearDraft();
     selected = item;
-    if (pan) map.setView([item.latitude, item.longitude], Math.max(map.getZoom(), 17));
+    if (pan) {
+      map.setView([item.latitude, item.longitude], Math.max(map.getZoom(), 17));
+      showMap(mapEl);
+    }
     else loadView();
     render(editor, h('section', { class: 'card' }, h('p', { class: 'muted' }, 'Loading…')));
     let location;
