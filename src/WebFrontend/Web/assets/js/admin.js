@@ -11,6 +11,9 @@ import canvass from './admin/canvass.js';
 import imports from './admin/imports.js';
 import pages from './admin/pages.js';
 import media from './admin/media.js';
+import locations from './admin/locations.js';
+import cuts from './admin/cuts.js';
+import nar from './admin/nar.js';
 
 const api = createApi('admin');
 const main = document.getElementById('app');
@@ -29,9 +32,14 @@ const SCREENS = {
   '#/imports': ['Imports', imports],
   '#/pages': ['Pages', pages],
   '#/media': ['Media', media],
+  '#/locations': ['Locations', locations],
+  '#/cuts': ['Cuts', cuts],
+  '#/nar': ['NAR import', nar],
 };
 
 function liveHub() {
+  // A screen still loading when its user signed out must not open an anonymous connection the next user would inherit.
+  if (!api.signedIn) throw new Error('Signed out.');
   live ??= connectLive({ token: () => api.token() });
   return live;
 }
