@@ -42,33 +42,48 @@ var topologies = (args.SkipWhile(a => a != "--topology").Skip(1).FirstOrDefault(
     var other => throw new ArgumentException($"--topology {other}: co-hosted, separate or both"),
 };
 var rounds = int.Parse(args.SkipWhile(a => a != "--rounds").Skip(1).FirstOrDefault() ?? "1", CultureInfo.InvariantCulture);
+// A/B in one run, since a shared machine's speed drifts between runs: --baseline DIR also runs every round on the servers built in
+// DIR (a copy of another build's repository layout, e.g. the main branch's), each --variant-env K=V,... also runs it with those settings.
+var variants = new List<Variant> { new("", repo, new Dictionary<string, string>()) };
+if (args.SkipWhile(a => a != "--baseline").Skip(1).FirstOrDefault() is { } baselineDir)
+    variants.Insert(0, new Variant("base", Path.GetFullPath(baselineDir), new Dictionary<string, string>()));
+for (var a = 0; a + 1 < args.Length; a++)
+    if (args[a] == "--variant-env")
+        variants.Add(new Variant($"env{variants.Count(v => v.Name.StartsWith("env", StringComparison.Ordinal)) + 1}", repo,
+            args[a + 1].Split(',').ToDictionary(p => p.Split('=')[0], p => p.Split('=', 2)[1])));
 Console.WriteLine($"bench: {options.Canvassers} canvassers, {options.Seconds} s measured after {options.WarmupSeconds} s warm-up, " +
                   (options.Batch > 0 ? $"{options.Batch} points every {options.PointInterval} s" : "no points") + $", a visit every {options.VisitInterval} s each");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores (shared with other work); load average {File.ReadAllText("/proc/loadavg").Trim()}");
-Console.WriteLine($"rounds: {string.Join(", ", Enumerable.Range(0, rounds).SelectMany(_ => topologies))} (interleaved)");
+Console.WriteLine($"doors: " + (options.DoorsPerCanvasser > 0
+    ? $"each canvasser walks {options.DoorsPerCanvasser} doors of their own in order, and {options.CrossVisits:P0} of visits go to another canvasser's door of the cut"
+    : "every visit picks one of its cut's 100 doors at random (the same doors hammered by 50 canvassers)"));
+var plan = Enumerable.Range(0, rounds).SelectMany(_ => topologies.SelectMany(t => variants.Select(v => (Topology: t, Variant: v)))).ToList();
+Console.WriteLine($"rounds: {string.Join(", ", plan.Select(r => r.Variant.Label(r.Topology)))} (interleaved)");
+foreach (var variant in variants.Where(v => v.Name != ""))
+    Console.WriteLine($"  {variant.Name}: servers from {variant.Root}" + string.Concat(variant.Env.Select(e => $", {e.Key}={e.Value}")));
 
 var results = new List<RoundResult>();
-for (var round = 0; round < rounds; round++)
-    foreach (var topology in topologies)
-    {
-        Console.WriteLine();
-        Console.WriteLine($"=== round {round + 1}, {topology} ===");
-        results.Add(await RunRound(topology, walkList: rounds == 1 && topologies.Length == 1));
-    }
+for (var i = 0; i < plan.Count; i++)
+{
+    var (topology, variant) = plan[i];
+    Console.WriteLine();
+    Console.WriteLine($"=== round {i / (topologies.Length * variants.Count) + 1}, {variant.Label(topology)} ===");
+    results.Add(await RunRound(topology, variant, walkList: plan.Count == 1));
+}
 
 Console.WriteLine();
 Console.WriteLine("summary (CPU in µs per acknowledged request: visit, or points batch; servers and PostgreSQL backends, not the generator)");
-Console.WriteLine($"{"topology",-10} {"req/s",8} {"visits/s",9} {"p50 ms",7} {"p99 ms",7} {"silo/node",10} {"frontend",9} {"postgres",9} {"machine",8} {"generator",10} {"failed",7}");
+Console.WriteLine($"{"topology",-15} {"req/s",8} {"visits/s",9} {"p50 ms",7} {"p99 ms",7} {"silo/node",10} {"frontend",9} {"postgres",9} {"machine",8} {"generator",10} {"failed",7}");
 foreach (var r in results)
-    Console.WriteLine($"{r.Topology,-10} {r.RequestsPerSecond,8:N0} {r.VisitsPerSecond,9:N0} {r.P50,7:F1} {r.P99,7:F1} {r.SiloMicros,10:F0} {r.FrontendMicros,9:F0} {r.PostgresMicros,9:F0} {r.SiloMicros + r.FrontendMicros + r.PostgresMicros,8:F0} {r.GeneratorMicros,10:F0} {r.Failed,7}");
+    Console.WriteLine($"{r.Topology,-15} {r.RequestsPerSecond,8:N0} {r.VisitsPerSecond,9:N0} {r.P50,7:F1} {r.P99,7:F1} {r.SiloMicros,10:F0} {r.FrontendMicros,9:F0} {r.PostgresMicros,9:F0} {r.SiloMicros + r.FrontendMicros + r.PostgresMicros,8:F0} {r.GeneratorMicros,10:F0} {r.Failed,7}");
 foreach (var group in results.GroupBy(r => r.Topology))
-    Console.WriteLine($"{group.Key,-10} mean of {group.Count()}: p50 {group.Average(r => r.P50):F1} ms, p99 {group.Average(r => r.P99):F1} ms, " +
+    Console.WriteLine($"{group.Key,-15} mean of {group.Count()}: p50 {group.Average(r => r.P50):F1} ms, p99 {group.Average(r => r.P99):F1} ms, " +
                       $"machine {group.Average(r => r.SiloMicros + r.FrontendMicros + r.PostgresMicros):F0} µs per request " +
                       $"(silo/node {group.Average(r => r.SiloMicros):F0}, frontend {group.Average(r => r.FrontendMicros):F0}, postgres {group.Average(r => r.PostgresMicros):F0})");
 Console.WriteLine($"load average at the end {File.ReadAllText("/proc/loadavg").Trim()}");
 return 0;
 
-async Task<RoundResult> RunRound(string topology, bool walkList)
+async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList)
 {
     var coHosted = topology == "co-hosted";
     Canvasser.Failures.Clear();
@@ -84,7 +99,7 @@ async Task<RoundResult> RunRound(string topology, bool walkList)
     {
         await new SchemaMigrator(connectionString, NullLogger.Instance).MigrateAsync();
         await using var db = Database.CreateDataSource(connectionString);
-        var world = await World.CreateAsync(db, options.Canvassers);
+        var world = await World.CreateAsync(db, options.Canvassers, options.DoorsPerCanvasser);
 
         var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
         var clusterId = $"bench-{Guid.NewGuid():N}";
@@ -122,6 +137,7 @@ async Task<RoundResult> RunRound(string topology, bool walkList)
         }
         foreach (var pair in args.SkipWhile(a => a != "--silo-env").Skip(1).Take(1).SelectMany(a => a.Split(',')))
             common[pair.Split('=')[0]] = pair.Split('=', 2)[1];
+        foreach (var (k, v) in variant.Env) common[k] = v;
         var web = new Dictionary<string, string>
         {
             ["PORT"] = httpPort.ToString(CultureInfo.InvariantCulture),
@@ -134,12 +150,12 @@ async Task<RoundResult> RunRound(string topology, bool walkList)
             ["FRONTEND_IN_SILO"] = coHosted ? "true" : "false",
         };
         if (coHosted) foreach (var (k, v) in web) siloOwn[k] = v;
-        var silo = Start(Path.Combine(repo, "src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"), coHosted ? "node" : "silo", common, siloOwn);
+        var silo = Start(Path.Combine(variant.Root, "src/Silo/bin/Release/net10.0/ChangemakerLite.Silo.dll"), coHosted ? "node" : "silo", common, siloOwn);
         processes.Add(silo);
         Process? frontend = null;
         if (!coHosted)
         {
-            frontend = Start(Path.Combine(repo, "src/WebFrontend/bin/Release/net10.0/ChangemakerLite.WebFrontend.dll"), "frontend", common, web);
+            frontend = Start(Path.Combine(variant.Root, "src/WebFrontend/bin/Release/net10.0/ChangemakerLite.WebFrontend.dll"), "frontend", common, web);
             processes.Add(frontend);
         }
 
@@ -150,7 +166,7 @@ async Task<RoundResult> RunRound(string topology, bool walkList)
 
         // Sessions first (not measured as throughput): every canvasser starts one in their cut.
         using var lean = new LeanHttp(new IPEndPoint(IPAddress.Loopback, httpPort));
-        var canvassers = world.Users.Select((u, i) => new Canvasser(i, Jwt(signingKey, u), world.CutOf(i), world.DoorsOf(i), options, lean)).ToList();
+        var canvassers = world.Users.Select((u, i) => new Canvasser(i, Jwt(signingKey, u), world.CutOf(i), world.DoorsOf(i), world.WalkOf(i), options, lean)).ToList();
         var startClock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.StartSession());
         Console.WriteLine($"started {canvassers.Count} sessions in {startClock.Elapsed.TotalSeconds:F1} s");
@@ -219,13 +235,19 @@ async Task<RoundResult> RunRound(string topology, bool walkList)
         var (missingPoints, missingVisits, totalsMismatch) = await Verify(db, canvassers);
         Console.WriteLine($"verify ({verify.Elapsed.TotalSeconds:F1} s): {canvassers.Sum(c => c.AckedSeqs.Count):N0} acknowledged points, {missingPoints} missing; " +
                           $"{canvassers.Sum(c => c.AckedVisits.Count):N0} acknowledged visits, {missingVisits} missing; {totalsMismatch} trails whose total_points disagree with their rows");
+        await using (var conflicts = db.CreateCommand("SELECT (SELECT count(*) FROM canvass_conflicts), (SELECT count(*) FROM canvass_visits)"))
+        await using (var counts = await conflicts.ExecuteReaderAsync())
+        {
+            await counts.ReadAsync();
+            Console.WriteLine($"knock conflicts: {counts.GetInt64(0):N0} of {counts.GetInt64(1):N0} visits ({100.0 * counts.GetInt64(0) / Math.Max(1, counts.GetInt64(1)):F1}%)");
+        }
 
         if (walkList && options.WalkBuildings > 0) await WalkListTiming(db, http, signingKey, world, options.WalkBuildings);
 
         // The visit-path latency is what the target is about; with points on, both kinds of answer are counted.
         var measured = options.Batch > 0 ? pointLatencies.Concat(visitLatencies).ToArray() : visitLatencies;
         double Micros(double cpuSeconds) => requests == 0 ? double.NaN : cpuSeconds / requests * 1e6;
-        return new RoundResult(topology, requests / elapsed, visitsAcked / elapsed, Percentile(measured, 50), Percentile(measured, 99),
+        return new RoundResult(variant.Label(topology), requests / elapsed, visitsAcked / elapsed, Percentile(measured, 50), Percentile(measured, 99),
             Micros(cpuAfter.Silo - cpuBefore.Silo), Micros(cpuAfter.Frontend - cpuBefore.Frontend), Micros(cpuAfter.Postgres - cpuBefore.Postgres),
             Micros(cpuAfter.Bench - cpuBefore.Bench), errors + missingPoints + missingVisits);
     }
@@ -367,14 +389,21 @@ static async Task WalkListTiming(NpgsqlDataSource db, HttpClient http, string ke
 sealed record RoundResult(string Topology, double RequestsPerSecond, double VisitsPerSecond, double P50, double P99,
     double SiloMicros, double FrontendMicros, double PostgresMicros, double GeneratorMicros, long Failed);
 
-sealed record Options(int Canvassers, int Seconds, int Batch, double PointInterval, double VisitInterval, int WarmupSeconds, int WalkBuildings)
+sealed record Variant(string Name, string Root, Dictionary<string, string> Env)
+{
+    public string Label(string topology) => Name == "" ? topology : $"{topology}@{Name}";
+}
+
+sealed record Options(int Canvassers, int Seconds, int Batch, double PointInterval, double VisitInterval, int WarmupSeconds, int WalkBuildings,
+    int DoorsPerCanvasser, double CrossVisits)
 {
     public static Options Parse(string[] args)
     {
         string? Arg(string name) => args.SkipWhile(a => a != $"--{name}").Skip(1).FirstOrDefault();
         double Num(string name, double fallback) => Arg(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new Options((int)Num("canvassers", 1000), (int)Num("seconds", 30), (int)Num("batch", 100), Num("point-interval", 2),
-            Num("visit-interval", 0.2), (int)Num("warmup", 60), (int)Num("walk-buildings", 2000));
+            Num("visit-interval", 0.2), (int)Num("warmup", 60), (int)Num("walk-buildings", 2000), (int)Num("doors-per-canvasser", 20),
+            Num("cross-visits", 0.01));
     }
 
     public static string FindRepoRoot()
@@ -385,9 +414,15 @@ sealed record Options(int Canvassers, int Seconds, int Batch, double PointInterv
     }
 }
 
-/// <summary>Users, cuts (one per 50 canvassers) and 100 doors per cut, inserted in bulk.</summary>
+/// <summary>
+/// Users, cuts (one per 50 canvassers) and their doors, inserted in bulk. With doors per canvasser, each canvasser of a cut has
+/// a run of neighbouring doors of their own (a walk list's share), as door leases hand them out; without, a cut has 100 doors
+/// that all its canvassers pick from at random.
+/// </summary>
 sealed class World
 {
+    public const int CanvassersPerCut = 50;
+
     public required List<Guid> Users { get; init; }
     public required List<Guid> Cuts { get; init; }
     public required List<Guid[]> Doors { get; init; }
@@ -396,7 +431,13 @@ sealed class World
     public (Guid Id, double Lat, double Lng) CutOf(int canvasser) => (Cuts[canvasser % Cuts.Count], Origins[canvasser % Cuts.Count].Lat, Origins[canvasser % Cuts.Count].Lng);
     public Guid[] DoorsOf(int canvasser) => Doors[canvasser % Cuts.Count];
 
-    public static async Task<World> CreateAsync(NpgsqlDataSource db, int canvassers)
+    /// <summary>The canvasser's own doors in walking order (the n-th canvasser of a cut takes the n-th run), or none.</summary>
+    public Guid[] WalkOf(int canvasser) => DoorsPerCanvasser == 0 ? []
+        : Doors[canvasser % Cuts.Count].Skip(canvasser / Cuts.Count * DoorsPerCanvasser).Take(DoorsPerCanvasser).ToArray();
+
+    public int DoorsPerCanvasser { get; init; }
+
+    public static async Task<World> CreateAsync(NpgsqlDataSource db, int canvassers, int doorsPerCanvasser)
     {
         var users = Enumerable.Range(0, canvassers).Select(_ => Guid.CreateVersion7()).ToList();
         await using (var command = db.CreateCommand("""
@@ -407,7 +448,9 @@ sealed class World
             command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = users.ToArray() });
             await command.ExecuteNonQueryAsync();
         }
-        var cutCount = Math.Max(1, (canvassers + 49) / 50);
+        var cutCount = Math.Max(1, (canvassers + CanvassersPerCut - 1) / CanvassersPerCut);
+        // Streets of 40 doors (20 a side), as many as the cut's canvassers need.
+        var (rows, columns) = doorsPerCanvasser > 0 ? ((CanvassersPerCut * doorsPerCanvasser + 39) / 40, 40) : (10, 10);
         var cuts = new List<Guid>();
         var doors = new List<Guid[]>();
         var origins = new List<(double, double)>();
@@ -415,12 +458,12 @@ sealed class World
         {
             var lat = 44.0 + c / 40 * 0.02;
             var lng = -76.0 + c % 40 * 0.02;
-            var (cutId, cutDoors) = await InsertCutAsync(db, lat, lng, 0.01, 0.01, 10, 10);
+            var (cutId, cutDoors) = await InsertCutAsync(db, lat, lng, 0.01, 0.01, rows, columns);
             cuts.Add(cutId);
             doors.Add(cutDoors);
             origins.Add((lat + 0.005, lng + 0.005));
         }
-        return new World { Users = users, Cuts = cuts, Doors = doors, Origins = origins };
+        return new World { Users = users, Cuts = cuts, Doors = doors, Origins = origins, DoorsPerCanvasser = doorsPerCanvasser };
     }
 
     /// <summary>A square public cut with a grid of rows × columns single-door buildings on numbered streets.</summary>
@@ -499,8 +542,10 @@ sealed class World
 }
 
 /// <summary>One simulated phone: a session, a batch of fixes every few seconds, and visits.</summary>
-sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng) cut, Guid[] doors, Options options, LeanHttp http)
+sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng) cut, Guid[] doors, Guid[] walk, Options options, LeanHttp http)
 {
+    private int _nextDoor;
+
     private readonly Random _random = new(index);
     private readonly ArrayBufferWriter<byte> _body = new(16 * 1024);
     private long _nextSeq;
@@ -628,6 +673,18 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
         catch (ObjectDisposedException ex) { Fail(ex.GetType().Name); }
     }
 
+    /// <summary>
+    /// The next door of this canvasser's walk, back to the first after the last (a second pass at doors not home);
+    /// now and then a door of the cut another canvasser walks, which is a knock conflict. Without a walk, any door of the cut.
+    /// </summary>
+    private Guid NextDoor()
+    {
+        if (walk.Length == 0 || _random.NextDouble() < options.CrossVisits) return doors[_random.Next(doors.Length)];
+        var door = walk[_nextDoor];
+        _nextDoor = (_nextDoor + 1) % walk.Length;
+        return door;
+    }
+
     private async Task PostVisit(bool record)
     {
         var outcome = _random.Next(7) switch
@@ -637,7 +694,7 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
         var body = Json(w =>
         {
             w.WriteString("clientVisitId", Guid.NewGuid());
-            w.WriteString("addressId", doors[_random.Next(doors.Length)]);
+            w.WriteString("addressId", NextDoor());
             w.WriteString("outcome", outcome);
             if (outcome == "SPOKE_WITH") w.WriteString("supportLevel", $"LEVEL_{_random.Next(1, 5)}");
             w.WriteNumber("durationSeconds", _random.Next(10, 300));

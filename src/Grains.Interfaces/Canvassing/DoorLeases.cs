@@ -27,6 +27,10 @@ public interface IDoorLeaseGrain : IGrainWithGuidKey
     [AlwaysInterleave, Alias("DoorVisited")]
     Task DoorVisited(Guid addressId, DateTimeOffset visitedAt);
 
+    /// <summary>Visits to these doors were committed (each visit's statement deleted its door's lease row): forget their leases.</summary>
+    [AlwaysInterleave, Alias("DoorsVisited")]
+    Task DoorsVisited(DoorVisit[] visits);
+
     /// <summary>The session ended or was abandoned: its leases are released.</summary>
     [AlwaysInterleave, Alias("SessionEnded")]
     Task SessionEnded(Guid sessionId);

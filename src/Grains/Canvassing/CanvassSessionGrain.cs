@@ -22,7 +22,8 @@ namespace ChangemakerLite.Grains.Canvassing;
 /// The grain orders the commands and keeps the state; the pieces it runs each own one thing: the SQL
 /// (<see cref="CanvassSessionRows"/>), the guards of what a phone sends (<see cref="SessionRules"/>), where a door is
 /// and whether it is in the cut (<see cref="DoorLocator"/>), the group commit of visits (<see cref="VisitWriter"/>),
-/// the reminder (<see cref="AbandonReminder"/>) and the live events (<see cref="SessionLiveEvents"/>).
+/// the reminder (<see cref="AbandonReminder"/>), the live events (<see cref="SessionLiveEvents"/>) and what the cut hears of its
+/// visits (<see cref="CutVisitRelay"/>, <see cref="DoorVisitNotices"/>).
 /// </summary>
 public sealed class CanvassSessionGrain(
     NpgsqlDataSource db,
@@ -31,6 +32,7 @@ public sealed class CanvassSessionGrain(
     CutAddressCache cuts,
     VisitWriter visits,
     CutVisitRelay cutVisits,
+    DoorVisitNotices doorVisits,
     [FromKeyedServices(CanvassClock.Key)] TimeProvider time,
     ILogger<CanvassSessionGrain> logger) : Grain, ICanvassSessionGrain, IRemindable
 {
@@ -133,7 +135,7 @@ public sealed class CanvassSessionGrain(
                 if (visit.CutId is { } cutId)
                 {
                     cutVisits.DoorVisited(cutId, visit.AddressId, visit.VisitedAt);
-                    await DoorLeaseNotices.Visited(GrainFactory, cutId, visit.AddressId, visit.VisitedAt, logger);
+                    await doorVisits.Visited(cutId, visit.AddressId, visit.VisitedAt);
                 }
                 return new VisitResult(visit, true);
             },

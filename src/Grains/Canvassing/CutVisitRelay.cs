@@ -1,4 +1,5 @@
 using ChangemakerLite.Grains.Interfaces.Canvassing;
+using ChangemakerLite.Grains.Interfaces.Platform;
 
 namespace ChangemakerLite.Grains.Canvassing;
 
@@ -41,6 +42,6 @@ public sealed class CutVisitRelay(IGrainFactory grains)
             _flushing = false;
         }
         foreach (var (cutId, visits) in batch)
-            grains.GetGrain<ICutProgressGrain>(cutId).DoorsVisited([.. visits]).Ignore();
+            grains.GetGrainById<ICutProgressGrain>(cutId).DoorsVisited([.. visits]).Ignore();
     }
 }

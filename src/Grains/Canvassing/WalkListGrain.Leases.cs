@@ -142,8 +142,20 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
 
     public Task DoorVisited(Guid addressId, DateTimeOffset visitedAt)
     {
+        Visited(addressId, visitedAt);
+        return Task.CompletedTask;
+    }
+
+    public Task DoorsVisited(DoorVisit[] visits)
+    {
+        foreach (var visit in visits) Visited(visit.AddressId, visit.VisitedAt);
+        return Task.CompletedTask;
+    }
+
+    private void Visited(Guid addressId, DateTimeOffset visitedAt)
+    {
         // Not loaded: the visit's own statement deleted the door's lease row, and a load reads the visits.
-        if (_book is not { } book) return Task.CompletedTask;
+        if (_book is not { } book) return;
         if (!book.Visited.TryGetValue(addressId, out var at) || at < visitedAt) book.Visited[addressId] = visitedAt;
         if (book.Leases.TryGetValue(addressId, out var lease) && book.Release(addressId, lease.SessionId))
         {
@@ -153,7 +165,6 @@ public sealed partial class WalkListGrain : IDoorLeaseGrain
                     TaskContinuationOptions.OnlyOnFaulted);
             PublishReleased(lease.SessionId, [addressId], "VISITED");
         }
-        return Task.CompletedTask;
     }
 
     public async Task SessionEnded(Guid sessionId)

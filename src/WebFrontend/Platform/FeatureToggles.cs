@@ -36,6 +36,16 @@ public sealed class FeatureToggleState(IClusterClient cluster, IConfiguration co
         return null;
     }
 
+    /// <summary>The first tag of an endpoint's tags metadata whose module is switched off, or null; asked on every request, so it allocates nothing.</summary>
+    public string? SwitchedOff(IReadOnlyList<ITagsMetadata> metadata)
+    {
+        var toggles = _toggles;
+        for (var i = 0; i < metadata.Count; i++)
+            foreach (var tag in metadata[i].Tags)
+                if (ToggleOf(tag) is { } isOn && !isOn(toggles)) return tag;
+        return null;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
@@ -73,7 +83,7 @@ public static class FeatureToggleMiddleware
     {
         var tags = context.GetEndpoint()?.Metadata.GetOrderedMetadata<ITagsMetadata>();
         if (tags is { Count: > 0 }
-            && context.RequestServices.GetRequiredService<FeatureToggleState>().SwitchedOff(tags.SelectMany(t => t.Tags).ToList()) is { } module)
+            && context.RequestServices.GetRequiredService<FeatureToggleState>().SwitchedOff(tags) is { } module)
         {
             await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found",
                 detail: $"The {module} module is switched off on this site.").ExecuteAsync(context);
