@@ -50,7 +50,7 @@ Console.WriteLine($"MediaBench: {Environment.ProcessorCount} cores, root {root},
 Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
 Directory.CreateDirectory(root);
 Console.WriteLine($"free on {root}: {new DriveInfo(root).AvailableFreeSpace / 1073741824.0:0.0} GiB");
-var head = await File.ReadAllBytesAsync(await Measure.MakeFastStartMp4(root));
+var head = await File.ReadAllBytesAsync(await Cost.MakeFastStartMp4(root));
 try
 {
     if (parts.Contains("profile")) await Profile(abMiB);
@@ -68,25 +68,25 @@ async Task Profile(int mib)
     Console.WriteLine($"-- profile: the pieces of the upload path, {mib} MiB each");
     var block = new byte[MediaUploads.BlockBytes];
     Random.Shared.NextBytes(block);
-    var sample = Measure.Start();
+    var sample = Cost.Start();
     using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         for (var i = 0; i < mib; i++) hash.AppendData(block);
     sample.Print("sha256", mib, "IncrementalHash over 1 MiB blocks");
 
     var file = Path.Combine(root, "write.bin");
-    sample = Measure.Start();
+    sample = Cost.Start();
     await using (var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
         for (var i = 0; i < mib; i++) await stream.WriteAsync(block);
     sample.Print("write", mib, "FileStream, 1 MiB blocks, page cache, no fsync");
     File.Delete(file);
 
-    await Measure.Dd(file, mib);
+    await Cost.Dd(file, mib);
 
     foreach (var bufferBytes in new[] { MultipartUpload.DefaultReadBufferBytes, MediaUploads.BlockBytes })
     {
         var body = new MultipartBodyStream(new PaddedMp4Stream(head, (long)mib * 1024 * 1024));
         var reader = new MultipartReader(MultipartBodyStream.Boundary, body, bufferBytes);
-        sample = Measure.Start();
+        sample = Cost.Start();
         long parsed = 0;
         while (await reader.ReadNextSectionAsync() is { } section)
         {
@@ -132,7 +132,7 @@ async Task ReceivePathAB(int mib, int count)
     await app.StartAsync();
     var address = app.Urls.First();
     using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromHours(1) };
-    var expected = Measure.Sha256Of(new PaddedMp4Stream(head, (long)mib * 1024 * 1024));
+    var expected = Cost.Sha256Of(new PaddedMp4Stream(head, (long)mib * 1024 * 1024));
     var totals = new Dictionary<string, (double Seconds, double Cpu)>();
     // Round 0 warms up (the JIT compiles the three paths) and is not counted.
     for (var round = 0; round <= count; round++)
@@ -140,13 +140,13 @@ async Task ReceivePathAB(int mib, int count)
         {
             if (round == 0)
             {
-                using var warm = Measure.Form(new PaddedMp4Stream(head, 32L * 1024 * 1024));
+                using var warm = Cost.Form(new PaddedMp4Stream(head, 32L * 1024 * 1024));
                 (await http.PostAsync("/" + route, warm)).EnsureSuccessStatusCode();
                 continue;
             }
             GC.Collect();
-            var sample = Measure.Start();
-            using var form = Measure.Form(new PaddedMp4Stream(head, (long)mib * 1024 * 1024));
+            var sample = Cost.Start();
+            using var form = Cost.Form(new PaddedMp4Stream(head, (long)mib * 1024 * 1024));
             using var response = await http.PostAsync("/" + route, form);
             var body = (await response.Content.ReadAsStringAsync()).Trim('"');
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"/{route} answered {(int)response.StatusCode}: {body}");
@@ -182,10 +182,10 @@ async Task OnCluster()
     {
         Console.WriteLine($"-- upload: {uploadMiB} MiB through POST /api/media/upload, then dd of the same size");
         var bytes = uploadMiB * 1024 * 1024;
-        var memory = Measure.Memory.Start();
-        var sample = Measure.Start();
+        var memory = Cost.Memory.Start();
+        var sample = Cost.Start();
         JsonElement video;
-        using (var form = Measure.Form(new PaddedMp4Stream(head, bytes)))
+        using (var form = Cost.Form(new PaddedMp4Stream(head, bytes)))
         {
             using var response = await http.PostAsync("/api/media/upload", form);
             var body = await response.Content.ReadAsStringAsync();
@@ -195,11 +195,11 @@ async Task OnCluster()
         sample.Print("upload", uploadMiB, "HTTP multipart, SHA-256 while streaming, ffprobe, rename");
         memory.Print();
 
-        await Measure.Dd(Path.Combine(root, "dd.bin"), uploadMiB);
+        await Cost.Dd(Path.Combine(root, "dd.bin"), uploadMiB);
 
         var stored = Path.Combine(root, video.GetProperty("path").GetString()!);
-        var sent = Measure.Sha256Of(new PaddedMp4Stream(head, bytes));
-        var onDisk = Measure.Sha256Of(File.OpenRead(stored));
+        var sent = Cost.Sha256Of(new PaddedMp4Stream(head, bytes));
+        var onDisk = Cost.Sha256Of(File.OpenRead(stored));
         var recorded = video.GetProperty("sha256").GetString();
         Console.WriteLine($"   sha256 sent {sent[..16]}…, stored by the server {recorded?[..16]}…, of the file on disk {onDisk[..16]}…: " +
             (sent == recorded && sent == onDisk ? "all equal" : "MISMATCH"));
@@ -223,7 +223,7 @@ async Task OnCluster()
                 try { await Task.Delay(5, watching.Token); } catch (OperationCanceledException) { }
             }
         });
-        var sample = Measure.Start();
+        var sample = Cost.Start();
         var payload = JsonSerializer.Serialize(new { seconds = 0.04, realtime = false });
         var ids = (await Task.WhenAll(Enumerable.Range(0, jobCount).Select(_ =>
             grains.GetGrain<IMediaJobGrain>(Ids.New()).Create(new MediaJobSpec(MediaJobTypes.SelfTest, ResourceCategory.Cpu, 0, payload, null)))))
@@ -251,12 +251,12 @@ async Task OnCluster()
 namespace ChangemakerLite.MediaBench
 {
     /// <summary>Wall time and this process's CPU time over one measured step.</summary>
-    sealed class Measure
+    sealed class Cost
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
 
-        public static Measure Start() => new();
+        public static Cost Start() => new();
         public double Elapsed => _clock.Elapsed.TotalSeconds;
         public double Cpu => (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalSeconds;
 
