@@ -9,6 +9,10 @@ import shifts from './admin/shifts.js';
 import campaigns from './admin/campaigns.js';
 import canvass from './admin/canvass.js';
 import imports from './admin/imports.js';
+import users from './admin/users.js';
+import responses from './admin/responses.js';
+import templates from './admin/templates.js';
+import settings from './admin/settings.js';
 
 const api = createApi('admin');
 const main = document.getElementById('app');
@@ -25,6 +29,10 @@ const SCREENS = {
   '#/campaigns': ['Campaigns', campaigns],
   '#/canvass': ['Canvass map', canvass],
   '#/imports': ['Imports', imports],
+  '#/users': ['Users', users],
+  '#/responses': ['Responses', responses],
+  '#/templates': ['Templates', templates],
+  '#/settings': ['Settings', settings],
 };
 
 function liveHub() {
