@@ -4,7 +4,6 @@ using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.TestSupport;
 using ChangemakerLite.TestSupport.Shifts;
 using OpenQA.Selenium;
-using OpenQA.Selenium.Support.UI;
 using Xunit.Abstractions;
 
 namespace ChangemakerLite.WebFrontend.Tests.Web;
@@ -41,7 +40,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Fill("#new-user input[name=email]", email);
         browser.Fill("#new-user input[name=name]", "Nova Volunteer");
         browser.Fill("#new-user input[name=password]", "Fresh-Volunteer-42");
-        new SelectElement(browser.Wait("#new-user select[name=role]")).SelectByValue("USER");
+        Choose("#new-user select[name=role]", "USER");
         browser.Wait("#new-user button[type=submit]").Click();
         var edit = browser.Wait("#edit-user");
         Assert.Contains(email, edit.Text);
@@ -50,9 +49,9 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         // The list never carries a password or its hash.
         Assert.DoesNotContain("$2", browser.Wait("#users-list").Text);
 
-        new SelectElement(browser.Wait("#edit-user select[name=role]")).SelectByValue("MAP_ADMIN");
+        Choose("#edit-user select[name=role]", "MAP_ADMIN");
         browser.Wait("#edit-user input[name='grant.privateShifts']").Click();
-        new SelectElement(browser.Wait("#edit-user select[name='app.media']")).SelectByValue("true");
+        Choose("#edit-user select[name='app.media']", "true");
         browser.Wait("#edit-user button[name=save]").Click();
         browser.Until(() => browser.Wait("#edit-user").Text.Contains("Saved: MAP_ADMIN, ACTIVE."), "the saved role said on screen");
         Assert.Equal("MAP_ADMIN", await Db.ScalarAsync<string>("SELECT role::text FROM users WHERE id = @id", ("id", id)));
@@ -103,7 +102,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         var moderator = await TestUsers.CreateAsync(Db, UserRole.InfluenceAdmin);
         SignIn("/app#/responses", moderator);
         browser.Wait("#admin-nav a[href='#/responses']").Click();
-        new SelectElement(browser.Wait("#responses-campaign")).SelectByValue(campaignId.ToString());
+        Choose("#responses-campaign", campaignId.ToString());
         browser.Wait("#responses-filter button[type=submit]").Click();
         var item = browser.Wait($"li.moderation[data-response-id='{responseId}']");
         Assert.Contains(text, item.Text);
@@ -114,7 +113,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         Assert.Equal("APPROVED", await Db.ScalarAsync<string>("SELECT status::text FROM representative_responses WHERE id = @id", ("id", responseId)));
 
         // Marked verified from the approved list.
-        new SelectElement(browser.Wait("#responses-status")).SelectByValue("APPROVED");
+        Choose("#responses-status", "APPROVED");
         browser.Wait("#responses-filter button[type=submit]").Click();
         browser.Wait($"li.moderation[data-response-id='{responseId}'] button.verify").Click();
         browser.Until(() => browser.Wait($"li.moderation[data-response-id='{responseId}']").Text.Contains("verified by"), "the response shown verified");
@@ -124,6 +123,36 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         Driver.Navigate().GoToUrl(Url($"/campaigns/{slug}"));
         browser.Until(() => browser.All("#responses li.response").Any(li => li.Text.Contains(text)), "the approved response on the public wall");
         browser.Screenshot("campaign-wall-after-approval");
+    }
+
+    [Fact]
+    public async Task An_influence_admin_creates_a_campaign_in_the_editor_and_publishes_it()
+    {
+        var admin = await TestUsers.CreateAsync(Db, UserRole.InfluenceAdmin);
+        var title = $"Safe streets {Guid.NewGuid():N}"[..24];
+        SignIn("/app#/campaigns", admin);
+        browser.Wait("#admin-nav a[href='#/campaigns']").Click();
+        browser.Wait("#new-campaign").Click();
+        browser.Fill("#campaign-form input[name=title]", title);
+        browser.Fill("#campaign-form input[name=emailSubject]", "Please make our streets safe");
+        browser.Fill("#campaign-form textarea[name=emailBody]", "Dear representative,\nPlease act.");
+        browser.Wait("#campaign-form input[name='level.MUNICIPAL']").Click();
+        browser.Wait("#campaign-form input[name=showResponseWall]").Click();
+        browser.Wait("#campaign-form button[type=submit]").Click();
+        browser.Until(() => browser.All("#campaigns-table tbody tr").Any(tr => tr.Text.Contains(title)), "the new campaign listed");
+        var id = await Db.ScalarAsync<Guid>("SELECT id FROM campaigns WHERE title = @t", ("t", title));
+        Assert.Equal("DRAFT", await Db.ScalarAsync<string>("SELECT status::text FROM campaigns WHERE id = @id", ("id", id)));
+        Assert.True(await Db.ScalarAsync<bool>("SELECT show_response_wall FROM campaigns WHERE id = @id", ("id", id)));
+
+        browser.Wait($"#campaigns-table tr[data-campaign-id='{id}'] button.edit-campaign").Click();
+        Choose("#campaign-form select[name=status]", "ACTIVE");
+        browser.Screenshot("admin-campaign-editor");
+        browser.Wait("#campaign-form button[type=submit]").Click();
+        browser.Until(() => browser.Wait($"#campaigns-table tr[data-campaign-id='{id}']").Text.Contains("ACTIVE"), "the campaign listed as active");
+        Assert.Equal("ACTIVE", await Db.ScalarAsync<string>("SELECT status::text FROM campaigns WHERE id = @id", ("id", id)));
+        var levels = await Db.ScalarAsync<string[]>(
+            "SELECT array_agg(l::text ORDER BY l::text) FROM campaigns, unnest(target_government_levels) l WHERE id = @id", ("id", id));
+        Assert.Equal(new[] { "FEDERAL", "MUNICIPAL" }, levels);
     }
 
     [Fact]
@@ -239,6 +268,18 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Until(() => browser.Wait("#recent-activity").Text.Contains("Lee Member"), "the response in the recent activity");
         browser.Until(() => browser.Wait("#live-state").Text == "live", "the dashboard watches its topics");
         browser.Screenshot("admin-dashboard-stats");
+        // The same screen on a desktop: the cards spread into columns.
+        var phone = Driver.Manage().Window.Size;
+        Driver.Manage().Window.Size = new System.Drawing.Size(1280, 900);
+        try
+        {
+            browser.Until(() => browser.Wait("#stat-campaigns").Location.Y == browser.Wait("#stat-emails").Location.Y, "the cards side by side");
+            browser.Screenshot("admin-dashboard-desktop");
+        }
+        finally
+        {
+            Driver.Manage().Window.Size = phone;
+        }
 
         // A map admin sees the shift and canvass figures, and no influence figures.
         var mapOnly = await TestUsers.CreateAsync(Db, UserRole.MapAdmin);
@@ -263,6 +304,9 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Wait("#login-form button[type=submit]").Click();
         browser.Wait("#sign-out");
     }
+
+    /// <summary>Picks an option of a select as a person does, by clicking it.</summary>
+    private void Choose(string select, string value) => browser.Wait($"{select} option[value='{value}']").Click();
 
     private async Task<string> MintAsync(UserRole role)
     {

@@ -58,7 +58,10 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
       h('span', null, h('span', { class: 'badge' }, a.kind), ' ', a.text), h('small', { class: 'muted' }, fmtDate(a.at.toISOString()))))
       : h('li', null, h('span', { class: 'muted' }, 'Nothing yet.')));
   };
-  const addActivity = (kind, text, at) => { activity.push({ kind, text, at: new Date(at) }); };
+  const addActivity = (kind, text, at) => {
+    const when = new Date(at);
+    if (!Number.isNaN(when.getTime())) activity.push({ kind, text, at: when });
+  };
 
   // Only the figures of the apps the caller administers (others would be a volunteer's view, or a 403).
   const when = (app, path) => (administers(me, app) ? optional(api.get(path)) : Promise.resolve(null));
@@ -78,7 +81,7 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
     card('campaigns', 'Active campaigns', active.total, `${campaigns.total} in all`);
     for (const c of campaigns.items) emailCounts.set(c.id, c.emailCount ?? 0);
     const sum = () => [...emailCounts.values()].reduce((a, b) => a + b, 0);
-    emailsCard = { card: card('emails', 'Emails sent', sum(), 'by supporters, all campaigns'), sum };
+    emailsCard = { card: card('emails', 'Supporter emails', sum(), 'all campaigns, by site and mail app'), sum };
   }
   if (pending) {
     pendingCard = card('pending', 'Responses to moderate', pending.total, '');
