@@ -203,12 +203,13 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Fill("#template-form textarea[name=htmlContent]", "<p>{{#if NAME}}open</p>");
         browser.Wait("#save-template").Click();
         browser.Until(() => browser.Wait("#template-form .msg-error").Text.Length > 0, "the refused edit in words");
-        Assert.Equal(2, await Db.ScalarAsync<int>("SELECT current_version FROM email_templates WHERE id = @id", ("id", id)));
+        Assert.Equal(2L, await Db.ScalarAsync<long>("SELECT count(*) FROM email_template_versions WHERE template_id = @id", ("id", id)));
 
         // Restoring version 1 makes version 3 with the first content.
         browser.Wait("#template-versions li[data-version='1'] button.restore").Click();
         browser.Until(() => browser.Wait("#template-form").Text.Contains("Version 1 restored as version 3."), "the restore said on screen");
         Assert.Equal("<p>Hello {{NAME}}</p>", await Db.ScalarAsync<string>("SELECT html_content FROM email_templates WHERE id = @id", ("id", id)));
+        Assert.Equal(3L, await Db.ScalarAsync<long>("SELECT count(*) FROM email_template_versions WHERE template_id = @id", ("id", id)));
     }
 
     [Fact]

@@ -34,6 +34,8 @@ export default async function campaigns({ api, root, watch, hub, onLeave, reload
           h('td', null, h('span', { class: 'badge' }, c.status)), emails, calls, responses,
           h('td', null, h('button', { type: 'button', class: 'edit-campaign', onclick: () => edit(c.id) }, 'Edit')));
       })))) : message('info', 'No campaign yet.')), editor);
+  // Another screen (or a sign-out) took the console while this one loaded: watch nothing for it.
+  if (!root.isConnected) return;
   onLeave(hub().on('campaignCounts', (e) => {
     const c = cells.get(e.campaignId);
     if (!c) return;

@@ -135,6 +135,8 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
       : message('info', 'No campaign yet.')) : message('info', 'Campaigns are not among your apps.'),
     campaigns ? h('a', { href: '#/campaigns' }, 'All campaigns') : '');
 
+  // Another screen (or a sign-out) took the console while this one loaded: watch nothing for it.
+  if (!root.isConnected) return;
   // Live: each card follows its app's topic.
   const live = hub();
   if (emailsCard || pendingCard) {

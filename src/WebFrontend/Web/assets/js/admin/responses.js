@@ -64,6 +64,8 @@ export default async function responses({ api, root, watch, hub, onLeave }) {
   await load();
   render(root, filters, list);
 
+  // Another screen (or a sign-out) took the console while this one loaded: watch nothing for it.
+  if (!root.isConnected) return;
   // New submissions raise a campaign's response count (campaign:{id}; shown when the campaign has a wall).
   const counts = new Map(campaigns.items.map((c) => [c.id, c.responseCount ?? 0]));
   onLeave(hub().on('campaignCounts', (e) => {
