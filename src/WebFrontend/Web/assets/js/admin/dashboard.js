@@ -1,7 +1,7 @@
 // Dashboard: who is signed in, figures of each app the caller administers (stat cards), the next shifts, the
-// campaigns and a feed of recent activity. Each figure comes from the app's own list routes; an app the caller may
-// not administer (403) simply shows no card. Figures follow the live topics: campaign:{id} (emails, responses),
-// shift:{id} (places filled), canvass:live (sessions, visits).
+// campaigns and a feed of recent activity. Influence figures come from GET /api/campaigns/stats, the others from the
+// apps' own list routes; an app the caller does not administer shows no card. Figures follow the live topics:
+// campaign:{id} (emails, responses), shift:{id} (places filled), canvass:live (sessions, visits).
 import { h, render, message, fmtShift, fmtDate } from '../ui.js';
 
 /** Today as the API writes shift dates (YYYY-MM-DD), in the browser's time zone. */
@@ -65,29 +65,32 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
 
   // Only the figures of the apps the caller administers (others would be a volunteer's view, or a 403).
   const when = (app, path) => (administers(me, app) ? optional(api.get(path)) : Promise.resolve(null));
-  const [campaigns, active, pending, shifts, sessions] = await Promise.all([
-    when('influence', '/api/campaigns?pageSize=500'),
-    when('influence', '/api/campaigns?status=ACTIVE&pageSize=1'),
+  const [stats, campaigns, pending, shifts, sessions] = await Promise.all([
+    when('influence', '/api/campaigns/stats?recent=10'),
+    when('influence', '/api/campaigns?pageSize=40'),
     when('influence', '/api/responses?status=PENDING&pageSize=10'),
     when('shifts', `/api/shifts?from=${today()}&pageSize=500`),
     when('canvass', '/api/canvass/sessions?status=ACTIVE&pageSize=1'),
   ]);
 
-  // Influence: campaigns, emails of every campaign, responses waiting for moderation.
+  // Influence (GET /api/campaigns/stats): campaigns, emails of the last 24 hours, responses waiting for moderation.
   const emailCounts = new Map();
   let emailsCard = null;
   let pendingCard = null;
-  if (campaigns && active) {
-    card('campaigns', 'Active campaigns', active.total, `${campaigns.total} in all`);
-    for (const c of campaigns.items) emailCounts.set(c.id, c.emailCount ?? 0);
-    const sum = () => [...emailCounts.values()].reduce((a, b) => a + b, 0);
-    emailsCard = { card: card('emails', 'Supporter emails', sum(), 'all campaigns, by site and mail app'), sum };
-  }
-  if (pending) {
-    pendingCard = card('pending', 'Responses to moderate', pending.total, '');
+  if (stats) {
+    card('campaigns', 'Active campaigns', stats.activeCampaigns, `${stats.campaigns} in all`);
+    const by = stats.emailsLast24HoursByStatus ?? {};
+    let emails = stats.emailsLast24Hours;
+    const emailsShown = card('emails', 'Emails, last 24 h', emails,
+      `${by.SENT ?? 0} sent · ${by.QUEUED ?? 0} queued · ${by.FAILED ?? 0} failed · ${by.CLICKED ?? 0} by mail app`);
+    for (const c of campaigns?.items ?? []) emailCounts.set(c.id, c.emailCount ?? 0);
+    // A campaign's count rising live is that many new emails.
+    emailsCard = { add: (n) => { emails += n; emailsShown.value.textContent = String(emails); } };
+    pendingCard = card('pending', 'Responses to moderate', stats.pendingResponses, '');
     pendingCard.note.append(h('a', { href: '#/responses' }, 'Moderate'));
-    for (const r of pending.items) addActivity('response', `${r.representativeName}: “${r.responseText.slice(0, 80)}”`, r.createdAt);
+    for (const e of stats.recentEmails) addActivity('email', `${e.emailMethod} to ${e.recipientName || e.recipientEmail} (${e.campaignTitle}), ${e.status}`, e.sentAt);
   }
+  for (const r of pending?.items ?? []) addActivity('response', `${r.representativeName}: “${r.responseText.slice(0, 80)}”`, r.createdAt);
   // Shifts: upcoming shifts and their places.
   const shiftCounts = new Map();
   let placesCard = null;
@@ -112,17 +115,11 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
   }
   if (!stats.children.length) stats.append(message('info', 'No app figures for your role.'));
 
-  // Recent emails and signups: the latest of the most recent campaigns and the next shifts.
-  const recentCampaigns = (campaigns?.items ?? []).filter((c) => c.status === 'ACTIVE').slice(0, 3);
+  // Recent signups: the latest of the next shifts.
   const nextShifts = (shifts?.items ?? []).slice(0, 3);
-  await Promise.all([
-    ...recentCampaigns.map((c) => optional(api.get(`/api/campaigns/${c.id}/emails?pageSize=5`)).then((page) => {
-      for (const e of page?.items ?? []) addActivity('email', `${e.emailMethod} to ${e.recipientName || e.recipientEmail} (${c.title}), ${e.status}`, e.sentAt);
-    }).catch(() => {})),
-    ...nextShifts.map((s) => optional(api.get(`/api/shifts/${s.id}/signups?pageSize=5`)).then((page) => {
-      for (const x of page?.items ?? []) addActivity('signup', `${x.userName || 'A volunteer'} for ${s.title} (${x.status})`, x.signupDate);
-    }).catch(() => {})),
-  ]);
+  await Promise.all(nextShifts.map((s) => optional(api.get(`/api/shifts/${s.id}/signups?pageSize=5`)).then((page) => {
+    for (const x of page?.items ?? []) addActivity('signup', `${x.userName || 'A volunteer'} for ${s.title} (${x.status})`, x.signupDate);
+  }).catch(() => {})));
   showActivity();
 
   render(shiftsBox, h('h2', null, 'Next shifts'),
@@ -139,18 +136,19 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
   if (!root.isConnected) return;
   // Live: each card follows its app's topic.
   const live = hub();
-  if (emailsCard || pendingCard) {
+  if (stats) {
     const responseCounts = new Map((campaigns?.items ?? []).map((c) => [c.id, c.responseCount ?? 0]));
     onLeave(live.on('campaignCounts', async (e) => {
-      if (emailsCard && e.emailCount != null && emailCounts.has(e.campaignId)) {
+      if (e.emailCount != null && emailCounts.has(e.campaignId)) {
+        const added = e.emailCount - emailCounts.get(e.campaignId);
         emailCounts.set(e.campaignId, e.emailCount);
-        emailsCard.card.value.textContent = String(emailsCard.sum());
+        if (added > 0) emailsCard.add(added);
       }
-      // A new response is pending until moderated: read the count again.
-      if (pendingCard && e.responseCount != null && e.responseCount !== responseCounts.get(e.campaignId)) {
+      // A new response is pending until moderated: read the figure again.
+      if (e.responseCount != null && e.responseCount !== responseCounts.get(e.campaignId)) {
         responseCounts.set(e.campaignId, e.responseCount);
-        const now = await api.get('/api/responses?status=PENDING&pageSize=1').catch(() => null);
-        if (now) pendingCard.value.textContent = String(now.total);
+        const now = await api.get('/api/campaigns/stats?recent=0').catch(() => null);
+        if (now) pendingCard.value.textContent = String(now.pendingResponses);
       }
     }));
   }
@@ -181,7 +179,7 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
   }
   // A connection watches at most LIVE_MAX_TOPICS_PER_CONNECTION topics (100): 40 campaigns, 40 shifts, the canvass feed.
   const topics = [
-    ...(emailsCard || pendingCard ? (campaigns?.items ?? []).slice(0, 40).map((c) => `campaign:${c.id}`) : []),
+    ...(stats ? (campaigns?.items ?? []).slice(0, 40).map((c) => `campaign:${c.id}`) : []),
     ...(placesCard ? [...shiftCounts.keys()].slice(0, 40).map((id) => `shift:${id}`) : []),
     ...(sessionsCard ? ['canvass:live'] : []),
   ];
