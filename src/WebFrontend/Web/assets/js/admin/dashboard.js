@@ -65,7 +65,7 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
 
   // Only the figures of the apps the caller administers (others would be a volunteer's view, or a 403).
   const when = (app, path) => (administers(me, app) ? optional(api.get(path)) : Promise.resolve(null));
-  const [stats, campaigns, pending, shifts, sessions] = await Promise.all([
+  const [figures, campaigns, pending, shifts, sessions] = await Promise.all([
     when('influence', '/api/campaigns/stats?recent=10'),
     when('influence', '/api/campaigns?pageSize=40'),
     when('influence', '/api/responses?status=PENDING&pageSize=10'),
@@ -77,18 +77,18 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
   const emailCounts = new Map();
   let emailsCard = null;
   let pendingCard = null;
-  if (stats) {
-    card('campaigns', 'Active campaigns', stats.activeCampaigns, `${stats.campaigns} in all`);
-    const by = stats.emailsLast24HoursByStatus ?? {};
-    let emails = stats.emailsLast24Hours;
+  if (figures) {
+    card('campaigns', 'Active campaigns', figures.activeCampaigns, `${figures.campaigns} in all`);
+    const by = figures.emailsLast24HoursByStatus ?? {};
+    let emails = figures.emailsLast24Hours;
     const emailsShown = card('emails', 'Emails, last 24 h', emails,
       `${by.SENT ?? 0} sent · ${by.QUEUED ?? 0} queued · ${by.FAILED ?? 0} failed · ${by.CLICKED ?? 0} by mail app`);
     for (const c of campaigns?.items ?? []) emailCounts.set(c.id, c.emailCount ?? 0);
     // A campaign's count rising live is that many new emails.
     emailsCard = { add: (n) => { emails += n; emailsShown.value.textContent = String(emails); } };
-    pendingCard = card('pending', 'Responses to moderate', stats.pendingResponses, '');
+    pendingCard = card('pending', 'Responses to moderate', figures.pendingResponses, '');
     pendingCard.note.append(h('a', { href: '#/responses' }, 'Moderate'));
-    for (const e of stats.recentEmails) addActivity('email', `${e.emailMethod} to ${e.recipientName || e.recipientEmail} (${e.campaignTitle}), ${e.status}`, e.sentAt);
+    for (const e of figures.recentEmails) addActivity('email', `${e.emailMethod} to ${e.recipientName || e.recipientEmail} (${e.campaignTitle}), ${e.status}`, e.sentAt);
   }
   for (const r of pending?.items ?? []) addActivity('response', `${r.representativeName}: “${r.responseText.slice(0, 80)}”`, r.createdAt);
   // Shifts: upcoming shifts and their places.
@@ -136,7 +136,7 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
   if (!root.isConnected) return;
   // Live: each card follows its app's topic.
   const live = hub();
-  if (stats) {
+  if (figures) {
     const responseCounts = new Map((campaigns?.items ?? []).map((c) => [c.id, c.responseCount ?? 0]));
     onLeave(live.on('campaignCounts', async (e) => {
       if (e.emailCount != null && emailCounts.has(e.campaignId)) {
@@ -179,7 +179,7 @@ export default async function dashboard({ api, root, watch, hub, onLeave }) {
   }
   // A connection watches at most LIVE_MAX_TOPICS_PER_CONNECTION topics (100): 40 campaigns, 40 shifts, the canvass feed.
   const topics = [
-    ...(stats ? (campaigns?.items ?? []).slice(0, 40).map((c) => `campaign:${c.id}`) : []),
+    ...(figures ? (campaigns?.items ?? []).slice(0, 40).map((c) => `campaign:${c.id}`) : []),
     ...(placesCard ? [...shiftCounts.keys()].slice(0, 40).map((id) => `shift:${id}`) : []),
     ...(sessionsCard ? ['canvass:live'] : []),
   ];
