@@ -68,6 +68,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Fill("#users-filter input[name=search]", email);
         browser.Wait("#users-filter button[type=submit]").Click();
         browser.Until(() => browser.All("#users-table tbody tr").Count == 1, "the search finds one user");
+        NothingSideways("the users screen");
         browser.Screenshot("admin-users");
     }
 
@@ -106,6 +107,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Wait("#responses-filter button[type=submit]").Click();
         var item = browser.Wait($"li.moderation[data-response-id='{responseId}']");
         Assert.Contains(text, item.Text);
+        NothingSideways("the responses screen");
         browser.Screenshot("admin-responses-pending");
         item.FindElement(By.CssSelector("button.approve")).Click();
         // The pending list is read again: the approved response has left it.
@@ -197,6 +199,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         {
             Driver.SwitchTo().DefaultContent();
         }
+        NothingSideways("the templates screen");
         browser.Screenshot("admin-template-preview");
 
         // A broken edit is refused in words, naming where it is broken.
@@ -237,6 +240,8 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         // The test connection shows what the server said (here: the cluster's SMTP sink).
         browser.Wait("#smtp-test-connection").Click();
         browser.Until(() => browser.Wait("#smtp-test-result").Text.Length > 0 && !browser.Wait("#smtp-test-result").Text.Contains("Asking"), "the server's answer");
+        NothingSideways("the settings screen");
+        browser.Script("document.getElementById('smtp-test-result').scrollIntoView({ block: 'center' })");
         browser.Screenshot("admin-settings");
 
         Driver.Navigate().GoToUrl(Url("/"));
@@ -268,6 +273,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Until(() => long.Parse(browser.Wait("#stat-pending .stat-value").Text) >= 1, "pending responses counted");
         browser.Until(() => browser.Wait("#recent-activity").Text.Contains("Lee Member"), "the response in the recent activity");
         browser.Until(() => browser.Wait("#live-state").Text == "live", "the dashboard watches its topics");
+        NothingSideways("the dashboard");
         browser.Screenshot("admin-dashboard-stats");
         // The same screen on a desktop: the cards spread into columns.
         var phone = Driver.Manage().Window.Size;
@@ -305,6 +311,11 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Wait("#login-form button[type=submit]").Click();
         browser.Wait("#sign-out");
     }
+
+    /// <summary>A phone-sized window shows the whole width of the screen: nothing makes the page scroll sideways.</summary>
+    private void NothingSideways(string screen) =>
+        browser.Until(() => browser.Script("return document.documentElement.scrollWidth <= window.innerWidth") is true, $"{screen} fits the phone's width",
+            describe: () => $"{browser.Script("return document.documentElement.scrollWidth")} px wide in a window of {browser.Script("return window.innerWidth")} px");
 
     /// <summary>Picks an option of a select as a person does, by clicking it.</summary>
     private void Choose(string select, string value) => browser.Wait($"{select} option[value='{value}']").Click();
