@@ -42,6 +42,8 @@ function liveHub() {
 
 /** Topics a screen watches are released when another screen opens. */
 async function watch(topic) {
+  // A screen still loading when its user signed out must not open a connection without a token for the next user.
+  if (!api.signedIn) return;
   const hub = liveHub();
   await hub.subscribe(topic);
   cleanup.push(() => hub.unsubscribe(topic));
