@@ -105,11 +105,11 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Wait("#admin-nav a[href='#/responses']").Click();
         Choose("#responses-campaign", campaignId.ToString());
         browser.Wait("#responses-filter button[type=submit]").Click();
-        var item = browser.Wait($"li.moderation[data-response-id='{responseId}']");
-        Assert.Contains(text, item.Text);
+        browser.Until(() => browser.Wait($"li.moderation[data-response-id='{responseId}']").Text.Contains(text), "the pending response with its text");
         NothingSideways("the responses screen");
         browser.Screenshot("admin-responses-pending");
-        item.FindElement(By.CssSelector("button.approve")).Click();
+        // The list may be drawn again meanwhile (a live count): the button is found afresh until the click lands.
+        ClickAfresh($"li.moderation[data-response-id='{responseId}'] button.approve");
         // The pending list is read again: the approved response has left it.
         browser.Until(() => browser.All($"li.moderation[data-response-id='{responseId}']").Count == 0, "the approved response leaves the pending list");
         Assert.Equal("APPROVED", await Db.ScalarAsync<string>("SELECT status::text FROM representative_responses WHERE id = @id", ("id", responseId)));
@@ -117,7 +117,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         // Marked verified from the approved list.
         Choose("#responses-status", "APPROVED");
         browser.Wait("#responses-filter button[type=submit]").Click();
-        browser.Wait($"li.moderation[data-response-id='{responseId}'] button.verify").Click();
+        ClickAfresh($"li.moderation[data-response-id='{responseId}'] button.verify");
         browser.Until(() => browser.Wait($"li.moderation[data-response-id='{responseId}']").Text.Contains("verified by"), "the response shown verified");
         Assert.True(await Db.ScalarAsync<bool>("SELECT is_verified FROM representative_responses WHERE id = @id", ("id", responseId)));
         browser.Screenshot("admin-responses-approved");
@@ -316,6 +316,13 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
     private void NothingSideways(string screen) =>
         browser.Until(() => browser.Script("return document.documentElement.scrollWidth <= window.innerWidth") is true, $"{screen} fits the phone's width",
             describe: () => $"{browser.Script("return document.documentElement.scrollWidth")} px wide in a window of {browser.Script("return window.innerWidth")} px");
+
+    /// <summary>Clicks an element of a list that may be drawn again at any moment, finding it afresh if it went stale.</summary>
+    private void ClickAfresh(string css) => browser.Until(() =>
+    {
+        browser.Wait(css).Click();
+        return true;
+    }, $"a click on {css}");
 
     /// <summary>Picks an option of a select as a person does, by clicking it.</summary>
     private void Choose(string select, string value) => browser.Wait($"{select} option[value='{value}']").Click();
