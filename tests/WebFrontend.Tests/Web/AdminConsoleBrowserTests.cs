@@ -64,6 +64,17 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Until(() => browser.Wait("#edit-user").Text.Contains("Saved: MAP_ADMIN, SUSPENDED."), "the suspension said on screen");
         Assert.Equal("SUSPENDED", await Db.ScalarAsync<string>("SELECT status::text FROM users WHERE id = @id", ("id", id)));
 
+        // A TEMP account is made with its expiry in days.
+        var tempEmail = $"temp.helper.{Guid.NewGuid():N}@example.org";
+        browser.Fill("#new-user input[name=email]", tempEmail);
+        browser.Fill("#new-user input[name=password]", "Fresh-Helper-4242");
+        Choose("#new-user select[name=role]", "TEMP");
+        browser.Fill("#new-user input[name=expireDays]", "3");
+        browser.Wait("#new-user button[type=submit]").Click();
+        browser.Until(() => browser.Wait("#edit-user").Text.Contains(tempEmail), "the TEMP account's editor");
+        var expires = await Db.ScalarAsync<DateTime>("SELECT expires_at FROM users WHERE email = @e AND role = 'TEMP'", ("e", tempEmail));
+        Assert.InRange(expires, DateTime.UtcNow.AddDays(3).AddHours(-1), DateTime.UtcNow.AddDays(3).AddHours(1));
+
         // Search finds the user by name.
         browser.Fill("#users-filter input[name=search]", email);
         browser.Wait("#users-filter button[type=submit]").Click();
@@ -262,7 +273,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         });
         Assert.True(submitted.IsSuccessStatusCode, await submitted.Content.ReadAsStringAsync());
         using var mapAdmin = Cluster.Http(0, await MintAsync(UserRole.MapAdmin));
-        await ShiftFixtures.CreateShiftAsync(mapAdmin, maxVolunteers: 6, title: $"Door knock {Guid.NewGuid():N}"[..22]);
+        var shift = await ShiftFixtures.CreateShiftAsync(mapAdmin, maxVolunteers: 6, title: $"Door knock {Guid.NewGuid():N}"[..22]);
 
         var admin = await TestUsers.CreateAsync(Db, UserRole.SuperAdmin);
         SignIn("/app#/", admin);
@@ -273,6 +284,12 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Until(() => long.Parse(browser.Wait("#stat-pending .stat-value").Text) >= 1, "pending responses counted");
         browser.Until(() => browser.Wait("#recent-activity").Text.Contains("Lee Member"), "the response in the recent activity");
         browser.Until(() => browser.Wait("#live-state").Text == "live", "the dashboard watches its topics");
+        // A signup fills a place: the card follows shift:{id} without a reload.
+        var filledBefore = int.Parse(browser.Wait("#stat-places .stat-value").Text.Split('/')[0].Trim());
+        var signup = await anonymous.PostAsJsonAsync($"/api/public/shifts/{shift.GetProperty("id").GetGuid()}/signups",
+            new { name = "Robin Volunteer", email = $"robin.{Guid.NewGuid():N}@example.org" });
+        Assert.True(signup.IsSuccessStatusCode, await signup.Content.ReadAsStringAsync());
+        browser.Until(() => browser.Wait("#stat-places .stat-value").Text.StartsWith($"{filledBefore + 1} /"), "the places filled follow the signup live");
         NothingSideways("the dashboard");
         browser.Screenshot("admin-dashboard-stats");
         // The same screen on a desktop: the cards spread into columns.
