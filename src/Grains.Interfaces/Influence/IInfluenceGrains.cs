@@ -112,6 +112,7 @@ public interface IInfluenceQueryGrain : IGrainWithIntegerKey
     [Alias("PublicResponses")] Task<Page<PublicResponseView>> PublicResponses(Guid campaignId, ResponseSort sort, PageRequest page);
     [Alias("Responses")] Task<Page<ResponseView>> Responses(Guid? campaignId, ResponseStatus? status, PageRequest page);
     [Alias("ResponseIdByToken")] Task<Guid?> ResponseIdByToken(string token, bool verify);
+    [Alias("Stats")] Task<InfluenceStats> Stats(int recentEmails);
 }
 
 /// <summary>Topic names of the influence module's live events.</summary>

@@ -449,3 +449,28 @@ public enum TokenOutcome { Verified, Reported, AlreadyUsed, Expired, Unknown }
 
 [GenerateSerializer, Immutable, Alias("cml.influence.UpvoteResult")]
 public sealed record UpvoteResult([property: Id(0)] Guid ResponseId, [property: Id(1)] int UpvoteCount);
+
+/// <summary>
+/// The influence figures of the admin dashboard (GET /api/campaigns/stats): campaigns, responses waiting for
+/// moderation, the emails of the last 24 hours by status, and the latest emails of every campaign.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cml.influence.InfluenceStats")]
+public sealed record InfluenceStats(
+    [property: Id(0)] int ActiveCampaigns,
+    [property: Id(1)] int Campaigns,
+    [property: Id(2)] long PendingResponses,
+    [property: Id(3)] long EmailsLast24Hours,
+    [property: Id(4)] IReadOnlyDictionary<string, long> EmailsLast24HoursByStatus,
+    [property: Id(5)] IReadOnlyList<RecentCampaignEmail> RecentEmails);
+
+/// <summary>One of the latest emails of any campaign, with its campaign's title.</summary>
+[GenerateSerializer, Immutable, Alias("cml.influence.RecentCampaignEmail")]
+public sealed record RecentCampaignEmail(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid CampaignId,
+    [property: Id(2)] string CampaignTitle,
+    [property: Id(3)] string RecipientEmail,
+    [property: Id(4)] string? RecipientName,
+    [property: Id(5)] EmailMethod EmailMethod,
+    [property: Id(6)] CampaignEmailStatus Status,
+    [property: Id(7)] DateTimeOffset SentAt);

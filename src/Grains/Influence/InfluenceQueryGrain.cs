@@ -178,6 +178,32 @@ public sealed class InfluenceQueryGrain(NpgsqlDataSource db, InfluenceSettings s
         return new Page<ResponseView>(items, total, page.Page, page.PageSize);
     }
 
+    public async Task<InfluenceStats> Stats(int recentEmails)
+    {
+        // Every figure is read through an index (campaign_emails.sent_at) or from small tables; no count of all emails,
+        // which a viral campaign makes a table of millions.
+        var since = time.GetUtcNow().AddHours(-24);
+        await using var connection = await db.OpenConnectionAsync();
+        var counts = await connection.Command("""
+            SELECT (SELECT count(*) FROM campaigns WHERE status = 'ACTIVE')::int AS active,
+                   (SELECT count(*) FROM campaigns)::int AS campaigns,
+                   (SELECT count(*) FROM representative_responses WHERE status = 'PENDING') AS pending
+            """).FirstOrDefaultAsync(r => (Active: r.Get<int>("active"), Campaigns: r.Get<int>("campaigns"), Pending: r.Get<long>("pending")));
+        var byStatus = await connection.Command(
+                "SELECT status::text AS k, count(*) AS n FROM campaign_emails WHERE sent_at >= @since GROUP BY status", null, ("since", since))
+            .ListAsync(r => (K: r.Get<string>("k"), N: r.Get<long>("n")));
+        var recent = await connection.Command("""
+            SELECT e.id, e.campaign_id, c.title, e.recipient_email, e.recipient_name, e.email_method, e.status, e.sent_at
+            FROM campaign_emails e JOIN campaigns c ON c.id = e.campaign_id
+            ORDER BY e.sent_at DESC, e.id LIMIT @limit
+            """, null, ("limit", recentEmails)).ListAsync(r => new RecentCampaignEmail(r.Get<Guid>("id"), r.Get<Guid>("campaign_id"),
+            r.Get<string>("title"), r.Get<string>("recipient_email"), r.GetOrNull<string>("recipient_name"), r.Get<EmailMethod>("email_method"),
+            r.Get<CampaignEmailStatus>("status"), r.Get<DateTimeOffset>("sent_at")));
+        return new InfluenceStats(counts.Active, counts.Campaigns, counts.Pending, byStatus.Sum(s => s.N),
+            Enum.GetValues<CampaignEmailStatus>().ToDictionary(EnumWireNames.ToWireName, s => byStatus.FirstOrDefault(b => b.K == EnumWireNames.ToWireName(s)).N),
+            recent);
+    }
+
     public async Task<Guid?> ResponseIdByToken(string token, bool verify)
     {
         var id = await db.Command(verify

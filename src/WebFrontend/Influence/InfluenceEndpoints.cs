@@ -92,6 +92,17 @@ public static class InfluenceEndpoints
             return TypedResults.Created($"/api/campaigns/{campaign.Id}", campaign);
         }).RequireAuthorization(Policies.NonTemp).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
 
+        campaigns.MapGet("/stats", (IClusterClient cluster, string? recent) =>
+            {
+                var validation = new Validation();
+                var count = 10;
+                if (!string.IsNullOrEmpty(recent) && (!int.TryParse(recent, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count > 50))
+                    validation.Add("recent", "must be a whole number from 0 to 50.");
+                validation.ThrowIfInvalid();
+                return cluster.GetGrain<IInfluenceQueryGrain>(0).Stats(count);
+            }).RequireAuthorization(admin).ProducesValidationProblem().ProducesAuthProblems()
+            .WithSummary("The dashboard's influence figures: campaigns, responses to moderate, emails of the last 24 hours, the latest emails.");
+
         campaigns.MapGet("/{id:guid}", async (Guid id, HttpContext http, IClusterClient cluster) =>
         {
             var campaign = await cluster.GetGrain<ICampaignGrain>(id).Get();

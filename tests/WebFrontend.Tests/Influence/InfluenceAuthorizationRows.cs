@@ -13,6 +13,7 @@ public sealed class InfluenceAuthorizationRows : IAuthorizationRows
         new("GET", "/api/campaigns/{id}", false, EndpointAccess.Everyone),
         new("PATCH", "/api/campaigns/{id}", false, EndpointAccess.NonTemp),
         new("DELETE", "/api/campaigns/{id}", false, EndpointAccess.NonTemp),
+        new("GET", "/api/campaigns/stats", false, EndpointAccess.InfluenceAdmins),
         new("GET", "/api/campaigns/{id}/emails", false, EndpointAccess.InfluenceAdmins),
         new("GET", "/api/campaigns/{id}/custom-recipients", false, EndpointAccess.InfluenceAdmins),
         new("POST", "/api/campaigns/{id}/custom-recipients", false, EndpointAccess.InfluenceAdmins),

@@ -14,6 +14,10 @@ import media from './admin/media.js';
 import locations from './admin/locations.js';
 import cuts from './admin/cuts.js';
 import nar from './admin/nar.js';
+import users from './admin/users.js';
+import responses from './admin/responses.js';
+import templates from './admin/templates.js';
+import settings from './admin/settings.js';
 
 const api = createApi('admin');
 const main = document.getElementById('app');
@@ -35,6 +39,10 @@ const SCREENS = {
   '#/locations': ['Locations', locations],
   '#/cuts': ['Cuts', cuts],
   '#/nar': ['NAR import', nar],
+  '#/users': ['Users', users],
+  '#/responses': ['Responses', responses],
+  '#/templates': ['Templates', templates],
+  '#/settings': ['Settings', settings],
 };
 
 function liveHub() {

@@ -142,8 +142,7 @@ export async function webConfig() {
 
 /**
  * A call through XMLHttpRequest with the signed-in user's token: `onProgress(sent, total)` follows an upload's bytes
- * (fetch reports no upload progress), `signal` (an AbortSignal) stops it, and methods the client above lacks (PUT) go
- * through it too. Failures are ApiErrors worded like every other call's.
+ * (fetch reports no upload progress), `signal` (an AbortSignal) stops it, and failures are ApiErrors worded like every other call's.
  */
 export async function sendWithProgress(api, method, path, body, onProgress, signal) {
   const token = await api.token();
@@ -169,4 +168,61 @@ export async function sendWithProgress(api, method, path, body, onProgress, sign
 }
 
 /** PUT with a JSON body (a landing page's edit). */
-export const putJson = (api, path, body) => sendWithProgress(api, 'PUT', path, body);
+export const putJson = (api, path, body) => apiRequest(api, 'PUT', path, body);
+
+/**
+ * A call with any method through an api of createApi (e.g. PUT, which its shortcuts lack): the same token (refreshed
+ * when about to expire), JSON body and problem+json words as its own calls.
+ */
+export async function apiRequest(api, method, path, body) {
+  const headers = { Accept: 'application/json, application/problem+json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const token = await api.token();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, describeProblem(0));
+  }
+  const text = await response.text().catch(() => '');
+  let parsed = null;
+  if (text) { try { parsed = JSON.parse(text); } catch { parsed = null; } }
+  if (!response.ok) throw new ApiError(response.status, describeProblem(response.status, parsed), parsed);
+  return parsed;
+}
+
+/**
+ * The organisation's name and public theme (GET /api/public/settings) on a public page: the header's name, the
+ * window title's suffix, the brand colour or header gradient, and the footer text. Colours are set through the
+ * style object (allowed by the pages' style-src 'self'); a failure leaves the page as it was.
+ */
+export async function applyPublicSettings() {
+  let s;
+  try {
+    const response = await fetch('/api/public/settings', { headers: { Accept: 'application/json' } });
+    if (!response.ok) return null;
+    s = await response.json();
+  } catch {
+    return null;
+  }
+  const name = s.organizationName || 'Changemaker Lite';
+  const link = document.querySelector('.topbar h1 a');
+  if (link) link.textContent = name;
+  document.title = document.title.replace(/Changemaker Lite$/, name);
+  if (/^#[0-9a-fA-F]{3,8}$/.test(s.publicColorPrimary ?? '')) {
+    document.documentElement.style.setProperty('--blue', s.publicColorPrimary);
+    document.documentElement.style.setProperty('--blue-2', s.publicColorPrimary);
+  }
+  const bar = document.querySelector('.topbar');
+  if (bar && s.publicHeaderGradient) bar.style.background = s.publicHeaderGradient;
+  if (s.organizationFaviconUrl) document.querySelector('link[rel="icon"]')?.setAttribute('href', s.organizationFaviconUrl);
+  if (s.footerText && !document.getElementById('site-footer')) {
+    const footer = document.createElement('footer');
+    footer.id = 'site-footer';
+    footer.className = 'site-footer muted';
+    footer.textContent = s.footerText;
+    document.body.append(footer);
+  }
+  return s;
+}

@@ -1,15 +1,17 @@
 // A campaign's public page: find your representatives by postal code, write to them by email (sent by the site,
 // SMTP) or through your own mail app (mailto links), and read and upvote their responses.
-import { createApi } from './api.js';
+import { createApi, applyPublicSettings } from './api.js';
 import { h, render, message, onSubmit, field, start, uuid, fmtDate } from './ui.js';
 
 const api = createApi('public');
 const main = document.getElementById('app');
+// The organisation's name and colours from the site settings.
+const site = applyPublicSettings();
 const slug = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] ?? '');
 
 start(main, async () => {
   const campaign = await api.get(`/api/public/campaigns/${encodeURIComponent(slug)}`);
-  document.title = `${campaign.title} · Changemaker Lite`;
+  document.title = `${campaign.title} · ${(await site)?.organizationName || 'Changemaker Lite'}`;
   const reps = h('div', { id: 'representatives' });
   const lookup = h('form', { id: 'lookup-form', class: 'card' },
     h('h3', null, 'Find your representatives'),

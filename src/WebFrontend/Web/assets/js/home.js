@@ -1,11 +1,13 @@
 // The public home page: active campaigns and upcoming public shifts; the published landing pages and the video
 // gallery while their modules are on.
-import { createApi } from './api.js';
+import { createApi, applyPublicSettings } from './api.js';
 import { h, render, message, start, fmtShift } from './ui.js';
 import { videoCard } from './content.js';
 
 const api = createApi('public');
 const main = document.getElementById('app');
+// The organisation's name and colours from the site settings.
+applyPublicSettings();
 
 start(main, async () => {
   const campaigns = h('section', { class: 'card', id: 'campaigns' }, h('h2', null, 'Campaigns'), h('p', { class: 'muted' }, 'Loading…'));

@@ -1,10 +1,12 @@
 // A public shift and its signup form; the count of volunteers follows the shift's live topic.
-import { createApi } from './api.js';
+import { createApi, applyPublicSettings } from './api.js';
 import { h, render, message, onSubmit, field, start, fmtShift } from './ui.js';
 import { connectLive } from './live.js';
 
 const api = createApi('public');
 const main = document.getElementById('app');
+// The organisation's name and colours from the site settings.
+applyPublicSettings();
 const id = location.pathname.split('/').filter(Boolean)[1];
 
 /** The public list is the only public read of shifts: look for this one in its pages. */
