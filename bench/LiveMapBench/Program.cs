@@ -88,7 +88,7 @@ async Task<Result> Measure(int size)
                 {
                     lat[i] += (random.NextDouble() - 0.5) * 0.0002;
                     lng[i] += (random.NextDouble() - 0.5) * 0.0002;
-                    live.Publish(LiveTopics.CanvassLive, LiveEventNames.CanvasserMoved,
+                    live.Publish(LiveTopics.CanvassLive, "canvasserMoved",
                         new { sessionId = ids[i], userId = ids[i], latitude = lat[i], longitude = lng[i], recordedAt = DateTime.UtcNow });
                     Interlocked.Increment(ref sent[0]);
                 }

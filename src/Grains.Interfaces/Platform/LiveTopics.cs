@@ -14,16 +14,3 @@ public static class LiveTopics
     public static string ShiftAlerts(Guid shiftId) => $"canvass:shift-alerts:{shiftId}";
     public static string Job(Guid jobId) => $"job:{jobId}";
 }
-
-/// <summary>Names of live events that more than one place must agree on.</summary>
-public static class LiveEventNames
-{
-    /// <summary>A canvasser's latest position (the tracking grain publishes at most one per interval per canvasser).</summary>
-    public const string CanvasserMoved = "canvasserMoved";
-
-    /// <summary>
-    /// Several <see cref="CanvasserMoved"/> events that reached a frontend one after another for the same watchers, sent to
-    /// browsers as one message whose payload is the array of theirs, in order.
-    /// </summary>
-    public const string CanvassersMoved = "canvassersMoved";
-}

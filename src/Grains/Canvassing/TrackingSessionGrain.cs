@@ -322,7 +322,7 @@ public sealed class TrackingSessionGrain(
         if (_trail?.Odometer.Last is not { } last) return;
         var payload = new { sessionId = SessionId, userId = _trail.UserId, latitude = last.Latitude, longitude = last.Longitude, recordedAt = last.RecordedAt };
         live.Publish(_trail.CutId is { } cutId ? [LiveTopics.CanvassLive, LiveTopics.CanvassCut(cutId)] : [LiveTopics.CanvassLive],
-            LiveEventNames.CanvasserMoved, payload);
+            "canvasserMoved", payload);
     }
 
     private async Task<Trail?> Load() => _trail ?? await Reload();

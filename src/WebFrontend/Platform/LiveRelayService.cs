@@ -59,11 +59,6 @@ public sealed class LiveRelayService(
 
     public async Task OnLiveEvents(IReadOnlyList<LiveEvent> events)
     {
-        // Moves that follow one another for the same watchers go out as one message: with thousands of canvassers a
-        // browser following canvass:live would otherwise receive, parse and dispatch thousands of messages a second,
-        // which takes its page more time than drawing them. Any other event ends the run, so the order holds.
-        var moves = new List<LiveEvent>();
-        List<string>? movesWatched = null;
         foreach (var liveEvent in events)
         {
             if (liveEvent.Name == AccountEvents.Changed)
@@ -77,39 +72,17 @@ public sealed class LiveRelayService(
             }
             var watched = liveEvent.Topics.Where(subscriptions.IsWatched).ToList();
             if (watched.Count == 0) continue;
-            if (liveEvent.Name == LiveEventNames.CanvasserMoved)
+            try
             {
-                if (movesWatched is not null && !movesWatched.SequenceEqual(watched)) await SendMoves(moves, movesWatched);
-                movesWatched = watched;
-                moves.Add(liveEvent);
-                continue;
+                using var payload = JsonDocument.Parse(liveEvent.PayloadJson);
+                // One send to every watched group, the message serialized once for all of them.
+                await hub.Clients.Groups(watched).SendAsync(liveEvent.Name, payload.RootElement.Clone());
+                Operations.FrontendMetrics.LiveEventRelayed();
             }
-            if (movesWatched is not null) await SendMoves(moves, movesWatched);
-            movesWatched = null;
-            await Send(watched, liveEvent.Name, liveEvent.PayloadJson);
-        }
-        if (movesWatched is not null) await SendMoves(moves, movesWatched);
-    }
-
-    private async Task SendMoves(List<LiveEvent> moves, List<string> watched)
-    {
-        if (moves.Count == 1) await Send(watched, LiveEventNames.CanvasserMoved, moves[0].PayloadJson);
-        else await Send(watched, LiveEventNames.CanvassersMoved, $"[{string.Join(',', moves.Select(m => m.PayloadJson))}]");
-        moves.Clear();
-    }
-
-    private async Task Send(List<string> watched, string name, string payloadJson)
-    {
-        try
-        {
-            using var payload = JsonDocument.Parse(payloadJson);
-            // One send to every watched group, the message serialized once for all of them.
-            await hub.Clients.Groups(watched).SendAsync(name, payload.RootElement.Clone());
-            Operations.FrontendMetrics.LiveEventRelayed();
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "Could not push live event {Name} on {Topics}", name, string.Join(", ", watched));
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not push live event {Name} on {Topics}", liveEvent.Name, string.Join(", ", watched));
+            }
         }
     }
 }

@@ -281,12 +281,12 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
         var random = new Random(7);
         var others = Enumerable.Range(0, canvassers - 1).Select(_ => Guid.NewGuid()).ToList();
         foreach (var other in others)
-            live.Publish(LiveTopics.CanvassLive, LiveEventNames.CanvasserMoved, new
+            live.Publish(LiveTopics.CanvassLive, "canvasserMoved", new
             {
                 sessionId = other, userId = Guid.NewGuid(), latitude = lat + (random.NextDouble() - 0.5) * 0.0008,
                 longitude = lng + (random.NextDouble() - 0.5) * 0.0008, recordedAt = DateTime.UtcNow,
             });
-        live.Publish(LiveTopics.CanvassLive, LiveEventNames.CanvasserMoved, new { sessionId, userId = canvasser.Id, latitude = lat + 0.0001, longitude = lng, recordedAt = DateTime.UtcNow });
+        live.Publish(LiveTopics.CanvassLive, "canvasserMoved", new { sessionId, userId = canvasser.Id, latitude = lat + 0.0001, longitude = lng, recordedAt = DateTime.UtcNow });
         browser.Until(() => browser.Wait("#canvass-map").GetDomAttribute("data-canvassers") == canvassers.ToString(CultureInfo.InvariantCulture),
             "every canvasser on the map", TimeSpan.FromSeconds(60), () => browser.Wait("#canvasser-count").Text);
         // All of them drawn: they are inside the view the map opened on.

@@ -71,8 +71,6 @@ export default async function canvass({ api, root, watch, hub, onLeave }) {
   const live = hub();
   // Moves arrive at most once a second per canvasser; each only updates the point, the layer draws at the next frame.
   onLeave(live.on('canvasserMoved', (e) => place(e.sessionId, e.latitude, e.longitude)));
-  // Moves that reached the server one after another arrive as one message, an array in order.
-  onLeave(live.on('canvassersMoved', (moves) => { for (const e of moves) place(e.sessionId, e.latitude, e.longitude); }));
   onLeave(live.on('visitRecorded', (e) => {
     place(e.sessionId, e.latitude, e.longitude);
     visits.push(e);
