@@ -8,7 +8,9 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Platform;
+using ChangemakerLite.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
@@ -103,7 +105,7 @@ async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList
 
         var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
         var clusterId = $"bench-{Guid.NewGuid():N}";
-        var httpPort = FreePort();
+        var httpPort = Ports.Free();
         var common = new Dictionary<string, string>
         {
             // BENCH_DB_OPTIONS adds Npgsql options to the hosts' connection string, as an operator would (e.g. "Maximum Pool Size=16").
@@ -123,11 +125,11 @@ async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList
         var blast = (int)(args.SkipWhile(a => a != "--blast").Skip(1).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).FirstOrDefault());
         if (blast > 0)
         {
-            var smtpPort = FreePort();
+            var smtpPort = Ports.Free();
             processes.Add(Start(Path.Combine(repo, "src/SmtpSink/bin/Release/net10.0/ChangemakerLite.SmtpSink.dll"), "smtp", new()
             {
                 ["SMTP_SINK_PORT"] = smtpPort.ToString(CultureInfo.InvariantCulture),
-                ["SMTP_SINK_HTTP_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+                ["SMTP_SINK_HTTP_PORT"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
                 ["Logging__LogLevel__Default"] = "Warning",
             }, new()));
             common["SMTP_PORT"] = smtpPort.ToString(CultureInfo.InvariantCulture);
@@ -145,8 +147,8 @@ async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList
         };
         var siloOwn = new Dictionary<string, string>
         {
-            ["ORLEANS_SILO_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["ORLEANS_GATEWAY_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["ORLEANS_SILO_PORT"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+            ["ORLEANS_GATEWAY_PORT"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
             ["FRONTEND_IN_SILO"] = coHosted ? "true" : "false",
         };
         if (coHosted) foreach (var (k, v) in web) siloOwn[k] = v;
@@ -166,7 +168,7 @@ async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList
 
         // Sessions first (not measured as throughput): every canvasser starts one in their cut.
         using var lean = new LeanHttp(new IPEndPoint(IPAddress.Loopback, httpPort));
-        var canvassers = world.Users.Select((u, i) => new Canvasser(i, Jwt(signingKey, u), world.CutOf(i), world.DoorsOf(i), world.WalkOf(i), options, lean)).ToList();
+        var canvassers = world.Users.Select((u, i) => new Canvasser(i, BenchToken(signingKey, u), world.CutOf(i), world.DoorsOf(i), world.WalkOf(i), options, lean)).ToList();
         var startClock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.StartSession());
         Console.WriteLine($"started {canvassers.Count} sessions in {startClock.Elapsed.TotalSeconds:F1} s");
@@ -203,8 +205,8 @@ async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList
         var pointsAcked = canvassers.Sum(c => c.PointsAckedRecorded);
         var visitsAcked = canvassers.Sum(c => c.VisitsAckedRecorded);
         var errors = canvassers.Sum(c => c.Errors);
-        Console.WriteLine($"points: {pointsAcked / elapsed,10:N0}/s durably accepted   ({pointLatencies.Length / elapsed:N0} requests/s)  p50 {Percentile(pointLatencies, 50),6:F1} ms  p99 {Percentile(pointLatencies, 99),6:F1} ms  max {pointLatencies.DefaultIfEmpty().Max(),6:F0} ms");
-        Console.WriteLine($"visits: {visitsAcked / elapsed,10:N0}/s                                      p50 {Percentile(visitLatencies, 50),6:F1} ms  p99 {Percentile(visitLatencies, 99),6:F1} ms  max {visitLatencies.DefaultIfEmpty().Max(),6:F0} ms");
+        Console.WriteLine($"points: {pointsAcked / elapsed,10:N0}/s durably accepted   ({pointLatencies.Length / elapsed:N0} requests/s)  p50 {Measure.Percentile(pointLatencies, 50),6:F1} ms  p99 {Measure.Percentile(pointLatencies, 99),6:F1} ms  max {pointLatencies.DefaultIfEmpty().Max(),6:F0} ms");
+        Console.WriteLine($"visits: {visitsAcked / elapsed,10:N0}/s                                      p50 {Measure.Percentile(visitLatencies, 50),6:F1} ms  p99 {Measure.Percentile(visitLatencies, 99),6:F1} ms  max {visitLatencies.DefaultIfEmpty().Max(),6:F0} ms");
         Console.WriteLine($"failed requests: {errors}" + string.Concat(Canvasser.Failures.OrderByDescending(f => f.Value).Take(5).Select(f => $"\n  {f.Value} × {f.Key}")));
         var requests = pointLatencies.Length + visitLatencies.Length;
         Cpu.Report(cpuBefore, cpuAfter, elapsed, requests, coHosted);
@@ -213,8 +215,8 @@ async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList
             var before = canvassers.SelectMany(c => c.Timeline).Where(t => t.Visit && t.At >= measureFrom && t.At < blastFrom).Select(t => t.Milliseconds).ToArray();
             var during = canvassers.SelectMany(c => c.Timeline).Where(t => t.Visit && t.At >= blastFrom).Select(t => t.Milliseconds).ToArray();
             var half = options.Seconds / 2.0;
-            Console.WriteLine($"visits without the blast (first {half:F0} s): {before.Length / half,6:N0}/s  p50 {Percentile(before, 50),6:F1} ms  p99 {Percentile(before, 99),6:F1} ms  max {before.DefaultIfEmpty().Max(),6:F0} ms");
-            Console.WriteLine($"visits during the blast  (last {half:F0} s):  {during.Length / half,6:N0}/s  p50 {Percentile(during, 50),6:F1} ms  p99 {Percentile(during, 99),6:F1} ms  max {during.DefaultIfEmpty().Max(),6:F0} ms");
+            Console.WriteLine($"visits without the blast (first {half:F0} s): {before.Length / half,6:N0}/s  p50 {Measure.Percentile(before, 50),6:F1} ms  p99 {Measure.Percentile(before, 99),6:F1} ms  max {before.DefaultIfEmpty().Max(),6:F0} ms");
+            Console.WriteLine($"visits during the blast  (last {half:F0} s):  {during.Length / half,6:N0}/s  p50 {Measure.Percentile(during, 50),6:F1} ms  p99 {Measure.Percentile(during, 99),6:F1} ms  max {during.DefaultIfEmpty().Max(),6:F0} ms");
             var outcome = await blasting;
             Console.WriteLine($"email blast: {outcome.Accepted} sends accepted in {outcome.AcceptSeconds:F1} s ({outcome.Accepted / outcome.AcceptSeconds:F0}/s, " +
                               $"{outcome.Failed} refused); {outcome.DeliveredInWindow} delivered by the window's end; all delivered after {outcome.DeliveredSeconds:F1} s " +
@@ -226,7 +228,7 @@ async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList
             foreach (var second in canvassers.SelectMany(c => c.Timeline).GroupBy(t => (int)((t.At - measureFrom) / Stopwatch.Frequency)).OrderBy(g => g.Key))
             {
                 var latencies = second.Select(t => t.Milliseconds).ToArray();
-                Console.WriteLine($"  second {second.Key,3}: {latencies.Length,6} answers  p50 {Percentile(latencies, 50),6:F1}  p99 {Percentile(latencies, 99),6:F1}  max {latencies.Max(),6:F0} ms");
+                Console.WriteLine($"  second {second.Key,3}: {latencies.Length,6} answers  p50 {Measure.Percentile(latencies, 50),6:F1}  p99 {Measure.Percentile(latencies, 99),6:F1}  max {latencies.Max(),6:F0} ms");
             }
         }
 
@@ -247,8 +249,8 @@ async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList
         // The visit-path latency is what the target is about; with points on, both kinds of answer are counted.
         var measured = options.Batch > 0 ? pointLatencies.Concat(visitLatencies).ToArray() : visitLatencies;
         double Micros(double cpuSeconds) => requests == 0 ? double.NaN : cpuSeconds / requests * 1e6;
-        return new RoundResult(variant.Label(topology), requests / elapsed, visitsAcked / elapsed, Percentile(measured, 50), Percentile(measured, 99),
-            Micros(cpuAfter.Silo - cpuBefore.Silo), Micros(cpuAfter.Frontend - cpuBefore.Frontend), Micros(cpuAfter.Postgres - cpuBefore.Postgres),
+        return new RoundResult(variant.Label(topology), requests / elapsed, visitsAcked / elapsed, Measure.Percentile(measured, 50), Measure.Percentile(measured, 99),
+            Micros(cpuAfter.Silo - cpuBefore.Silo), Micros(cpuAfter.Frontend - cpuBefore.Frontend), Micros(Measure.Between(cpuBefore.Postgres, cpuAfter.Postgres).TotalSeconds),
             Micros(cpuAfter.Bench - cpuBefore.Bench), errors + missingPoints + missingVisits);
     }
     finally
@@ -305,33 +307,9 @@ static async Task WaitReady(HttpClient http)
     }
 }
 
-static int FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
-
-static string Jwt(string key, Guid userId)
-{
-    static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-    var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-    var header = B64(JsonSerializer.SerializeToUtf8Bytes(new { alg = "HS256", typ = "JWT" }));
-    var payload = B64(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-    {
-        ["sub"] = userId.ToString(), ["email"] = $"c{userId:N}@bench.example", ["role"] = "USER", ["permissions"] = "{}",
-        ["iss"] = "changemaker-lite", ["aud"] = "changemaker-lite", ["nbf"] = now - 60, ["iat"] = now, ["exp"] = now + 4 * 3600,
-    }));
-    var signature = B64(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes($"{header}.{payload}")));
-    return $"{header}.{payload}.{signature}";
-}
-
-static double Percentile(double[] values, double p)
-{
-    if (values.Length == 0) return double.NaN;
-    var sorted = values.Order().ToArray();
-    return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
-}
+// A canvasser's access token, signed with the servers' key: the crowd arrives without a bcrypt sign-in each.
+static string BenchToken(string key, Guid userId) =>
+    TestTokens.Mint(key, userId, $"c{userId:N}@bench.example", UserRole.User, lifetime: TimeSpan.FromHours(4));
 
 static async Task<(long MissingPoints, long MissingVisits, long TotalsMismatch)> Verify(NpgsqlDataSource db, List<Canvasser> canvassers)
 {
@@ -373,7 +351,7 @@ static async Task WalkListTiming(NpgsqlDataSource db, HttpClient http, string ke
         var watch = Stopwatch.StartNew();
         var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/canvass/cuts/{cut.CutId}/walk-list?fromLat={cut.FromLat.ToString(CultureInfo.InvariantCulture)}&fromLng={cut.FromLng.ToString(CultureInfo.InvariantCulture)}")
         {
-            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", Jwt(key, admin)) },
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", BenchToken(key, admin)) },
         });
         var body = await response.Content.ReadAsStringAsync();
         watch.Stop();
@@ -720,12 +698,12 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
 /// <summary>CPU seconds per process from /proc (Linux), to show where the two cores went.</summary>
 static class Cpu
 {
-    public sealed record Snapshot(double Silo, double Frontend, double Bench, double Postgres, double MachineBusy, double MachineTotal);
+    public sealed record Snapshot(double Silo, double Frontend, double Bench, IReadOnlyDictionary<int, TimeSpan> Postgres, double MachineBusy, double MachineTotal);
 
     public static Snapshot Sample(Process silo, Process? frontend, string database)
     {
         var (busy, total) = Machine();
-        return new Snapshot(Process(silo.Id), frontend is null ? 0 : Process(frontend.Id), Process(Environment.ProcessId), Postgres(database), busy, total);
+        return new Snapshot(Process(silo.Id), frontend is null ? 0 : Process(frontend.Id), Process(Environment.ProcessId), Measure.PostgresBackends(database), busy, total);
     }
 
     public static void Report(Snapshot before, Snapshot after, double seconds, long requests, bool coHosted)
@@ -734,40 +712,12 @@ static class Cpu
         var servers = coHosted
             ? $"node {Cores(after.Silo - before.Silo)}"
             : $"silo {Cores(after.Silo - before.Silo)}, frontend {Cores(after.Frontend - before.Frontend)}";
-        Console.WriteLine($"cpu over {seconds:F1} s: {servers}, postgres backends of the bench database {Cores(after.Postgres - before.Postgres)}, " +
+        Console.WriteLine($"cpu over {seconds:F1} s: {servers}, postgres backends of the bench database {Cores(Measure.Between(before.Postgres, after.Postgres).TotalSeconds)}, " +
                           $"load generator {Cores(after.Bench - before.Bench)}; " +
                           $"machine busy {100 * (after.MachineBusy - before.MachineBusy) / Math.Max(1, after.MachineTotal - before.MachineTotal):F0}% (everything on it)");
     }
 
-    private static double Process(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after "pid (comm) ".
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-        }
-        catch (IOException) { return 0; }
-    }
-
-    /// <summary>The server is shared, so only backends serving this bench's database count (their command line names it).</summary>
-    private static double Postgres(string database)
-    {
-        var sum = 0.0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            var name = Path.GetFileName(dir);
-            if (!int.TryParse(name, out var pid)) continue;
-            try
-            {
-                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(database, StringComparison.Ordinal)) sum += Process(pid);
-            }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
-        return sum;
-    }
+    private static double Process(int pid) => Measure.ProcessCpu(pid).TotalSeconds;
 
     private static (double Busy, double Total) Machine()
     {
