@@ -123,6 +123,21 @@ public sealed class Browser : IDisposable
         catch (Exception ex) { return $"(page text unavailable: {ex.Message})"; }
     }
 
+    /// <summary>Opens an app's page (the canvasser app or the console) and signs in, signing out whoever the browser still holds.</summary>
+    public void SignIn(string url, string email, string password)
+    {
+        Driver.Navigate().GoToUrl(url);
+        Until(() => All("#login-form").Count > 0 || All("#sign-out").Count > 0, "the sign-in form or a signed-in page");
+        if (All("#login-form").Count == 0)
+        {
+            Wait("#sign-out").Click();
+            Wait("#login-form");
+        }
+        Fill("#login-email", email);
+        Fill("#login-password", password);
+        Wait("#login-form button[type=submit]").Click();
+    }
+
     public void Dispose()
     {
         if (!_driver.IsValueCreated) return;

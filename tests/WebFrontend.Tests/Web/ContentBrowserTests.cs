@@ -288,15 +288,6 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
     /// <summary>Opens an app's page and signs in as <paramref name="user"/>, signing out whoever the browser still holds.</summary>
     private void SignIn(string page, TestUser user)
     {
-        Driver.Navigate().GoToUrl(Url(page));
-        browser.Until(() => browser.All("#login-form").Count > 0 || browser.All("#sign-out").Count > 0, "the sign-in form or a signed-in page");
-        if (browser.All("#login-form").Count == 0)
-        {
-            browser.Wait("#sign-out").Click();
-            browser.Wait("#login-form");
-        }
-        browser.Fill("#login-email", user.Email);
-        browser.Fill("#login-password", user.Password);
-        browser.Wait("#login-form button[type=submit]").Click();
+        browser.SignIn(Url(page), user.Email, user.Password);
     }
 }

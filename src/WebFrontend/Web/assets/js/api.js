@@ -128,6 +128,7 @@ export function createApi(app = 'public') {
     post: (path, body) => request('POST', path, body ?? {}),
     /** multipart/form-data, e.g. an import's file. */
     upload: (path, formData) => request('POST', path, formData),
+    put: (path, body) => request('PUT', path, body),
     patch: (path, body) => request('PATCH', path, body),
     del: (path) => request('DELETE', path),
   };
@@ -165,31 +166,6 @@ export async function sendWithProgress(api, method, path, body, onProgress, sign
     });
     xhr.send(body === undefined ? null : form ? body : JSON.stringify(body));
   });
-}
-
-/** PUT with a JSON body (a landing page's edit). */
-export const putJson = (api, path, body) => apiRequest(api, 'PUT', path, body);
-
-/**
- * A call with any method through an api of createApi (e.g. PUT, which its shortcuts lack): the same token (refreshed
- * when about to expire), JSON body and problem+json words as its own calls.
- */
-export async function apiRequest(api, method, path, body) {
-  const headers = { Accept: 'application/json, application/problem+json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const token = await api.token();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, describeProblem(0));
-  }
-  const text = await response.text().catch(() => '');
-  let parsed = null;
-  if (text) { try { parsed = JSON.parse(text); } catch { parsed = null; } }
-  if (!response.ok) throw new ApiError(response.status, describeProblem(response.status, parsed), parsed);
-  return parsed;
 }
 
 /**

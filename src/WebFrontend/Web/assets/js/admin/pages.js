@@ -2,7 +2,6 @@
 // editor: VISUAL (blocks of the library, each with its text fields, added, moved and removed) or CODE (the HTML and
 // CSS by hand), SEO and MkDocs export fields, a preview in a sandboxed frame, publish, unpublish and delete.
 import { h, render, message, onSubmit, field, fmtDate, showError, clearError } from '../ui.js';
-import { putJson } from '../api.js';
 import { confirmButton } from '../content.js';
 
 /** The editor's project JSON of a page built in VISUAL mode: the blocks in order with their values. */
@@ -206,7 +205,7 @@ async function showEditor(ctx, id, { notice }) {
     if (submitter?.value === 'unpublish') body.published = false;
     let saved;
     try {
-      saved = await putJson(api, `/api/pages/${id}`, body);
+      saved = await api.put(`/api/pages/${id}`, body);
     } catch (error) {
       // A refused field inside a closed section is opened, so its message beside it can be seen.
       for (const name of Object.keys(error.fields ?? {})) form.elements.namedItem(name)?.closest?.('details')?.setAttribute('open', '');

@@ -3,7 +3,6 @@
 // one is stored), the connection and send tests with the server's own words, email test mode, the feature toggles,
 // and the map's start position and walk sheet texts (/api/map/settings). Each section saves only its own fields.
 import { h, render, message, onSubmit, field, fmtDate } from '../ui.js';
-import { apiRequest } from '../api.js';
 
 const TOGGLES = [
   ['enableInfluence', 'Influence (campaigns, representatives, response wall)'],
@@ -36,7 +35,7 @@ export default async function settings({ api, root, reload }) {
       else body[name] = String(data.get(name) ?? '');
     }
     Object.assign(body, extra(data));
-    await apiRequest(api, 'PUT', '/api/settings', body);
+    await api.put('/api/settings', body);
     await reload();
     document.getElementById(form.id)?.prepend(message('ok', 'Saved.'));
   });
@@ -137,7 +136,7 @@ function mapForm(api, m, reload) {
       const v = String(data.get(key) ?? '');
       if (v) body[key] = v;
     }
-    await apiRequest(api, 'PUT', '/api/map/settings', body);
+    await api.put('/api/map/settings', body);
     await reload();
     document.getElementById('settings-map')?.prepend(message('ok', 'Saved.'));
   });
