@@ -36,12 +36,11 @@ public class ShiftClusterTests : ClusterTest
 
         await Eventually.True(() => Task.FromResult(events.Any(e => e.GetProperty("status").GetString() == "FULL")), "the FULL state on frontend 2");
 
-        // A marker: a confirmed signup cancelled after the last signup, whose place the first in line takes. The shift's
-        // events leave its grain in order and travel one path to this browser, so the event just before the marker's is
-        // the last the signups caused.
-        var signup = await Db.ScalarAsync<Guid>("SELECT id FROM shift_signups WHERE shift_id = @s AND status = 'CONFIRMED' LIMIT 1", ("s", shift));
-        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/shifts/{shift}/signups/{signup}")).StatusCode);
-        static bool IsMarker(JsonElement e) => e.GetProperty("waitlistCount").GetInt32() == 39;
+        // A marker: one more place, which the first in line takes. The shift's events leave its grain in order and travel
+        // one path to this browser, so the event just before the marker's is the last the signups caused. The marker is
+        // told by its capacity, which no earlier event had (its counts, 61 and 39, alone could match a state mid-fill).
+        Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/api/shifts/{shift}", new { maxVolunteers = 61 })).StatusCode);
+        static bool IsMarker(JsonElement e) => e.GetProperty("maxVolunteers").GetInt32() == 61;
         await Eventually.True(() => Task.FromResult(events.Any(IsMarker)), "the line moved up");
 
         var seen = events.ToList();
@@ -52,7 +51,9 @@ public class ShiftClusterTests : ClusterTest
         Assert.Equal(60, last.GetProperty("maxVolunteers").GetInt32());
         Assert.Equal(40, last.GetProperty("waitlistCount").GetInt32());
         Assert.Equal("FULL", last.GetProperty("status").GetString());
-        Assert.Equal(60, seen.First(IsMarker).GetProperty("currentVolunteers").GetInt32());
+        var marker = seen.First(IsMarker);
+        Assert.Equal(61, marker.GetProperty("currentVolunteers").GetInt32());
+        Assert.Equal(39, marker.GetProperty("waitlistCount").GetInt32());
         Assert.All(seen.Skip(beforeMarker.Count), e => Assert.True(IsMarker(e), $"after the marker: {e}"));
         // Coalesced: a hundred commits become a handful of events, not a hundred.
         Assert.True(beforeMarker.Count < 60, $"{beforeMarker.Count} events for 100 signups");
