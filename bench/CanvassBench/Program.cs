@@ -25,6 +25,8 @@ using NpgsqlTypes;
 //   TEST_DATABASE_URL=... dotnet bench/CanvassBench/bin/Release/net10.0/ChangemakerLite.CanvassBench.dll \
 //       --canvassers 1000 --seconds 30 --batch 100 --point-interval 2 --visit-interval 0.2 [--topology both --rounds 2]
 //   --batch 0 --visit-interval 0.2 --canvassers 1000: visits alone at 5,000/s.
+//   --probe-replay: each round also run with every phone sending its first visit again and again (answered from the
+//   session's memory), which prices a visit's request without its write.
 
 var options = Options.Parse(args);
 if (args.Contains("--plan-only"))
@@ -53,6 +55,10 @@ for (var a = 0; a + 1 < args.Length; a++)
     if (args[a] == "--variant-env")
         variants.Add(new Variant($"env{variants.Count(v => v.Name.StartsWith("env", StringComparison.Ordinal)) + 1}", repo,
             args[a + 1].Split(',').ToDictionary(p => p.Split('=')[0], p => p.Split('=', 2)[1])));
+// --probe-replay also runs every round with each phone sending its first visit again and again (same clientVisitId): the
+// session's grain answers it from memory (200), so that round costs what HTTP, authentication, JSON and the grain call
+// cost without the write (the writer, PostgreSQL, live events, the walk list's notices). The difference is the write.
+if (args.Contains("--probe-replay")) variants.Add(new Variant("replay", repo, new Dictionary<string, string>(), Replay: true));
 Console.WriteLine($"bench: {options.Canvassers} canvassers, {options.Seconds} s measured after {options.WarmupSeconds} s warm-up, " +
                   (options.Batch > 0 ? $"{options.Batch} points every {options.PointInterval} s" : "no points") + $", a visit every {options.VisitInterval} s each");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores (shared with other work); load average {File.ReadAllText("/proc/loadavg").Trim()}");
@@ -168,7 +174,7 @@ async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList
 
         // Sessions first (not measured as throughput): every canvasser starts one in their cut.
         using var lean = new LeanHttp(new IPEndPoint(IPAddress.Loopback, httpPort));
-        var canvassers = world.Users.Select((u, i) => new Canvasser(i, BenchToken(signingKey, u), world.CutOf(i), world.DoorsOf(i), world.WalkOf(i), options, lean)).ToList();
+        var canvassers = world.Users.Select((u, i) => new Canvasser(i, BenchToken(signingKey, u), world.CutOf(i), world.DoorsOf(i), world.WalkOf(i), options, lean, variant.Replay)).ToList();
         var startClock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.StartSession());
         Console.WriteLine($"started {canvassers.Count} sessions in {startClock.Elapsed.TotalSeconds:F1} s");
@@ -367,7 +373,7 @@ static async Task WalkListTiming(NpgsqlDataSource db, HttpClient http, string ke
 sealed record RoundResult(string Topology, double RequestsPerSecond, double VisitsPerSecond, double P50, double P99,
     double SiloMicros, double FrontendMicros, double PostgresMicros, double GeneratorMicros, long Failed);
 
-sealed record Variant(string Name, string Root, Dictionary<string, string> Env)
+sealed record Variant(string Name, string Root, Dictionary<string, string> Env, bool Replay = false)
 {
     public string Label(string topology) => Name == "" ? topology : $"{topology}@{Name}";
 }
@@ -520,9 +526,11 @@ sealed class World
 }
 
 /// <summary>One simulated phone: a session, a batch of fixes every few seconds, and visits.</summary>
-sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng) cut, Guid[] doors, Guid[] walk, Options options, LeanHttp http)
+sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng) cut, Guid[] doors, Guid[] walk, Options options, LeanHttp http,
+    bool replay)
 {
     private int _nextDoor;
+    private Guid? _replayedVisit;
 
     private readonly Random _random = new(index);
     private readonly ArrayBufferWriter<byte> _body = new(16 * 1024);
@@ -669,9 +677,10 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
         {
             0 => "NOT_HOME", 1 => "REFUSED", 2 => "MOVED", 3 => "ALREADY_VOTED", 4 => "SPOKE_WITH", 5 => "LEFT_LITERATURE", _ => "COME_BACK_LATER",
         };
+        var clientVisitId = replay && _replayedVisit is { } first ? first : Guid.NewGuid();
         var body = Json(w =>
         {
-            w.WriteString("clientVisitId", Guid.NewGuid());
+            w.WriteString("clientVisitId", clientVisitId);
             w.WriteString("addressId", NextDoor());
             w.WriteString("outcome", outcome);
             if (outcome == "SPOKE_WITH") w.WriteString("supportLevel", $"LEVEL_{_random.Next(1, 5)}");
@@ -682,9 +691,14 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
         {
             var response = await http.PostAsync(_visitHead, body);
             watch.Stop();
-            if (response.Status != 201) { Fail($"visit {response.Status} {response.Body[..Math.Min(120, response.Body.Length)]}"); return; }
-            // The visit's id ends its Location (…/visits/{id}); the verification afterwards looks every one up.
-            AckedVisits.Add(response.CreatedId);
+            var replayed = replay && _replayedVisit is not null && response.Status == 200;
+            if (response.Status != 201 && !replayed) { Fail($"visit {response.Status} {response.Body[..Math.Min(120, response.Body.Length)]}"); return; }
+            if (!replayed)
+            {
+                // The visit's id ends its Location (…/visits/{id}); the verification afterwards looks every one up.
+                AckedVisits.Add(response.CreatedId);
+                if (replay) _replayedVisit = clientVisitId;
+            }
             if (!record) return;
             Timeline.Add((Stopwatch.GetTimestamp(), watch.Elapsed.TotalMilliseconds, true));
             VisitsAckedRecorded++;
