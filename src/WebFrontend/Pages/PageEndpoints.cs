@@ -31,13 +31,35 @@ public static class PageEndpoints
     public sealed record CreatePageRequest(string? Title, string? Slug, string? Description, EditorMode? EditorMode, JsonElement Blocks,
         string? HtmlOutput, string? CssOutput, string? SeoTitle, string? SeoDescription, string? SeoImage, bool? Published,
         MkdocsExportMode? MkdocsExportMode, bool? MkdocsHideNav, bool? MkdocsHideToc, bool? MkdocsSkipExport, string? MkdocsPath,
-        string? MkdocsStubPath);
+        string? MkdocsStubPath) : IPageFields;
 
     /// <summary>A partial edit: an absent field is left as it is, <c>blocks: null</c> removes the editor JSON, an empty text clears it.</summary>
     public sealed record UpdatePageRequest(string? Title, string? Slug, string? Description, EditorMode? EditorMode, JsonElement Blocks,
         string? HtmlOutput, string? CssOutput, string? SeoTitle, string? SeoDescription, string? SeoImage, bool? Published,
         MkdocsExportMode? MkdocsExportMode, bool? MkdocsHideNav, bool? MkdocsHideToc, bool? MkdocsSkipExport, string? MkdocsPath,
-        string? MkdocsStubPath);
+        string? MkdocsStubPath) : IPageFields;
+
+    /// <summary>The fields a new page and a page's edit both carry, read the same way for both.</summary>
+    public interface IPageFields
+    {
+        string? Title { get; }
+        string? Slug { get; }
+        string? Description { get; }
+        EditorMode? EditorMode { get; }
+        JsonElement Blocks { get; }
+        string? HtmlOutput { get; }
+        string? CssOutput { get; }
+        string? SeoTitle { get; }
+        string? SeoDescription { get; }
+        string? SeoImage { get; }
+        bool? Published { get; }
+        MkdocsExportMode? MkdocsExportMode { get; }
+        bool? MkdocsHideNav { get; }
+        bool? MkdocsHideToc { get; }
+        bool? MkdocsSkipExport { get; }
+        string? MkdocsPath { get; }
+        string? MkdocsStubPath { get; }
+    }
 
     public sealed record CreatePageBlockRequest(string? Type, string? Label, JsonElement Schema, JsonElement Defaults, string? Thumbnail,
         string? Category, int? SortOrder);
@@ -77,17 +99,7 @@ public static class PageEndpoints
             var validation = new Validation();
             validation.Required("title", request.Title, PageRules.TitleMaxLength);
             NoNullCharacter(validation, "title", request.Title);
-            var changes = Changes(validation, request.Slug, request.Description, request.Blocks, request.HtmlOutput, request.CssOutput,
-                request.SeoTitle, request.SeoDescription, request.SeoImage, request.MkdocsPath, request.MkdocsStubPath) with
-            {
-                Title = request.Title,
-                EditorMode = request.EditorMode,
-                Published = request.Published,
-                MkdocsExportMode = request.MkdocsExportMode,
-                MkdocsHideNav = request.MkdocsHideNav,
-                MkdocsHideToc = request.MkdocsHideToc,
-                MkdocsSkipExport = request.MkdocsSkipExport,
-            };
+            var changes = Changes(validation, request);
             validation.ThrowIfInvalid();
             var created = await cluster.GetGrain<ILandingPageGrain>(Ids.New()).Create(changes);
             return TypedResults.Created($"/api/pages/{created.Id}", created);
@@ -104,17 +116,7 @@ public static class PageEndpoints
             var validation = new Validation();
             if (request.Title is not null) validation.Required("title", request.Title, PageRules.TitleMaxLength);
             NoNullCharacter(validation, "title", request.Title);
-            var changes = Changes(validation, request.Slug, request.Description, request.Blocks, request.HtmlOutput, request.CssOutput,
-                request.SeoTitle, request.SeoDescription, request.SeoImage, request.MkdocsPath, request.MkdocsStubPath) with
-            {
-                Title = request.Title,
-                EditorMode = request.EditorMode,
-                Published = request.Published,
-                MkdocsExportMode = request.MkdocsExportMode,
-                MkdocsHideNav = request.MkdocsHideNav,
-                MkdocsHideToc = request.MkdocsHideToc,
-                MkdocsSkipExport = request.MkdocsSkipExport,
-            };
+            var changes = Changes(validation, request);
             validation.ThrowIfInvalid();
             return TypedResults.Ok(await cluster.GetGrain<ILandingPageGrain>(id).Update(changes));
         }).WithMetadata(new RequestSizeLimitAttribute(MaxPageBodyBytes))
@@ -234,9 +236,11 @@ public static class PageEndpoints
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No published page has this slug.");
 
     /// <summary>The checks and conversions both page bodies share; slug and paths by the rules the grain applies again.</summary>
-    private static PageChanges Changes(Validation validation, string? slug, string? description, JsonElement blocks, string? html, string? css,
-        string? seoTitle, string? seoDescription, string? seoImage, string? mkdocsPath, string? mkdocsStubPath)
+    private static PageChanges Changes(Validation validation, IPageFields request)
     {
+        var (slug, description, html, css) = (request.Slug, request.Description, request.HtmlOutput, request.CssOutput);
+        var (seoTitle, seoDescription, seoImage) = (request.SeoTitle, request.SeoDescription, request.SeoImage);
+        var (mkdocsPath, mkdocsStubPath) = (request.MkdocsPath, request.MkdocsStubPath);
         if (!string.IsNullOrWhiteSpace(slug) && PageRules.SlugProblem(slug.Trim()) is { } slugProblem) validation.Add("slug", slugProblem);
         if (!string.IsNullOrWhiteSpace(mkdocsPath) && PageRules.PathProblem(mkdocsPath.Trim(), ".html") is { } pathProblem)
             validation.Add("mkdocsPath", pathProblem);
@@ -252,10 +256,12 @@ public static class PageEndpoints
         foreach (var (field, value) in new[] { ("description", description), ("htmlOutput", html), ("cssOutput", css), ("seoTitle", seoTitle),
                      ("seoDescription", seoDescription) })
             NoNullCharacter(validation, field, value);
-        var (blocksJson, clearBlocks) = Json(validation, "blocks", blocks, MaxBlocksJsonChars);
-        return new PageChanges(Slug: slug, Description: description, BlocksJson: blocksJson, ClearBlocks: clearBlocks, HtmlOutput: html,
-            CssOutput: css, SeoTitle: seoTitle, SeoDescription: seoDescription, SeoImage: seoImage, MkdocsPath: mkdocsPath,
-            MkdocsStubPath: mkdocsStubPath);
+        var (blocksJson, clearBlocks) = Json(validation, "blocks", request.Blocks, MaxBlocksJsonChars);
+        return new PageChanges(Title: request.Title, Slug: slug, Description: description, BlocksJson: blocksJson, ClearBlocks: clearBlocks,
+            HtmlOutput: html, CssOutput: css, EditorMode: request.EditorMode, MkdocsPath: mkdocsPath, MkdocsStubPath: mkdocsStubPath,
+            MkdocsExportMode: request.MkdocsExportMode, MkdocsHideNav: request.MkdocsHideNav, MkdocsHideToc: request.MkdocsHideToc,
+            MkdocsSkipExport: request.MkdocsSkipExport, Published: request.Published, SeoTitle: seoTitle, SeoDescription: seoDescription,
+            SeoImage: seoImage);
     }
 
     private static BlockChanges BlockChangesOf(Validation validation, JsonElement schema, JsonElement defaults, string? thumbnail, string? category)
