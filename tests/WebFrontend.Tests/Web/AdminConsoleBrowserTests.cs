@@ -35,12 +35,13 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         var admin = await TestUsers.CreateAsync(Db, UserRole.SuperAdmin);
         var email = $"new.volunteer.{Guid.NewGuid():N}@example.org";
 
-        SignIn("/app#/users", admin);
+        browser.SignIn(Url("/app#/users"), admin);
+        browser.Wait("#sign-out");
         browser.Wait("#users-table");
         browser.Fill("#new-user input[name=email]", email);
         browser.Fill("#new-user input[name=name]", "Nova Volunteer");
         browser.Fill("#new-user input[name=password]", "Fresh-Volunteer-42");
-        Choose("#new-user select[name=role]", "USER");
+        browser.Choose("#new-user select[name=role]", "USER");
         browser.Wait("#new-user button[type=submit]").Click();
         var edit = browser.Wait("#edit-user");
         Assert.Contains(email, edit.Text);
@@ -49,9 +50,9 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         // The list never carries a password or its hash.
         Assert.DoesNotContain("$2", browser.Wait("#users-list").Text);
 
-        Choose("#edit-user select[name=role]", "MAP_ADMIN");
+        browser.Choose("#edit-user select[name=role]", "MAP_ADMIN");
         browser.Wait("#edit-user input[name='grant.privateShifts']").Click();
-        Choose("#edit-user select[name='app.media']", "true");
+        browser.Choose("#edit-user select[name='app.media']", "true");
         browser.Wait("#edit-user button[name=save]").Click();
         browser.Until(() => browser.Wait("#edit-user").Text.Contains("Saved: MAP_ADMIN, ACTIVE."), "the saved role said on screen");
         Assert.Equal("MAP_ADMIN", await Db.ScalarAsync<string>("SELECT role::text FROM users WHERE id = @id", ("id", id)));
@@ -68,7 +69,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         var tempEmail = $"temp.helper.{Guid.NewGuid():N}@example.org";
         browser.Fill("#new-user input[name=email]", tempEmail);
         browser.Fill("#new-user input[name=password]", "Fresh-Helper-4242");
-        Choose("#new-user select[name=role]", "TEMP");
+        browser.Choose("#new-user select[name=role]", "TEMP");
         browser.Fill("#new-user input[name=expireDays]", "3");
         browser.Wait("#new-user button[type=submit]").Click();
         browser.Until(() => browser.Wait("#edit-user").Text.Contains(tempEmail), "the TEMP account's editor");
@@ -79,7 +80,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Fill("#users-filter input[name=search]", email);
         browser.Wait("#users-filter button[type=submit]").Click();
         browser.Until(() => browser.All("#users-table tbody tr").Count == 1, "the search finds one user");
-        NothingSideways("the users screen");
+        browser.FitsWidth("the users screen");
         browser.Screenshot("admin-users");
     }
 
@@ -87,7 +88,8 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
     public async Task A_map_admin_sees_in_words_that_the_users_and_settings_screens_are_for_super_admins()
     {
         var mapAdmin = await TestUsers.CreateAsync(Db, UserRole.MapAdmin);
-        SignIn("/app#/users", mapAdmin);
+        browser.SignIn(Url("/app#/users"), mapAdmin);
+        browser.Wait("#sign-out");
         browser.Wait("#admin-nav a[href='#/users']").Click();
         browser.Until(() => browser.Wait("main .msg-error").Text.Contains("Only a super admin may manage users"), "the users screen's 403 in words");
         browser.Screenshot("admin-users-forbidden");
@@ -112,12 +114,13 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         var responseId = body.GetProperty("id").GetGuid();
 
         var moderator = await TestUsers.CreateAsync(Db, UserRole.InfluenceAdmin);
-        SignIn("/app#/responses", moderator);
+        browser.SignIn(Url("/app#/responses"), moderator);
+        browser.Wait("#sign-out");
         browser.Wait("#admin-nav a[href='#/responses']").Click();
-        Choose("#responses-campaign", campaignId.ToString());
+        browser.Choose("#responses-campaign", campaignId.ToString());
         browser.Wait("#responses-filter button[type=submit]").Click();
         browser.Until(() => browser.Wait($"li.moderation[data-response-id='{responseId}']").Text.Contains(text), "the pending response with its text");
-        NothingSideways("the responses screen");
+        browser.FitsWidth("the responses screen");
         browser.Screenshot("admin-responses-pending");
         // The list may be drawn again meanwhile (a live count): the button is found afresh until the click lands.
         ClickAfresh($"li.moderation[data-response-id='{responseId}'] button.approve");
@@ -126,7 +129,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         Assert.Equal("APPROVED", await Db.ScalarAsync<string>("SELECT status::text FROM representative_responses WHERE id = @id", ("id", responseId)));
 
         // Marked verified from the approved list.
-        Choose("#responses-status", "APPROVED");
+        browser.Choose("#responses-status", "APPROVED");
         browser.Wait("#responses-filter button[type=submit]").Click();
         ClickAfresh($"li.moderation[data-response-id='{responseId}'] button.verify");
         browser.Until(() => browser.Wait($"li.moderation[data-response-id='{responseId}']").Text.Contains("verified by"), "the response shown verified");
@@ -143,7 +146,8 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
     {
         var admin = await TestUsers.CreateAsync(Db, UserRole.InfluenceAdmin);
         var title = $"Safe streets {Guid.NewGuid():N}"[..24];
-        SignIn("/app#/campaigns", admin);
+        browser.SignIn(Url("/app#/campaigns"), admin);
+        browser.Wait("#sign-out");
         browser.Wait("#admin-nav a[href='#/campaigns']").Click();
         browser.Wait("#new-campaign").Click();
         browser.Fill("#campaign-form input[name=title]", title);
@@ -158,7 +162,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         Assert.True(await Db.ScalarAsync<bool>("SELECT show_response_wall FROM campaigns WHERE id = @id", ("id", id)));
 
         browser.Wait($"#campaigns-table tr[data-campaign-id='{id}'] button.edit-campaign").Click();
-        Choose("#campaign-form select[name=status]", "ACTIVE");
+        browser.Choose("#campaign-form select[name=status]", "ACTIVE");
         browser.Screenshot("admin-campaign-editor");
         browser.Wait("#campaign-form button[type=submit]").Click();
         browser.Until(() => browser.Wait($"#campaigns-table tr[data-campaign-id='{id}']").Text.Contains("ACTIVE"), "the campaign listed as active");
@@ -183,7 +187,8 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         Assert.True(created.IsSuccessStatusCode, template.ToString());
         var id = template.GetProperty("id").GetGuid();
 
-        SignIn("/app#/templates", admin);
+        browser.SignIn(Url("/app#/templates"), admin);
+        browser.Wait("#sign-out");
         browser.Wait("#admin-nav a[href='#/templates']").Click();
         browser.Wait($"#templates-table tr[data-template-id='{id}'] button.open-template").Click();
         browser.Fill("#template-form textarea[name=htmlContent]", "<p>Dear <strong>{{NAME}}</strong>, thank you.</p>");
@@ -210,7 +215,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         {
             Driver.SwitchTo().DefaultContent();
         }
-        NothingSideways("the templates screen");
+        browser.FitsWidth("the templates screen");
         browser.Screenshot("admin-template-preview");
 
         // A broken edit is refused in words, naming where it is broken.
@@ -232,7 +237,8 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         var admin = await TestUsers.CreateAsync(Db, UserRole.SuperAdmin);
         var name = $"Riverside Tenants {Guid.NewGuid():N}"[..26];
 
-        SignIn("/app#/settings", admin);
+        browser.SignIn(Url("/app#/settings"), admin);
+        browser.Wait("#sign-out");
         browser.Wait("#admin-nav a[href='#/settings']").Click();
         // The SMTP password is never echoed: the field starts empty and says whether one is stored.
         Assert.Equal("", browser.Wait("#smtp-pass").GetDomProperty("value"));
@@ -251,7 +257,7 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         // The test connection shows what the server said (here: the cluster's SMTP sink).
         browser.Wait("#smtp-test-connection").Click();
         browser.Until(() => browser.Wait("#smtp-test-result").Text.Length > 0 && !browser.Wait("#smtp-test-result").Text.Contains("Asking"), "the server's answer");
-        NothingSideways("the settings screen");
+        browser.FitsWidth("the settings screen");
         browser.Script("document.getElementById('smtp-test-result').scrollIntoView({ block: 'center' })");
         browser.Screenshot("admin-settings");
 
@@ -276,7 +282,8 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         var shift = await ShiftFixtures.CreateShiftAsync(mapAdmin, maxVolunteers: 6, title: $"Door knock {Guid.NewGuid():N}"[..22]);
 
         var admin = await TestUsers.CreateAsync(Db, UserRole.SuperAdmin);
-        SignIn("/app#/", admin);
+        browser.SignIn(Url("/app#/"), admin);
+        browser.Wait("#sign-out");
         browser.Until(() => browser.Wait("main").Text.Contains("Welcome"), "the dashboard");
         foreach (var stat in new[] { "campaigns", "emails", "pending", "shifts", "places", "sessions", "visits" })
             browser.Wait($"#stat-{stat}");
@@ -290,40 +297,23 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
             new { name = "Robin Volunteer", email = $"robin.{Guid.NewGuid():N}@example.org" });
         Assert.True(signup.IsSuccessStatusCode, await signup.Content.ReadAsStringAsync());
         browser.Until(() => browser.Wait("#stat-places .stat-value").Text.StartsWith($"{filledBefore + 1} /"), "the places filled follow the signup live");
-        NothingSideways("the dashboard");
+        browser.FitsWidth("the dashboard");
         browser.Screenshot("admin-dashboard-stats");
         // The same screen on a desktop: the cards spread into columns.
-        var phone = Driver.Manage().Window.Size;
-        Driver.Manage().Window.Size = new System.Drawing.Size(1280, 900);
-        try
+        browser.AtWidth(1280, () =>
         {
             browser.Until(() => browser.Wait("#stat-campaigns").Location.Y == browser.Wait("#stat-emails").Location.Y, "the cards side by side");
             browser.Screenshot("admin-dashboard-desktop");
-        }
-        finally
-        {
-            Driver.Manage().Window.Size = phone;
-        }
+        });
 
         // A map admin sees the shift and canvass figures, and no influence figures.
         var mapOnly = await TestUsers.CreateAsync(Db, UserRole.MapAdmin);
-        SignIn("/app#/", mapOnly);
+        browser.SignIn(Url("/app#/"), mapOnly);
+        browser.Wait("#sign-out");
         browser.Wait("#stat-shifts");
         Assert.Empty(browser.All("#stat-campaigns"));
         output.WriteLine($"screenshots: {Browser.ScreenshotFolder}");
     }
-
-    /// <summary>Opens an app's page and signs in as <paramref name="user"/>, signing out whoever the browser still holds.</summary>
-    private void SignIn(string page, TestUser user)
-    {
-        browser.SignIn(Url(page), user.Email, user.Password);
-        browser.Wait("#sign-out");
-    }
-
-    /// <summary>A phone-sized window shows the whole width of the screen: nothing makes the page scroll sideways.</summary>
-    private void NothingSideways(string screen) =>
-        browser.Until(() => browser.Script("return document.documentElement.scrollWidth <= window.innerWidth") is true, $"{screen} fits the phone's width",
-            describe: () => $"{browser.Script("return document.documentElement.scrollWidth")} px wide in a window of {browser.Script("return window.innerWidth")} px");
 
     /// <summary>Clicks an element of a list that may be drawn again at any moment, finding it afresh if it went stale.</summary>
     private void ClickAfresh(string css) => browser.Until(() =>
@@ -331,9 +321,6 @@ public sealed class AdminConsoleBrowserTests(Browser browser, ITestOutputHelper 
         browser.Wait(css).Click();
         return true;
     }, $"a click on {css}");
-
-    /// <summary>Picks an option of a select as a person does, by clicking it.</summary>
-    private void Choose(string select, string value) => browser.Wait($"{select} option[value='{value}']").Click();
 
     private async Task<string> MintAsync(UserRole role)
     {

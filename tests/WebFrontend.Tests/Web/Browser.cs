@@ -1,4 +1,6 @@
 using System.Collections.ObjectModel;
+using System.Drawing;
+using ChangemakerLite.TestSupport;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;
@@ -87,6 +89,9 @@ public sealed class Browser : IDisposable
         input.SendKeys(text);
     }
 
+    /// <summary>Picks an option of a select as a person does, by clicking it.</summary>
+    public void Choose(string selectCss, string value) => Wait($"{selectCss} option[value='{value}']").Click();
+
     public object? Script(string script, params object[] args) => Driver.ExecuteScript(script, args);
 
     /// <summary>Chromium's own network emulation (DevTools), as a phone losing its signal: the page sees navigator.onLine false.</summary>
@@ -98,6 +103,37 @@ public sealed class Browser : IDisposable
             ["offline"] = offline, ["latency"] = 0, ["downloadThroughput"] = -1, ["uploadThroughput"] = -1,
         });
     }
+
+    /// <summary>
+    /// Runs <paramref name="look"/> with the window <paramref name="width"/> pixels wide (a desktop's, or a narrower
+    /// phone's), once the page sees that width, then gives the window its size back.
+    /// </summary>
+    public void AtWidth(int width, Action look)
+    {
+        var before = Driver.Manage().Window.Size;
+        Driver.Manage().Window.Size = new Size(width, before.Height);
+        try
+        {
+            Until(() => Script("return window.innerWidth") is long inner && inner <= width && inner >= width - width / 10, $"the window {width} px wide",
+                describe: () => $"innerWidth {Script("return window.innerWidth")}");
+            look();
+        }
+        finally
+        {
+            Driver.Manage().Window.Size = before;
+        }
+    }
+
+    /// <summary>
+    /// The window shows the whole width of <paramref name="what"/>: nothing makes the page scroll sideways (wide tables
+    /// scroll inside their own box). A failure names the elements that stick out furthest.
+    /// </summary>
+    public void FitsWidth(string what) =>
+        Until(() => Script("return document.documentElement.scrollWidth <= window.innerWidth") is true, $"{what} fits the window's width without sideways scrolling",
+            describe: () => $"{Script("return document.documentElement.scrollWidth")} px wide in a window of {Script("return window.innerWidth")} px; wider: "
+                + Script("return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+                    + ".sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right).slice(0, 5)"
+                    + ".map(e => e.tagName + '.' + e.className + '#' + e.id + ' to ' + Math.round(e.getBoundingClientRect().right) + ' px').join(', ')"));
 
     public string Screenshot(string name)
     {
@@ -137,6 +173,9 @@ public sealed class Browser : IDisposable
         Fill("#login-password", password);
         Wait("#login-form button[type=submit]").Click();
     }
+
+    /// <summary>Opens an app's page and signs in as <paramref name="user"/>, signing out whoever the browser still holds.</summary>
+    public void SignIn(string url, TestUser user) => SignIn(url, user.Email, user.Password);
 
     public void Dispose()
     {

@@ -47,7 +47,7 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
         var title = $"Rally {tag}";
         var heading = $"Meet us at the square {tag}";
 
-        SignIn("/app#/pages", admin);
+        browser.SignIn(Url("/app#/pages"), admin);
         browser.Wait("#admin-nav a[href='#/pages']").Click();
         browser.Fill("#new-page input[name=title]", title);
         browser.Wait("#new-page button[type=submit]").Click();
@@ -56,7 +56,7 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
         var pageId = await Db.ScalarAsync<Guid>("SELECT id FROM landing_pages WHERE title = @t", ("t", title));
 
         // VISUAL mode: a text block from the library, its fields filled in.
-        browser.Wait("#block-type").FindElement(By.CssSelector("option[value=text]")).Click();
+        browser.Choose("#block-type", "text");
         browser.Wait("#add-block").Click();
         const string block = "#block-list li.block-item[data-type=text]";
         browser.Fill($"{block} input[data-field=heading]", heading);
@@ -95,13 +95,17 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
         browser.Screenshot("public-landing-page");
 
         // The list shows the page published, linked to its address.
-        SignIn("/app#/pages", admin);
+        browser.SignIn(Url("/app#/pages"), admin);
         browser.Wait("#admin-nav a[href='#/pages']").Click();
         var row = browser.Wait($"#pages-table tr[data-page-id='{pageId}']");
         Assert.Contains("published", row.Text);
         Assert.Single(row.FindElements(By.CssSelector($"a[href='{href}']")));
         browser.Screenshot("admin-pages-list");
-        AtWidth(1280, () => browser.Screenshot("admin-pages-list-desktop"));
+        browser.AtWidth(1280, () =>
+        {
+            browser.FitsWidth("the pages list");
+            browser.Screenshot("admin-pages-list-desktop");
+        });
 
         // Delete asks first, then the page is gone.
         browser.Wait($"#pages-table tr[data-page-id='{pageId}'] button.edit-page").Click();
@@ -119,7 +123,7 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
         var tag = Guid.NewGuid().ToString("N")[..10];
         var title = $"Hand made {tag}";
 
-        SignIn("/app#/pages", admin);
+        browser.SignIn(Url("/app#/pages"), admin);
         browser.Wait("#admin-nav a[href='#/pages']").Click();
         browser.Fill("#new-page input[name=title]", title);
         browser.Wait("#new-page button[type=submit]").Click();
@@ -160,7 +164,7 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
         var title = $"Canvass day {tag}";
         var file = await TestMedia.MakeAsync(_work, $"clip-{tag}.mp4", seconds: 2);
 
-        SignIn("/app#/media", admin);
+        browser.SignIn(Url("/app#/media"), admin);
         browser.Wait("#admin-nav a[href='#/media']").Click();
         browser.Wait("#media-file").SendKeys(file);
         browser.Fill("#media-upload input[name=title]", title);
@@ -185,8 +189,16 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
             "the check completes on screen", TimeSpan.FromSeconds(90));
         Assert.Equal("completed", await Db.ScalarAsync<string>("SELECT status::text FROM jobs WHERE id = @id", ("id", jobId)));
         browser.Screenshot("admin-media-library");
-        AtWidth(360, () => browser.Screenshot("admin-media-library-360"));
-        AtWidth(1280, () => browser.Screenshot("admin-media-library-desktop"));
+        browser.AtWidth(360, () =>
+        {
+            browser.FitsWidth("the media library");
+            browser.Screenshot("admin-media-library-360");
+        });
+        browser.AtWidth(1280, () =>
+        {
+            browser.FitsWidth("the media library");
+            browser.Screenshot("admin-media-library-desktop");
+        });
 
         browser.Wait($"{card} .publish-video").Click();
         browser.Wait($"{card}[data-published='true']");
@@ -230,7 +242,7 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
         browser.Screenshot("public-video-reacted");
 
         // The admin approves it in the console; the video's page then shows it.
-        SignIn("/app#/media", admin);
+        browser.SignIn(Url("/app#/media"), admin);
         browser.Wait("#admin-nav a[href='#/media']").Click();
         var commentId = await Db.ScalarAsync<Guid>("SELECT id FROM media_comments WHERE video_id = @id", ("id", videoId));
         browser.Wait($"#media-comments li.comment[data-comment-id='{commentId}'] .approve-comment").Click();
@@ -260,34 +272,5 @@ public sealed class ContentBrowserTests(Browser browser, ITestOutputHelper outpu
         Driver.Navigate().GoToUrl(Url("/media"));
         browser.Until(() => browser.All("#gallery").Count > 0 || browser.All("main .msg-info").Count > 0, "the gallery or its empty message");
         browser.Screenshot("public-gallery");
-    }
-
-    /// <summary>
-    /// Runs <paramref name="look"/> with the window <paramref name="width"/> pixels wide, after checking that the page
-    /// needs no sideways scrolling at that width (wide tables scroll inside their own box), then gives the phone size back.
-    /// </summary>
-    private void AtWidth(int width, Action look)
-    {
-        var size = Driver.Manage().Window.Size;
-        Driver.Manage().Window.Size = new System.Drawing.Size(width, 900);
-        try
-        {
-            browser.Until(() => Convert.ToInt64(browser.Script("return window.innerWidth")) <= width
-                    && Convert.ToInt64(browser.Script("return document.documentElement.scrollWidth")) <= Convert.ToInt64(browser.Script("return window.innerWidth")),
-                $"the page fits {width} px without sideways scrolling",
-                describe: () => $"scrollWidth {browser.Script("return document.documentElement.scrollWidth")}, innerWidth {browser.Script("return window.innerWidth")}; wider: "
-                    + browser.Script("return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id).join(', ')"));
-            look();
-        }
-        finally
-        {
-            Driver.Manage().Window.Size = size;
-        }
-    }
-
-    /// <summary>Opens an app's page and signs in as <paramref name="user"/>, signing out whoever the browser still holds.</summary>
-    private void SignIn(string page, TestUser user)
-    {
-        browser.SignIn(Url(page), user.Email, user.Password);
     }
 }

@@ -1,4 +1,3 @@
-using System.Drawing;
 using System.Globalization;
 using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Auth;
@@ -44,7 +43,7 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
     {
         var admin = await TestUsers.CreateAsync(Db, UserRole.MapAdmin);
         var name = $"Riverside {Guid.NewGuid():N}"[..20];
-        SignIn("/app#/cuts", admin);
+        browser.SignIn(Url("/app#/cuts"), admin);
         browser.Wait("#admin-nav a[href='#/cuts']").Click();
         browser.Wait("#new-cut").Click();
         // Saved before any corner: said in words, nothing stored.
@@ -90,7 +89,11 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
         browser.Wait($"#cuts-list li[data-cut-id='{cutId}'] button").Click();
         browser.Until(() => browser.Wait("#cuts-map").GetDomAttribute("data-inside") == "2", "the cut's two buildings on the map");
         browser.Screenshot("admin-cuts-saved");
-        WideScreenshot("admin-cuts-desktop");
+        browser.AtWidth(1366, () =>
+        {
+            browser.Script("window.scrollTo(0, 0)");
+            browser.Screenshot("admin-cuts-desktop");
+        });
 
         // Edit: a new name, and a corner moved with the keyboard.
         browser.Wait("#edit-cut").Click();
@@ -117,7 +120,7 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
     {
         var admin = await TestUsers.CreateAsync(Db, UserRole.MapAdmin);
         var tag = Guid.NewGuid().ToString("N")[..8];
-        SignIn("/app#/locations", admin);
+        browser.SignIn(Url("/app#/locations"), admin);
         browser.Wait("#admin-nav a[href='#/locations']").Click();
         var map = browser.Wait("#locations-map");
         browser.Until(() => map.GetDomAttribute("data-points") is not null, "the locations in view loaded");
@@ -138,7 +141,7 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
 
         browser.Fill("#location-form input[name=address]", $"14 {tag} Ave");
         browser.Fill("#location-form input[name=totalUnits]", "3");
-        Choose("#location-form select[name=buildingType]", "MULTI_UNIT");
+        browser.Choose("#location-form select[name=buildingType]", "MULTI_UNIT");
         browser.Wait("#location-form button[type=submit]").Click();
         browser.Until(() => browser.Wait("#location-form").Text.Contains("Saved."), "the edit saved");
         Assert.Equal($"14 {tag} Ave", await Db.ScalarAsync<string>("SELECT address FROM locations WHERE id = @id", ("id", id)));
@@ -158,7 +161,11 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
         browser.Until(() => browser.All($"#locations-list li[data-location-id='{id}']").Count == 1 && browser.All("#locations-list li[data-location-id]").Count == 1,
             "the search finds the location");
         browser.Screenshot("admin-locations");
-        WideScreenshot("admin-locations-desktop");
+        browser.AtWidth(1366, () =>
+        {
+            browser.Script("window.scrollTo(0, 0)");
+            browser.Screenshot("admin-locations-desktop");
+        });
 
         // An address no geocoder can place is refused in words; one it can is placed where the geocoder said.
         browser.Fill("#by-address-address", $"1 {tag} Nowhere Rd");
@@ -208,7 +215,7 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
             NarFiles.Utf8WithBom);
         try
         {
-            SignIn("/app#/nar", admin);
+            browser.SignIn(Url("/app#/nar"), admin);
             browser.Wait("#admin-nav a[href='#/nar']").Click();
             browser.Wait("#nar-addresses").SendKeys(addresses);
             browser.Wait("#nar-locations").SendKeys(locations);
@@ -241,7 +248,7 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
         await File.WriteAllTextAsync(file, NarFiles.AddressHeader + "\r\n", NarFiles.Utf8WithBom);
         try
         {
-            SignIn("/app#/nar", admin);
+            browser.SignIn(Url("/app#/nar"), admin);
             browser.Wait("#admin-nav a[href='#/nar']").Click();
             browser.Wait("#nar-addresses").SendKeys(file);
             browser.Wait("#nar-locations").SendKeys(file);
@@ -270,7 +277,7 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
         // One real session: the map opens around where it started.
         var sessionId = await new CanvassClient(phone).StartSessionAsync(cutId, lat, lng);
 
-        SignIn("/app#/canvass", admin);
+        browser.SignIn(Url("/app#/canvass"), admin);
         browser.Wait("#admin-nav a[href='#/canvass']").Click();
         browser.Until(() => browser.Wait("#live-state").Text == "live", "the canvass map watches canvass:live");
         browser.Until(() => browser.Wait("#canvass-map").GetDomAttribute("data-canvassers") is { } n && int.Parse(n, CultureInfo.InvariantCulture) >= 1,
@@ -301,30 +308,4 @@ public sealed class MapScreensBrowserTests(Browser browser, ITestOutputHelper ou
             "the ended session removed");
         output.WriteLine($"screenshots: {Browser.ScreenshotFolder}");
     }
-
-    /// <summary>A screenshot at a desktop's width, then back to the phone's.</summary>
-    private void WideScreenshot(string name)
-    {
-        var before = Driver.Manage().Window.Size;
-        Driver.Manage().Window.Size = new Size(1366, 900);
-        try
-        {
-            browser.Until(() => browser.Script("return window.innerWidth") is long width && width >= 1200, "the desktop width");
-            browser.Script("window.scrollTo(0, 0)");
-            browser.Screenshot(name);
-        }
-        finally
-        {
-            Driver.Manage().Window.Size = before;
-        }
-    }
-
-    /// <summary>Opens an app's page and signs in as <paramref name="user"/>, signing out whoever the browser still holds.</summary>
-    private void SignIn(string page, TestUser user)
-    {
-        browser.SignIn(Url(page), user.Email, user.Password);
-    }
-
-    /// <summary>Chooses the option of a select that has <paramref name="value"/>.</summary>
-    private void Choose(string css, string value) => browser.Wait(css).FindElement(By.CssSelector($"option[value='{value}']")).Click();
 }

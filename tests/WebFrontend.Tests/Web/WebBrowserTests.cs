@@ -46,7 +46,7 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
         var shift = await ShiftFixtures.CreateShiftAsync(adminHttp, maxVolunteers: 10, title: $"Leaflet drop {Guid.NewGuid():N}"[..24]);
         var shiftId = shift.GetProperty("id").GetGuid();
 
-        SignIn("/app", admin);
+        browser.SignIn(Url("/app"), admin);
         browser.Wait("#admin-nav a[href='#/shifts']").Click();
         var count = browser.Wait($"td.count[data-shift-id='{shiftId}']");
         Assert.Equal("0 / 10", count.Text);
@@ -84,7 +84,7 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
             doors.Add(await CanvassTestData.InsertDoorAsync(Db, lat + 0.002 * (i + 1), lng + 0.002 * (i + 1), $"{10 + 2 * i} Elm St"));
         var canvasser = await TestUsers.CreateAsync(Db, UserRole.User);
 
-        SignIn("/volunteer", canvasser);
+        browser.SignIn(Url("/volunteer"), canvasser);
         browser.Wait($"button[data-cut-id='{cutId}']").Click();
         browser.Until(() => browser.All("#walk-list li.door").Count == 3, "the walk list has the cut's three doors");
         // The map drew the cut and the doors although no tile loads.
@@ -203,7 +203,7 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
 
         // The console's dashboard of a fresh admin, for the screenshots of the main pages.
         var admin = await TestUsers.CreateAsync(Db, UserRole.SuperAdmin);
-        SignIn("/app#/", admin);
+        browser.SignIn(Url("/app#/"), admin);
         browser.Until(() => browser.Wait("main").Text.Contains("Welcome"), "the dashboard");
         browser.Screenshot("admin-dashboard");
         output.WriteLine($"screenshots: {Browser.ScreenshotFolder}");
@@ -222,7 +222,7 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
             + $"\"3 {tag} Rd\",,95,-113.53\r\n");
         try
         {
-            SignIn("/app#/imports", admin);
+            browser.SignIn(Url("/app#/imports"), admin);
             browser.Wait("#admin-nav a[href='#/imports']").Click();
             browser.Wait("#import-file").SendKeys(csv);
             browser.Wait("#import-form button[type=submit]").Click();
@@ -253,7 +253,7 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
         using var phone = Cluster.Http(0, TestTokens.Mint(Cluster.SigningKey, canvasser.Id, canvasser.Email, UserRole.User));
         var canvass = new CanvassClient(phone);
 
-        SignIn("/app#/canvass", admin);
+        browser.SignIn(Url("/app#/canvass"), admin);
         browser.Wait("#admin-nav a[href='#/canvass']").Click();
         browser.Until(() => browser.Wait("#live-state").Text == "live", "the canvass map watches canvass:live");
 
@@ -268,18 +268,12 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
     [Fact]
     public async Task A_refused_sign_in_is_said_in_words_beside_the_form()
     {
-        SignIn("/volunteer", new TestUser(Guid.Empty, $"nobody.{Guid.NewGuid():N}@example.org", "Wrong-password-1", UserRole.User));
+        browser.SignIn(Url("/volunteer"), new TestUser(Guid.Empty, $"nobody.{Guid.NewGuid():N}@example.org", "Wrong-password-1", UserRole.User));
         var error = browser.Wait("#login-form .msg-error");
         Assert.False(string.IsNullOrWhiteSpace(error.Text));
         Assert.DoesNotContain("{", error.Text);
         browser.Screenshot("volunteer-sign-in-refused");
         await Task.CompletedTask;
-    }
-
-    /// <summary>Opens an app's page and signs in as <paramref name="user"/>, signing out whoever the browser still holds.</summary>
-    private void SignIn(string page, TestUser user)
-    {
-        browser.SignIn(Url(page), user.Email, user.Password);
     }
 
     private Task<long> VisitsOf(Guid sessionId) =>
