@@ -11,6 +11,7 @@ using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Platform;
 using ChangemakerLite.TestSupport;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
@@ -25,6 +26,7 @@ using NpgsqlTypes;
 //   TEST_DATABASE_URL=... dotnet bench/CanvassBench/bin/Release/net10.0/ChangemakerLite.CanvassBench.dll \
 //       --canvassers 1000 --seconds 30 --batch 100 --point-interval 2 --visit-interval 0.2 [--topology both --rounds 2]
 //   --batch 0 --visit-interval 0.2 --canvassers 1000: visits alone at 5,000/s.
+//   --live-visits: each round also run with the visits sent on each phone's live connection (the app's way while it is open).
 //   --probe-replay: each round also run with every phone sending its first visit again and again (answered from the
 //   session's memory), which prices a visit's request without its write.
 
@@ -59,6 +61,9 @@ for (var a = 0; a + 1 < args.Length; a++)
 // session's grain answers it from memory (200), so that round costs what HTTP, authentication, JSON and the grain call
 // cost without the write (the writer, PostgreSQL, live events, the walk list's notices). The difference is the write.
 if (args.Contains("--probe-replay")) variants.Add(new Variant("replay", repo, new Dictionary<string, string>(), Replay: true));
+// --live-visits also runs every round with each phone sending its visits as messages on its live connection
+// (RecordVisit on /hubs/live), as the canvasser app does while that connection is open, instead of one request each.
+if (args.Contains("--live-visits")) variants.Add(new Variant("live", repo, new Dictionary<string, string>(), Hub: true));
 Console.WriteLine($"bench: {options.Canvassers} canvassers, {options.Seconds} s measured after {options.WarmupSeconds} s warm-up, " +
                   (options.Batch > 0 ? $"{options.Batch} points every {options.PointInterval} s" : "no points") + $", a visit every {options.VisitInterval} s each");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores (shared with other work); load average {File.ReadAllText("/proc/loadavg").Trim()}");
@@ -174,7 +179,8 @@ async Task<RoundResult> RunRound(string topology, Variant variant, bool walkList
 
         // Sessions first (not measured as throughput): every canvasser starts one in their cut.
         using var lean = new LeanHttp(new IPEndPoint(IPAddress.Loopback, httpPort));
-        var canvassers = world.Users.Select((u, i) => new Canvasser(i, BenchToken(signingKey, u), world.CutOf(i), world.DoorsOf(i), world.WalkOf(i), options, lean, variant.Replay)).ToList();
+        var canvassers = world.Users.Select((u, i) => new Canvasser(i, BenchToken(signingKey, u), world.CutOf(i), world.DoorsOf(i), world.WalkOf(i), options, lean, variant.Replay,
+            variant.Hub ? $"http://127.0.0.1:{httpPort}/hubs/live" : null)).ToList();
         var startClock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(canvassers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c.StartSession());
         Console.WriteLine($"started {canvassers.Count} sessions in {startClock.Elapsed.TotalSeconds:F1} s");
@@ -373,7 +379,7 @@ static async Task WalkListTiming(NpgsqlDataSource db, HttpClient http, string ke
 sealed record RoundResult(string Topology, double RequestsPerSecond, double VisitsPerSecond, double P50, double P99,
     double SiloMicros, double FrontendMicros, double PostgresMicros, double GeneratorMicros, long Failed);
 
-sealed record Variant(string Name, string Root, Dictionary<string, string> Env, bool Replay = false)
+sealed record Variant(string Name, string Root, Dictionary<string, string> Env, bool Replay = false, bool Hub = false)
 {
     public string Label(string topology) => Name == "" ? topology : $"{topology}@{Name}";
 }
@@ -527,8 +533,9 @@ sealed class World
 
 /// <summary>One simulated phone: a session, a batch of fixes every few seconds, and visits.</summary>
 sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng) cut, Guid[] doors, Guid[] walk, Options options, LeanHttp http,
-    bool replay)
+    bool replay, string? hubUrl)
 {
+    private HubConnection? _hub;
     private int _nextDoor;
     private Guid? _replayedVisit;
 
@@ -583,6 +590,18 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
         SessionId = response.CreatedId;
         _pointsHead = http.Head($"/api/canvass/sessions/{SessionId}/points", token);
         _visitHead = http.Head($"/api/canvass/sessions/{SessionId}/visits", token);
+        if (hubUrl is not null)
+        {
+            _hub = new HubConnectionBuilder()
+                .WithUrl(hubUrl, o =>
+                {
+                    o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+                    o.SkipNegotiation = true;
+                    o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+                })
+                .Build();
+            await _hub.StartAsync();
+        }
     }
 
     /// <summary>Posts points and visits on this phone's schedule until stopped; answers to requests sent from measureFrom on are recorded.</summary>
@@ -687,6 +706,20 @@ sealed class Canvasser(int index, string token, (Guid Id, double Lat, double Lng
             w.WriteNumber("durationSeconds", _random.Next(10, 300));
         });
         var watch = Stopwatch.StartNew();
+        if (_hub is not null)
+        {
+            try
+            {
+                var visit = await _hub.InvokeAsync<JsonElement>("RecordVisit", SessionId, JsonDocument.Parse(body).RootElement);
+                watch.Stop();
+                AckedVisits.Add(visit.GetProperty("id").GetGuid());
+                if (!record) return;
+                Timeline.Add((Stopwatch.GetTimestamp(), watch.Elapsed.TotalMilliseconds, true));
+                VisitsAckedRecorded++;
+            }
+            catch (Exception ex) { Fail(ex.GetType().Name + " " + ex.Message[..Math.Min(100, ex.Message.Length)]); }
+            return;
+        }
         try
         {
             var response = await http.PostAsync(_visitHead, body);

@@ -77,21 +77,7 @@ public static class CanvassEndpoints
         canvass.MapPost("/sessions/{id:guid}/visits", async Task<Results<Created<VisitView>, Ok<VisitView>>> (Guid id, Body<RecordVisitRequest> request,
             HttpContext http, IClusterClient cluster) =>
         {
-            var body = request.Value;
-            var validation = new Validation();
-            validation.Required("clientVisitId", body.ClientVisitId);
-            validation.Required("addressId", body.AddressId);
-            validation.Required("outcome", body.Outcome);
-            validation.MaxLength("signSize", body.SignSize, CanvassRules.MaxSignSizeLength);
-            validation.MaxLength("notes", body.Notes, CanvassRules.MaxNotesLength);
-            validation.Range("durationSeconds", body.DurationSeconds, 0, CanvassRules.MaxDurationSeconds);
-            if (body.ClientVisitId == Guid.Empty) validation.Add("clientVisitId", "must not be the empty id.");
-            validation.ThrowIfInvalid();
-            var command = new RecordVisitCommand(body.ClientVisitId!.Value, body.AddressId!.Value, body.Outcome!.Value, body.SupportLevel,
-                body.SignRequested, body.SignSize, body.Notes, body.DurationSeconds, body.VisitedAt, body.AllowOutsideCut ?? false);
-            var caller = CallerOf(http);
-            // Idempotent by clientVisitId, so a call lost with a dying silo is simply sent again.
-            var result = await RetryPolicy.SiloDied.RunAsync(() => cluster.GetGrainById<ICanvassSessionGrain>(id).RecordVisit(caller, command));
+            var result = await RecordVisitAsync(cluster, CallerOf(http), id, VisitCommand(request.Value));
             return result.Created
                 ? TypedResults.Created($"/api/canvass/sessions/{id}/visits/{result.Visit.Id}", result.Visit)
                 : TypedResults.Ok(result.Visit);
@@ -219,6 +205,31 @@ public static class CanvassEndpoints
         validation.Add(name, message);
         return null;
     }
+
+    /// <summary>A visit's body checked and made a command: the same rules for a request and a message on the live connection.</summary>
+    public static RecordVisitCommand VisitCommand(RecordVisitRequest body)
+    {
+        var validation = new Validation();
+        validation.Required("clientVisitId", body.ClientVisitId);
+        validation.Required("addressId", body.AddressId);
+        validation.Required("outcome", body.Outcome);
+        validation.MaxLength("signSize", body.SignSize, CanvassRules.MaxSignSizeLength);
+        validation.MaxLength("notes", body.Notes, CanvassRules.MaxNotesLength);
+        validation.Range("durationSeconds", body.DurationSeconds, 0, CanvassRules.MaxDurationSeconds);
+        if (body.ClientVisitId == Guid.Empty) validation.Add("clientVisitId", "must not be the empty id.");
+        // A request's body was checked for unstorable strings as it was read (RequestStrings); a hub message was not.
+        foreach (var (field, text) in new[] { ("signSize", body.SignSize), ("notes", body.Notes) })
+            if (RequestStrings.ProblemOf(text) is { } problem) validation.Add(field, problem);
+        validation.ThrowIfInvalid();
+        return new RecordVisitCommand(body.ClientVisitId!.Value, body.AddressId!.Value, body.Outcome!.Value, body.SupportLevel,
+            body.SignRequested, body.SignSize, body.Notes, body.DurationSeconds, body.VisitedAt, body.AllowOutsideCut ?? false);
+    }
+
+    /// <summary>
+    /// Records a visit into a session; idempotent by clientVisitId, so a call lost with a dying silo is simply sent again.
+    /// </summary>
+    public static Task<VisitResult> RecordVisitAsync(IClusterClient cluster, Caller caller, Guid sessionId, RecordVisitCommand command) =>
+        RetryPolicy.SiloDied.RunAsync(() => cluster.GetGrainById<ICanvassSessionGrain>(sessionId).RecordVisit(caller, command));
 
     public static Caller CallerOf(HttpContext http) =>
         new(AuthEndpoints.CurrentUser(http), AccessRules.CanAdminister(http.User, AdminApp.Canvass));

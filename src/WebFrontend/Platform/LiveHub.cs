@@ -1,5 +1,9 @@
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.Grains.Interfaces.Platform;
+using ChangemakerLite.Grains.Interfaces.Canvassing;
+using ChangemakerLite.WebFrontend.Auth;
+using ChangemakerLite.WebFrontend.Canvassing;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
 namespace ChangemakerLite.WebFrontend.Platform;
@@ -16,6 +20,7 @@ public sealed class LiveHub(
     LiveSubscriptions subscriptions,
     LiveAccountGuard accounts,
     LiveSettings settings,
+    FeatureToggleState toggles,
     IClusterClient cluster) : Hub
 {
     public const string Path = "/hubs/live";
@@ -46,6 +51,11 @@ public sealed class LiveHub(
             throw;
         }
     }
+
+    /// <summary>A canvasser's visit as one message (<see cref="CanvassLiveCalls"/>); the visits route's policy, signed in.</summary>
+    [Authorize(Policy = Policies.SignedIn)]
+    public Task<VisitView> RecordVisit(Guid sessionId, CanvassEndpoints.RecordVisitRequest? body) =>
+        CanvassLiveCalls.RecordVisit(Context, cluster, toggles, sessionId, body);
 
     public async Task Unsubscribe(string topic)
     {

@@ -139,6 +139,33 @@ public sealed class WebBrowserTests(Browser browser, ITestOutputHelper output) :
     }
 
     [Fact]
+    public async Task A_visit_recorded_while_the_app_is_connected_travels_on_its_live_connection_not_as_a_request()
+    {
+        var (lat, lng) = (46.0 + Random.Shared.NextDouble(), -76.0 - Random.Shared.NextDouble());
+        var cutId = await CanvassTestData.InsertCutAsync(Db, lat, lng, lat + 0.01, lng + 0.01, name: $"Ash blocks {Guid.NewGuid():N}"[..22]);
+        await CanvassTestData.InsertDoorAsync(Db, lat + 0.004, lng + 0.004, "3 Ash St");
+        var canvasser = await TestUsers.CreateAsync(Db, UserRole.User);
+
+        browser.SignIn(Url("/volunteer"), canvasser);
+        browser.Wait($"button[data-cut-id='{cutId}']").Click();
+        browser.Until(() => browser.All("#walk-list li.door").Count == 1, "the walk list has the cut's door");
+        var sessionId = await Db.ScalarAsync<Guid>("SELECT id FROM canvass_sessions WHERE user_id = @u AND status = 'ACTIVE'", ("u", canvasser.Id));
+        browser.Until(() => browser.Script("return document.body.dataset.live") as string == "connected", "the app's live connection open");
+
+        browser.All("#walk-list li.door button")[0].Click();
+        browser.Wait("#visit-form input[name=outcome][value=SPOKE_WITH]").FindElement(By.XPath("..")).Click();
+        browser.Fill("#visit-form textarea[name=notes]", "sent live");
+        browser.Wait("#save-visit").Click();
+
+        browser.Until(() => browser.Wait("#outbox-status").GetDomAttribute("data-pending") == "0", "the outbox empties");
+        Assert.Equal(1L, await Db.ScalarAsync<long>(
+            "SELECT count(*) FROM canvass_visits WHERE session_id = @s AND outcome = 'SPOKE_WITH' AND notes = 'sent live'", ("s", sessionId)));
+        // The page made no request to the visits route: the visit went as a message on the connection.
+        Assert.Equal(0L, Convert.ToInt64(browser.Script(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes('/visits')).length")));
+    }
+
+    [Fact]
     public async Task A_supporter_looks_up_a_postal_code_and_writes_through_their_mail_app()
     {
         var slug = await CreateCampaignAsync();

@@ -3,7 +3,7 @@
 // read the state it may have missed (docs/api/platform.md: events are a view of committed state).
 
 /**
- * connectLive({ token, onState }) → { on(event, fn), subscribe(topic), unsubscribe(topic), stop() }.
+ * connectLive({ token, onState }) → { on(event, fn), subscribe(topic), unsubscribe(topic), connect(), connected(), invoke(method, ...args), stop() }.
  * `token` is an async function giving the access token (or '' for an anonymous viewer).
  */
 export function connectLive({ token, onState } = {}) {
@@ -53,6 +53,11 @@ export function connectLive({ token, onState } = {}) {
       topics.delete(topic);
       if (connection.state === 'Connected') await connection.invoke('Unsubscribe', topic).catch(() => {});
     },
+    /** Opens the connection without watching a topic (a canvasser's app sends its visits on it). */
+    connect: () => start(),
+    connected: () => connection.state === 'Connected',
+    /** Calls a hub method; rejects when the connection is down or the hub refused. */
+    invoke: (method, ...args) => connection.invoke(method, ...args),
     stop: () => { stopped = true; return connection.stop(); },
   };
 }

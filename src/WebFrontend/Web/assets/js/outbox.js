@@ -1,7 +1,8 @@
 // The canvasser app's outbox: every visit and GPS point is written to IndexedDB first and sent from there, so
 // nothing recorded is lost to a dead network, a closed tab or a reload. The API makes resending harmless: a visit
 // carries its clientVisitId (the same id again answers the visit first stored) and a point its seq (a seq already
-// stored counts as a duplicate). An item leaves the outbox only once the server has answered it.
+// stored counts as a duplicate). An item leaves the outbox only once the server has answered it. Visits travel on the
+// live connection while it is open, as requests otherwise.
 
 const DB_NAME = 'cml-volunteer';
 const DB_VERSION = 1;
@@ -48,10 +49,11 @@ export const kv = {
 const all = () => tx('outbox', 'readonly', (s) => req(s.getAll()));
 
 /**
- * createOutbox(api, { onChange }) → { addVisit, addPoints, flush, status }.
+ * createOutbox(api, { onChange, live }) → { addVisit, addPoints, flush, status }.
  * onChange({ pending, rejected, sending, lastError }) is called whenever the counts change.
+ * live() gives the app's live connection (live.js), or nothing: visits travel on it while it is connected.
  */
-export function createOutbox(api, { onChange } = {}) {
+export function createOutbox(api, { onChange, live } = {}) {
   let sending = null;
   let lastError = null;
   let retryTimer = null;
@@ -103,12 +105,30 @@ export function createOutbox(api, { onChange } = {}) {
     await changed();
   }
 
+  /**
+   * A visit goes as one message on the open live connection: it was authenticated once, so the server skips what each
+   * request costs again. Whatever that does not deliver (no connection, a refusal) goes as a request, whose answer is
+   * the API's word on it; sending a visit twice is harmless, its clientVisitId answers the first.
+   */
+  async function sendVisit(item) {
+    const connection = live?.();
+    if (connection?.connected()) {
+      try {
+        await connection.invoke('RecordVisit', item.sessionId, item.body);
+        return;
+      } catch {
+        // sent as a request below
+      }
+    }
+    await api.post(`/api/canvass/sessions/${item.sessionId}/visits`, item.body);
+  }
+
   async function sendAll() {
     const items = (await all()).filter((i) => !i.rejected).sort((a, b) => a.createdAt - b.createdAt);
     // Visits first, in the order they were recorded; then each session's points in batches of at most 1000.
     for (const item of items.filter((i) => i.kind === 'visit')) {
       try {
-        await api.post(`/api/canvass/sessions/${item.sessionId}/visits`, item.body);
+        await sendVisit(item);
         await remove([item.key]);
       } catch (error) {
         if (error.retryable || error.status === 401) throw error;

@@ -5,6 +5,7 @@ import { createApi } from './api.js';
 import { h, render, message, onSubmit, field, start, uuid, showError } from './ui.js';
 import { createOutbox, kv } from './outbox.js';
 import { createMap } from './mapview.js';
+import { connectLive } from './live.js';
 
 const api = createApi('volunteer');
 const main = document.getElementById('app');
@@ -18,7 +19,21 @@ const OUTCOMES = [
 const OUTCOME_NAMES = Object.fromEntries(OUTCOMES);
 const SUPPORT = [['LEVEL_1', '1 Strong yes'], ['LEVEL_2', '2 Leaning yes'], ['LEVEL_3', '3 Leaning no'], ['LEVEL_4', '4 Strong no']];
 
-const outbox = createOutbox(api, { onChange: showOutbox });
+const outbox = createOutbox(api, { onChange: showOutbox, live: () => live });
+
+// The live connection a session's visits travel on (outbox.js); while it is down they go as requests. Its state is on
+// the page (data-live) for whoever needs to know, tests included.
+let live = null;
+function openLive() {
+  if (live || !api.signedIn || typeof signalR === 'undefined') return;
+  live = connectLive({ token: () => api.token(), onState: (state) => { document.body.dataset.live = state; } });
+  live.connect().catch(() => {});
+}
+function closeLive() {
+  live?.stop().catch(() => {});
+  live = null;
+  delete document.body.dataset.live;
+}
 
 function showOutbox(s) {
   const offline = navigator.onLine === false;
@@ -152,6 +167,7 @@ async function sessionView({ session, cut }, fresh = false) {
   const recordedKey = `recorded:${session.id}`;
   const recorded = (await kv.get(recordedKey)) ?? {};
   startTracking(session.id);
+  openLive();
 
   const listEl = h('ol', { id: 'walk-list', class: 'walk-list' });
   const mapEl = h('div', { class: 'map', id: 'session-map', 'aria-label': 'Map of the turf' });
@@ -264,7 +280,7 @@ async function home() {
   showOutbox(await outbox.status());
   const user = api.user;
   render(userLine, user ? h('span', null, user.name || user.email, ' · ',
-    h('button', { type: 'button', class: 'link', id: 'sign-out', onclick: async () => { stopTracking(); await api.logout(); await home(); } }, 'Sign out')) : '');
+    h('button', { type: 'button', class: 'link', id: 'sign-out', onclick: async () => { stopTracking(); closeLive(); await api.logout(); await home(); } }, 'Sign out')) : '');
   if (!api.signedIn) return loginView();
   const saved = await kv.get('session');
   let active = null;
