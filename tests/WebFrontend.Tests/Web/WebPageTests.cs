@@ -19,17 +19,28 @@ public sealed partial class WebPageTests : ClusterTest
 
     protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["MAP_TILE_URL"] = TileUrl };
 
-    public static TheoryData<string> Pages() => ["/", "/campaigns/some-campaign", "/shifts/0198a3c4-0000-7000-8000-000000000001", "/volunteer", "/app"];
+    /// <summary>Each page, the script that is its own, and a module it must import (the gallery's shared one).</summary>
+    public static TheoryData<string, string, string?> Pages() => new()
+    {
+        { "/", "/web/js/home.js", null },
+        { "/campaigns/some-campaign", "/web/js/campaign.js", null },
+        { "/shifts/0198a3c4-0000-7000-8000-000000000001", "/web/js/shift.js", null },
+        { "/volunteer", "/web/js/volunteer.js", null },
+        { "/app", "/web/js/admin.js", null },
+        { "/media", "/web/js/gallery.js", "/web/js/content.js" },
+        { "/media/0198a3c4-0000-7000-8000-000000000001", "/web/js/video.js", "/web/js/content.js" },
+    };
 
     [Theory]
     [MemberData(nameof(Pages))]
-    public async Task A_page_runs_only_its_own_scripts_and_every_file_it_names_is_served(string path)
+    public async Task A_page_runs_only_its_own_scripts_and_every_file_it_names_is_served(string path, string script, string? import)
     {
         using var http = Cluster.Http(0);
         using var page = await http.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
         var policy = string.Join(" ", page.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'self'", policy);
         Assert.Contains("script-src 'self'", policy);
         Assert.DoesNotContain("unsafe-inline", policy);
         Assert.DoesNotContain("unsafe-eval", policy);
@@ -39,11 +50,40 @@ public sealed partial class WebPageTests : ClusterTest
 
         var html = await page.Content.ReadAsStringAsync();
         var files = FileReference().Matches(html).Select(m => m.Groups[1].Value).ToList();
-        Assert.NotEmpty(files);
-        foreach (var file in files.Concat(await ImportsOf(http, files)))
+        Assert.Contains(script, files);
+        var imports = await ImportsOf(http, files);
+        if (import is not null) Assert.Contains(import, imports);
+        foreach (var file in files.Concat(imports))
         {
             using var response = await http.GetAsync(file);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} names {file}, which answers {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task A_video_address_that_is_not_an_id_is_no_page()
+    {
+        using var http = Cluster.Http(0);
+        using var page = await http.GetAsync("/media/not-a-video");
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_blocks_style_sheet_and_the_console_screens_are_served()
+    {
+        using var http = Cluster.Http(0);
+        using var css = await http.GetAsync("/web/css/blocks.css");
+        Assert.Equal(HttpStatusCode.OK, css.StatusCode);
+        Assert.Equal("text/css", css.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(".cml-hero", await css.Content.ReadAsStringAsync());
+
+        var admin = await http.GetStringAsync("/web/js/admin.js");
+        Assert.Contains("'#/pages'", admin);
+        Assert.Contains("'#/media'", admin);
+        foreach (var screen in new[] { "/web/js/admin/pages.js", "/web/js/admin/media.js" })
+        {
+            using var response = await http.GetAsync(screen);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
     }
 
