@@ -48,6 +48,10 @@ public static class UserRows
         DateTimeOffset? VerificationExpiresAt = null);
 
     /// <summary>Inserts the user; a taken email is a 409 and writes nothing.</summary>
+    /// <summary>The users of these ids that exist.</summary>
+    public static Task<List<UserView>> ByIdsAsync(NpgsqlDataSource db, Guid[] ids) =>
+        db.Command($"SELECT {Columns} FROM users WHERE id = ANY(@ids)", ("ids", ids)).ListAsync(Read);
+
     public static async Task<UserView> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, NewUser user,
         DateTimeOffset now, CancellationToken cancellationToken = default)
     {

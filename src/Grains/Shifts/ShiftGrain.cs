@@ -75,21 +75,13 @@ public sealed class ShiftGrain(
         if (command.Date < _calendar.Today) throw DomainException.Invalid("date", "must not be in the past.");
 
         var now = time.GetUtcNow();
-        await using var connection = await db.OpenConnectionAsync();
         ShiftView? created;
         try
         {
-            created = await connection.Command($"""
-                INSERT INTO shifts (id, title, description, date, start_time, end_time, location, max_volunteers, current_volunteers,
-                                    status, is_public, cut_id, created_by, version, created_at, updated_at)
-                VALUES (@id, @title, @description, @date, @start, @end, @location, @max, 0, 'OPEN', @public, @cut, @createdBy, 0, @now, @now)
-                ON CONFLICT (id) DO NOTHING
-                RETURNING {ShiftRows.Columns}
-                """, null,
-                ("id", ShiftId), ("title", title), ("description", Blank(command.Description)), ("date", command.Date),
-                ("start", command.StartTime), ("end", command.EndTime), ("location", Blank(command.Location)), ("max", command.MaxVolunteers),
-                ("public", command.IsPublic), ("cut", command.CutId), ("createdBy", command.CreatedBy?.ToString()), ("now", now))
-                .FirstOrDefaultAsync(ShiftRows.Read);
+            created = await ShiftRows.InsertAsync(db, ShiftId, command with
+            {
+                Title = title, Description = Blank(command.Description), Location = Blank(command.Location),
+            }, now);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
@@ -136,28 +128,13 @@ public sealed class ShiftGrain(
         (next, var promoted) = await Waitlist.FillAsync(connection, transaction, next);
         try
         {
-            var saved = await connection.Command("""
-                UPDATE shifts SET title = @title, description = @description, date = @date, start_time = @start, end_time = @end,
-                                  location = @location, max_volunteers = @max, status = @status, is_public = @public, cut_id = @cut,
-                                  current_volunteers = @count, waitlist_count = @waitlist,
-                                  -- confirmations above a lowered capacity are kept, and only those (migration 0019)
-                                  kept_volunteers = CASE WHEN @count > @max THEN @count ELSE 0 END,
-                                  version = version + 1, updated_at = @now
-                WHERE id = @id AND version = @version
-                """, transaction,
-                ("title", next.Title), ("description", next.Description), ("date", next.Date), ("start", next.StartTime), ("end", next.EndTime),
-                ("location", next.Location), ("max", next.MaxVolunteers), ("status", next.Status), ("public", next.IsPublic), ("cut", next.CutId),
-                ("count", next.CurrentVolunteers), ("waitlist", next.WaitlistCount),
-                ("now", next.UpdatedAt), ("id", ShiftId), ("version", _version)).ExecuteAsync();
-            if (saved == 0) throw new StaleVersionException();
+            if (!await ShiftRows.SaveAsync(connection, transaction, _version, next)) throw new StaleVersionException();
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             throw DomainException.Invalid("cutId", "no cut has this id.");
         }
-        if (next.Title != shift.Title)
-            await connection.Command("UPDATE shift_signups SET shift_title = @title WHERE shift_id = @id", transaction,
-                ("title", next.Title), ("id", ShiftId)).ExecuteAsync();
+        if (next.Title != shift.Title) await ShiftRows.RetitleSignupsAsync(connection, transaction, ShiftId, next.Title);
         await transaction.CommitAsync();
         Apply(next, _version + 1);
         PublishPromoted(promoted);
@@ -170,9 +147,7 @@ public sealed class ShiftGrain(
         int saved;
         try
         {
-            saved = await db.Command("""
-                UPDATE shifts SET lead_user_id = @lead, version = version + 1 WHERE id = @id AND version = @version
-                """, ("lead", leadUserId), ("id", ShiftId), ("version", _version)).ExecuteAsync();
+            saved = await ShiftRows.SetLeadAsync(db, ShiftId, _version, leadUserId);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
@@ -191,10 +166,7 @@ public sealed class ShiftGrain(
         await using var transaction = await connection.BeginTransactionAsync();
         await ShiftRows.SaveCountsAsync(connection, transaction, ShiftId, _version, next);
         // Everyone who expected to come or was waiting for a place hears about it, in the same transaction as the cancellation.
-        var volunteers = await connection.Command(
-            "SELECT user_email, user_name FROM shift_signups WHERE shift_id = @id AND status IN ('CONFIRMED', 'WAITLISTED')", transaction,
-            ("id", ShiftId))
-            .ListAsync(r => (Email: r.Get<string>("user_email"), Name: r.GetOrNull<string>("user_name")));
+        var volunteers = await ShiftRows.ExpectedVolunteersAsync(connection, transaction, ShiftId);
         await ShiftEmails.EnqueueManyAsync(connection, transaction,
             volunteers.Select(v => ShiftEmails.ShiftCancelled(next, v.Email, v.Name)).ToList());
         await transaction.CommitAsync();
@@ -205,9 +177,7 @@ public sealed class ShiftGrain(
 
     public Task Delete() => Retrying(async _ =>
     {
-        var deleted = await db.Command("DELETE FROM shifts WHERE id = @id AND version = @version", ("id", ShiftId), ("version", _version))
-            .ExecuteAsync();
-        if (deleted == 0) throw new StaleVersionException();
+        if (!await ShiftRows.DeleteAsync(db, ShiftId, _version)) throw new StaleVersionException();
         _shift = null;
         _live?.Discard();
         DeactivateOnIdle();
@@ -321,9 +291,7 @@ public sealed class ShiftGrain(
                 foreach (var candidate in round) candidate.Done.TrySetException(closed);
                 return;
             }
-            var users = (await db.Command($"SELECT {UserRows.Columns} FROM users WHERE id = ANY(@ids)",
-                    ("ids", round.Select(p => p.UserId).Distinct().ToArray())).ListAsync(UserRows.Read))
-                .ToDictionary(u => u.Id);
+            var users = (await UserRows.ByIdsAsync(db, round.Select(p => p.UserId).Distinct().ToArray())).ToDictionary(u => u.Id);
             // A round refused by the version fence (another activation wrote first; nothing of it was written) is decided
             // again on fresh state.
             await RetryPolicy.StaleVersion.RunAsync(async () =>
@@ -411,8 +379,7 @@ public sealed class ShiftGrain(
 
     private async Task Reload(CancellationToken cancellationToken = default)
     {
-        var loaded = await db.Command($"SELECT {ShiftRows.Columns} FROM shifts WHERE id = @id", ("id", ShiftId))
-            .FirstOrDefaultAsync(r => (Shift: ShiftRows.Read(r), Version: r.Get<int>("version")), cancellationToken);
+        var loaded = await ShiftRows.LoadAsync(db, ShiftId, cancellationToken);
         var changed = _shift is not null && (loaded.Shift is null || loaded.Version != _version);
         _shift = loaded.Shift;
         _version = loaded.Version;

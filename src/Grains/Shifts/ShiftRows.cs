@@ -181,6 +181,62 @@ public static class ShiftRows
     private static string Prefixed(string prefix, string columns) =>
         string.Join(", ", columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => prefix + c));
 
+    /// <summary>A new shift's row, or null when one with this id exists already.</summary>
+    public static Task<ShiftView?> InsertAsync(NpgsqlDataSource db, Guid id, CreateShiftCommand shift, DateTimeOffset now) =>
+        db.Command($"""
+            INSERT INTO shifts (id, title, description, date, start_time, end_time, location, max_volunteers, current_volunteers,
+                                status, is_public, cut_id, created_by, version, created_at, updated_at)
+            VALUES (@id, @title, @description, @date, @start, @end, @location, @max, 0, 'OPEN', @public, @cut, @createdBy, 0, @now, @now)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING {Columns}
+            """,
+            ("id", id), ("title", shift.Title), ("description", shift.Description), ("date", shift.Date), ("start", shift.StartTime),
+            ("end", shift.EndTime), ("location", shift.Location), ("max", shift.MaxVolunteers), ("public", shift.IsPublic), ("cut", shift.CutId),
+            ("createdBy", shift.CreatedBy?.ToString()), ("now", now))
+            .FirstOrDefaultAsync(Read);
+
+    /// <summary>The shift's row and the version it is at, or no shift.</summary>
+    public static async Task<(ShiftView? Shift, int Version)> LoadAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken) =>
+        await db.Command($"SELECT {Columns} FROM shifts WHERE id = @id", ("id", id))
+            .FirstOrDefaultAsync(r => (Shift: (ShiftView?)Read(r), Version: r.Get<int>("version")), cancellationToken);
+
+    /// <summary>Every field of an edited shift, only against the version its grain loaded; false when the row moved on.</summary>
+    public static async Task<bool> SaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, ShiftView next) =>
+        await connection.Command("""
+            UPDATE shifts SET title = @title, description = @description, date = @date, start_time = @start, end_time = @end,
+                              location = @location, max_volunteers = @max, status = @status, is_public = @public, cut_id = @cut,
+                              current_volunteers = @count, waitlist_count = @waitlist,
+                              -- confirmations above a lowered capacity are kept, and only those (migration 0019)
+                              kept_volunteers = CASE WHEN @count > @max THEN @count ELSE 0 END,
+                              version = version + 1, updated_at = @now
+            WHERE id = @id AND version = @version
+            """, transaction,
+            ("title", next.Title), ("description", next.Description), ("date", next.Date), ("start", next.StartTime), ("end", next.EndTime),
+            ("location", next.Location), ("max", next.MaxVolunteers), ("status", next.Status), ("public", next.IsPublic), ("cut", next.CutId),
+            ("count", next.CurrentVolunteers), ("waitlist", next.WaitlistCount),
+            ("now", next.UpdatedAt), ("id", next.Id), ("version", version)).ExecuteAsync() == 1;
+
+    /// <summary>The signups carry their shift's title (a volunteer's list of shifts reads it without a join).</summary>
+    public static Task<int> RetitleSignupsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid shiftId, string title) =>
+        connection.Command("UPDATE shift_signups SET shift_title = @title WHERE shift_id = @id", transaction, ("title", title), ("id", shiftId))
+            .ExecuteAsync();
+
+    /// <summary>The lead, not held in the grain's memory, under the row's version all the same; the rows written (0 or 1).</summary>
+    public static Task<int> SetLeadAsync(NpgsqlDataSource db, Guid shiftId, int version, Guid? leadUserId) =>
+        db.Command("UPDATE shifts SET lead_user_id = @lead, version = version + 1 WHERE id = @id AND version = @version",
+            ("lead", leadUserId), ("id", shiftId), ("version", version)).ExecuteAsync();
+
+    /// <summary>Everyone who expects to come or waits for a place.</summary>
+    public static Task<List<(string Email, string? Name)>> ExpectedVolunteersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        Guid shiftId) =>
+        connection.Command("SELECT user_email, user_name FROM shift_signups WHERE shift_id = @id AND status IN ('CONFIRMED', 'WAITLISTED')",
+                transaction, ("id", shiftId))
+            .ListAsync(r => (Email: r.Get<string>("user_email"), Name: r.GetOrNull<string>("user_name")));
+
+    /// <summary>Deletes the shift only at the version its grain loaded; false when the row moved on.</summary>
+    public static async Task<bool> DeleteAsync(NpgsqlDataSource db, Guid shiftId, int version) =>
+        await db.Command("DELETE FROM shifts WHERE id = @id AND version = @version", ("id", shiftId), ("version", version)).ExecuteAsync() == 1;
+
     public static async Task SaveCountsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid shiftId, int version, ShiftView next)
     {
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { SaveCountsCommand(shiftId, version, next) } };
