@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ChangemakerLite.Grains.Interfaces.Auth;
 using ChangemakerLite.TestSupport;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ChangemakerLite.WebFrontend.Tests.Settings;
 
@@ -176,6 +178,12 @@ public sealed class SettingsApiTests : ClusterTest
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/settings")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/email-templates")).StatusCode);
             Assert.False((await Json(await anonymous.GetAsync("/api/public/settings"))).GetProperty("features").GetProperty("enableMap").GetBoolean());
+            // A visit sent on the live connection is refused like the visits route.
+            await using var hub = Cluster.Hub(0, TestTokens.Mint(Cluster.SigningKey, user.Id, user.Email, UserRole.SuperAdmin));
+            await hub.StartAsync();
+            var refused = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<JsonElement>("RecordVisit", Guid.NewGuid(),
+                new { clientVisitId = Guid.NewGuid(), addressId = Guid.NewGuid(), outcome = "NOT_HOME" }));
+            Assert.Contains("module is switched off", refused.Message);
         }
         finally
         {
